@@ -1,0 +1,79 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "upmon",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "DnodeProtocol", targets: ["DnodeProtocol"]),
+        .library(name: "Upnode", targets: ["Upnode"]),
+        .library(name: "UpnodeMonitor", targets: ["UpnodeMonitor"]),
+        .library(name: "TerminalUI", targets: ["TerminalUI"]),
+        .executable(name: "upmon", targets: ["upmon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "DnodeProtocol",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        .target(
+            name: "Upnode",
+            dependencies: [
+                "DnodeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "UpnodeTestSupport",
+            dependencies: [
+                "Upnode",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "UpnodeMonitor", dependencies: ["Upnode", "DnodeProtocol"]),
+        .target(name: "TerminalUI"),
+        .systemLibrary(
+            name: "CNCurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .target(name: "CTerminalGuard"),
+        .target(name: "NCursesBackend", dependencies: ["TerminalUI", "CNCurses", "CTerminalGuard"]),
+        .target(
+            name: "UpmonApp",
+            dependencies: [
+                "UpnodeMonitor", "Upnode", "TerminalUI",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: []
+        ),
+        .executableTarget(
+            name: "upmon",
+            dependencies: [
+                "UpmonApp", "NCursesBackend",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DnodeProtocolTests", dependencies: ["DnodeProtocol"]),
+        .testTarget(
+            name: "UpnodeTests",
+            dependencies: ["Upnode", "UpnodeTestSupport", "DnodeProtocol"]
+        ),
+        .testTarget(name: "UpnodeMonitorTests", dependencies: ["UpnodeMonitor"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
+        .testTarget(name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI"]),
+        .testTarget(name: "UpmonEndToEndTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

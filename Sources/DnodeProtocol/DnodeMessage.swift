@@ -1,0 +1,153 @@
+import OrderedCollections
+
+/// One dnode message: `{method, arguments, callbacks, links}` (PROTOCOL §1.2).
+public struct DnodeMessage: Sendable, Equatable {
+    /// What a message asks the receiver to do.
+    public enum Method: Sendable, Hashable, CustomStringConvertible {
+        /// A named method: `"methods"`, `"cull"`, or an instance property name.
+        case name(String)
+        /// The receiver's callback with this id (how all calls travel between Node peers).
+        case callback(Int)
+
+        public var description: String {
+            switch self {
+            case .name(let name): "\"\(name)\""
+            case .callback(let id): "callback \(id)"
+            }
+        }
+    }
+
+    /// A cycle: after callbacks are placed, the value at `to` is the value at `from`.
+    public struct Link: Sendable, Equatable {
+        public var from: [String]
+        public var to: [String]
+
+        public init(from: [String], to: [String]) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    public var method: Method
+    public var arguments: [JSONValue]
+    /// Callback id → path of the placeholder inside `arguments` (keys as strings, like Node).
+    public var callbacks: OrderedDictionary<Int, [String]>
+    public var links: [Link]
+
+    public init(method: Method, arguments: [JSONValue], callbacks: OrderedDictionary<Int, [String]> = [:], links: [Link] = []) {
+        self.method = method
+        self.arguments = arguments
+        self.callbacks = callbacks
+        self.links = links
+    }
+
+    /// A `cull` message for the peer's callback ids (no `callbacks`/`links` keys, as Node writes it).
+    public static func cull(_ ids: [Int]) -> DnodeMessage {
+        DnodeMessage(method: .name("cull"), arguments: ids.map { .int(Int64($0)) })
+    }
+
+    var isCull: Bool { method == .name("cull") }
+}
+
+extension DnodeMessage {
+    /// The JSON object as Node writes it: all four keys in order, callbacks by ascending id.
+    public var json: JSONValue {
+        var object = OrderedDictionary<String, JSONValue>()
+        switch method {
+        case .name(let name): object["method"] = .string(name)
+        case .callback(let id): object["method"] = .int(Int64(id))
+        }
+        object["arguments"] = .array(arguments)
+        if isCull && callbacks.isEmpty && links.isEmpty { return .object(object) }
+        var callbackObject = OrderedDictionary<String, JSONValue>()
+        for (id, path) in callbacks.sorted(by: { $0.key < $1.key }) {
+            callbackObject[String(id)] = .array(path.map(JSONValue.string))
+        }
+        object["callbacks"] = .object(callbackObject)
+        object["links"] = .array(links.map { link in
+            .object(["from": .array(link.from.map(JSONValue.string)), "to": .array(link.to.map(JSONValue.string))])
+        })
+        return .object(object)
+    }
+
+    /// The wire line without its trailing newline (ASCII only).
+    public func encode() -> [UInt8] { JSONPrinter.bytes(json) }
+
+    /// Appends the wire line and its newline to `buffer`.
+    public func encode(into buffer: inout [UInt8]) {
+        JSONPrinter.write(json, into: &buffer)
+        buffer.append(0x0A)
+    }
+
+    /// Decodes one line (without its LF; a trailing CR and surrounding whitespace are accepted).
+    public init(decoding line: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(DnodeProtocolError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line, maxDepth: maxDepth)
+        } catch {
+            throw .malformedJSON(error)
+        }
+        try self.init(json: value)
+    }
+
+    /// Builds a message from a parsed JSON value, checking every field's shape.
+    public init(json: JSONValue) throws(DnodeProtocolError) {
+        guard case .object(let object) = json else { throw .notAnObject(found: json.kindName) }
+        switch object["method"] {
+        case .string(let name)?: method = .name(name)
+        case let number? where number.doubleValue != nil:
+            guard let id = number.intValue, id >= 0 else {
+                throw .badField(field: "method", problem: "callback id \(number) is not a non-negative integer")
+            }
+            method = .callback(id)
+        case let other?: throw .badField(field: "method", problem: "expected a string or a callback id, found \(other.kindName)")
+        case nil: throw .badField(field: "method", problem: "missing")
+        }
+        switch object["arguments"] {
+        case .array(let values)?: arguments = values
+        case nil, .null?: arguments = []
+        case let other?: throw .badField(field: "arguments", problem: "expected an array, found \(other.kindName)")
+        }
+        callbacks = [:]
+        switch object["callbacks"] {
+        case nil, .null?: break
+        case .object(let entries)?:
+            for (key, pathValue) in entries {
+                guard let id = Int(key), id >= 0 else {
+                    throw .badField(field: "callbacks", problem: "key \"\(key)\" is not a callback id")
+                }
+                callbacks[id] = try Self.path(pathValue, field: "callbacks.\(key)")
+            }
+        case let other?: throw .badField(field: "callbacks", problem: "expected an object, found \(other.kindName)")
+        }
+        links = []
+        switch object["links"] {
+        case nil, .null?: break
+        case .array(let entries)?:
+            for (index, entry) in entries.enumerated() {
+                guard let from = entry["from"], let to = entry["to"] else {
+                    throw .badField(field: "links[\(index)]", problem: "expected {\"from\": path, \"to\": path}")
+                }
+                links.append(Link(from: try Self.path(from, field: "links[\(index)].from"), to: try Self.path(to, field: "links[\(index)].to")))
+            }
+        case let other?: throw .badField(field: "links", problem: "expected an array, found \(other.kindName)")
+        }
+    }
+
+    /// A path is an array of keys; Node writes strings but accepts integers (PROTOCOL §1.2).
+    static func path(_ value: JSONValue, field: String) throws(DnodeProtocolError) -> [String] {
+        guard case .array(let keys) = value, !keys.isEmpty else {
+            throw .badField(field: field, problem: "expected a non-empty array of keys")
+        }
+        var path: [String] = []
+        path.reserveCapacity(keys.count)
+        for key in keys {
+            switch key {
+            case .string(let text): path.append(text)
+            case .int(let number): path.append(String(number))
+            default: throw .badField(field: field, problem: "path key \(key) is not a string or an integer")
+            }
+        }
+        return path
+    }
+}

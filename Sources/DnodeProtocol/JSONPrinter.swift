@@ -1,0 +1,214 @@
+/// Writes `JSONValue`s as compact JSON that Node reads back unchanged.
+///
+/// Output is pure ASCII: every character at or above U+0080 is written as `\uXXXX`
+/// (astral characters as a surrogate pair). Node decodes each TCP read's bytes separately,
+/// so raw UTF-8 split across two reads would turn into U+FFFD on its side (PROTOCOL §1.1);
+/// ASCII cannot be split that way. Numbers are written in JavaScript's `Number#toString` form.
+public enum JSONPrinter {
+    /// The serialization of `value`, without a trailing newline.
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(64)
+        write(value, into: &output)
+        return output
+    }
+
+    /// Appends the serialization of `value` to `output`.
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .null: output.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        case .bool(true): output.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+        case .bool(false): output.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+        case .int(let number): writeInteger(number, into: &output)
+        case .double(let number): writeDouble(number, into: &output)
+        case .string(let text): writeString(text, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                write(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, member) in members {
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                write(member, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writeInteger(_ number: Int64, into output: inout [UInt8]) {
+        if number == 0 {
+            output.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = number.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            if number < 0 { output.append(UInt8(ascii: "-")) }
+            output.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// JavaScript's `Number#toString` (ECMA-262 Number::toString): shortest round-trip digits,
+    /// plain notation for exponents −7 < n ≤ 21, otherwise `d.ddde±x`. NaN and ±Infinity
+    /// become `null` and −0 becomes `0`, as `JSON.stringify` does.
+    static func writeDouble(_ number: Double, into output: inout [UInt8]) {
+        guard number.isFinite else {
+            output.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+            return
+        }
+        if number == 0 {
+            output.append(UInt8(ascii: "0"))
+            return
+        }
+        if number < 0 { output.append(UInt8(ascii: "-")) }
+        let (digits, pointPosition) = shortestDigits(of: number.magnitude)
+        let k = digits.count
+        let n = pointPosition
+        if k <= n && n <= 21 {
+            output.append(contentsOf: digits)
+            output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: n - k))
+        } else if 0 < n && n <= 21 {
+            output.append(contentsOf: digits[0..<n])
+            output.append(UInt8(ascii: "."))
+            output.append(contentsOf: digits[n...])
+        } else if -6 < n && n <= 0 {
+            output.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: ".")])
+            output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -n))
+            output.append(contentsOf: digits)
+        } else {
+            output.append(digits[0])
+            if k > 1 {
+                output.append(UInt8(ascii: "."))
+                output.append(contentsOf: digits[1...])
+            }
+            output.append(UInt8(ascii: "e"))
+            output.append(n - 1 >= 0 ? UInt8(ascii: "+") : UInt8(ascii: "-"))
+            output.append(contentsOf: String((n - 1).magnitude).utf8)
+        }
+    }
+
+    /// Shortest round-trip decimal digits of a positive finite double and the position of the
+    /// decimal point (value = 0.d1d2…dk × 10^n). Swift's `description` already produces the
+    /// shortest digits; this only reshapes them.
+    static func shortestDigits(of number: Double) -> (digits: [UInt8], pointPosition: Int) {
+        let text = number.description.utf8
+        var digits: [UInt8] = []
+        var exponent = 0
+        var digitsBeforePoint = 0
+        var seenPoint = false
+        var iterator = text.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: ".") {
+                seenPoint = true
+            } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                var rest: [UInt8] = []
+                while let more = iterator.next() { rest.append(more) }
+                exponent = Int(String(decoding: rest, as: UTF8.self)) ?? 0
+                break
+            } else {
+                digits.append(byte)
+                if !seenPoint { digitsBeforePoint += 1 }
+            }
+        }
+        // Strip leading zeros (e.g. "0.001") and trailing zeros (e.g. "100.0").
+        var leading = 0
+        while leading < digits.count - 1 && digits[leading] == UInt8(ascii: "0") { leading += 1 }
+        digits.removeFirst(leading)
+        let pointPosition = digitsBeforePoint - leading + exponent
+        while digits.count > 1 && digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        return (digits, pointPosition)
+    }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func writeString(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var utf8 = text.utf8
+        let handled: Void? = utf8.withContiguousStorageIfAvailable { buffer in
+            writeStringBody(buffer, into: &output)
+        }
+        if handled == nil {
+            var copy = text
+            copy.makeContiguousUTF8()
+            utf8 = copy.utf8
+            _ = utf8.withContiguousStorageIfAvailable { buffer in writeStringBody(buffer, into: &output) }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    static func writeStringBody(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        var index = 0
+        var runStart = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                index += 1
+                continue
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            if byte < 0x80 {
+                switch byte {
+                case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
+                case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                default: writeUnicodeEscape(UInt16(byte), into: &output)
+                }
+                index += 1
+            } else {
+                // Decode one UTF-8 scalar (the String guarantees validity) and escape it.
+                let scalar: UInt32
+                let length: Int
+                if byte & 0xE0 == 0xC0 {
+                    scalar = UInt32(byte & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+                    length = 2
+                } else if byte & 0xF0 == 0xE0 {
+                    scalar = UInt32(byte & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                        | UInt32(bytes[index + 2] & 0x3F)
+                    length = 3
+                } else {
+                    scalar = UInt32(byte & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                        | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
+                    length = 4
+                }
+                if scalar >= 0x10000 {
+                    let offset = scalar - 0x10000
+                    writeUnicodeEscape(UInt16(0xD800 + (offset >> 10)), into: &output)
+                    writeUnicodeEscape(UInt16(0xDC00 + (offset & 0x3FF)), into: &output)
+                } else {
+                    writeUnicodeEscape(UInt16(scalar), into: &output)
+                }
+                index += length
+            }
+            runStart = index
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+    }
+
+    static func writeUnicodeEscape(_ unit: UInt16, into output: inout [UInt8]) {
+        output.append(contentsOf: [
+            0x5C, UInt8(ascii: "u"),
+            hexDigits[Int(unit >> 12)], hexDigits[Int((unit >> 8) & 0xF)],
+            hexDigits[Int((unit >> 4) & 0xF)], hexDigits[Int(unit & 0xF)],
+        ])
+    }
+}
