@@ -16,6 +16,12 @@ enum DnodePath {
 
     /// Writes `newValue` at `path`, creating missing intermediate objects as Node does.
     static func set(_ newValue: DnodeValue, at path: ArraySlice<String>, in value: inout DnodeValue) throws(DnodeProtocolError) {
+        try set(newValue, at: path, fullPath: path, in: &value)
+    }
+
+    private static func set(
+        _ newValue: DnodeValue, at path: ArraySlice<String>, fullPath: ArraySlice<String>, in value: inout DnodeValue
+    ) throws(DnodeProtocolError) {
         guard let key = path.first else {
             value = newValue
             return
@@ -26,7 +32,7 @@ enum DnodePath {
             value = .null  // release the enum's reference so `members` is uniquely owned
             var child = members[key] ?? (rest.isEmpty ? .null : .object([:]))
             do {
-                try set(newValue, at: rest, in: &child)
+                try set(newValue, at: rest, fullPath: fullPath, in: &child)
             } catch {
                 value = .object(members)
                 throw error
@@ -35,19 +41,19 @@ enum DnodePath {
             value = .object(members)
         case .array(var elements):
             guard let index = Int(key), index >= 0, index <= elements.count else {
-                throw .invalidPath(Array(path), problem: "has key '\(key)' that is not an index of an array of \(elements.count)")
+                throw .invalidPath(Array(fullPath), problem: "has key '\(key)' that is not an index of an array of \(elements.count)")
             }
             value = .null
             if index == elements.count { elements.append(rest.isEmpty ? .null : .object([:])) }
             do {
-                try set(newValue, at: rest, in: &elements[index])
+                try set(newValue, at: rest, fullPath: fullPath, in: &elements[index])
             } catch {
                 value = .array(elements)
                 throw error
             }
             value = .array(elements)
         default:
-            throw .invalidPath(Array(path), problem: "goes through a \(value.kindName), not an object or array")
+            throw .invalidPath(Array(fullPath), problem: "goes through a \(value.kindName), not an object or array")
         }
     }
 }
