@@ -27,6 +27,7 @@ let package = Package(
             name: "Upnode",
             dependencies: [
                 "DnodeProtocol",
+                .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -61,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "upmon",
             dependencies: [
-                "UpmonApp", "NCursesBackend",
+                "UpmonApp", "NCursesBackend", "Upnode", "DnodeProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,124 @@
+import DnodeProtocol
+import NIOCore
+
+/// The other side of a link: its exported methods, callable by dotted name.
+///
+/// A `Remote` belongs to one connection. After that connection ends, calls through it fail
+/// with `UpnodeError.linkLost` — they are never sent on a later connection, whose callback
+/// ids mean something else.
+public struct Remote: Sendable {
+    let handle: ConnectionHandle
+    /// The exported object (the remote's `methods`, or an object such as an auth session).
+    /// `nil` means "whatever the peer's latest `methods` said" (looked up at call time).
+    public let root: DnodeValue?
+    /// Told about the first call made through this remote (keeps queued transactions in order).
+    let onCall: (@Sendable () -> Void)?
+
+    init(handle: ConnectionHandle, root: DnodeValue?, onCall: (@Sendable () -> Void)? = nil) {
+        self.handle = handle
+        self.root = root
+        self.onCall = onCall
+    }
+
+    /// Dotted paths of the remote's functions (empty when not known yet).
+    public var methods: [String] { root?.functionPaths() ?? [] }
+
+    /// A remote for an object the peer sent, e.g. the session object returned by `auth`.
+    public func object(_ value: DnodeValue) -> Remote {
+        Remote(handle: handle, root: value, onCall: onCall)
+    }
+
+    /// Calls `method(arguments…, callback)` and returns the callback's first invocation's
+    /// arguments. Throws `linkLost` if the link dies first, `requestTimeout` after `timeout`.
+    public func request(_ method: String, _ arguments: [DnodeValue] = [], timeout: Duration? = nil) async throws(UpnodeError) -> [DnodeValue] {
+        let target = try function(method)
+        onCall?()
+        let handle = self.handle
+        let result: Result<[DnodeValue], UpnodeError> = await withCheckedContinuation { continuation in
+            handle.onLoop { connection in
+                guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
+                    continuation.resume(returning: .failure(.noSuchMethod(method)))
+                    return
+                }
+                connection.request(target, method: method, arguments: arguments, timeout: timeout, handle: handle) {
+                    continuation.resume(returning: $0)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Like `request`, but reports the result to `complete` (on the event loop) instead of awaiting.
+    func requestDetached(_ method: String, _ arguments: [DnodeValue] = [], complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void) {
+        let handle = self.handle
+        let target: DnodeFunction?
+        do { target = try function(method) } catch {
+            complete(.failure(error))
+            return
+        }
+        handle.onLoop { connection in
+            guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
+                complete(.failure(.noSuchMethod(method)))
+                return
+            }
+            connection.request(target, method: method, arguments: arguments, handle: handle, complete: complete)
+        }
+    }
+
+    /// Calls `method(arguments…)` without waiting; callbacks inside `arguments` are invoked
+    /// whenever the peer calls them. Calls keep their order.
+    public func call(_ method: String, _ arguments: [DnodeValue] = []) throws(UpnodeError) {
+        let target = try function(method)
+        onCall?()
+        handle.onLoop { connection in
+            guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
+                connection.onEvent(.warning("call of '\(method)' dropped: the remote has no such method"))
+                return
+            }
+            do {
+                try connection.send(target, arguments: arguments)
+            } catch {
+                connection.onEvent(.warning("call of '\(method)' failed: \(error)"))
+            }
+        }
+    }
+
+    /// Invokes a function the peer passed us (typically the callback of an incoming call).
+    public func invoke(_ function: DnodeFunction, _ arguments: [DnodeValue] = []) {
+        handle.onLoop { connection in
+            do {
+                try connection.send(function, arguments: arguments)
+            } catch {
+                connection.onEvent(.warning("callback invocation failed: \(error)"))
+            }
+        }
+    }
+
+    /// Ends this connection (the client reconnects according to its policy).
+    public func disconnect() { handle.close(reason: .remoteClosed) }
+
+    func function(_ method: String) throws(UpnodeError) -> DnodeFunction? {
+        guard let root else { return nil }
+        guard let function = root.value(atDottedPath: method)?.function else { throw .noSuchMethod(method) }
+        return function
+    }
+}
+
+extension DnodeConnection {
+    func request(
+        _ target: DnodeFunction, method: String, arguments: [DnodeValue], timeout: Duration?, handle: ConnectionHandle,
+        complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
+    ) {
+        let id = nextRequestID
+        request(target, method: method, arguments: arguments, handle: handle, complete: complete)
+        guard let timeout, let context, pending[id] != nil else { return }
+        let loopHandle = handle
+        context.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.milliseconds * 1_000_000))) {
+            loopHandle.onLoop { connection in
+                guard let request = connection.pending.removeValue(forKey: id) else { return }
+                connection.session.release(request.callback)
+                request.complete(.failure(.requestTimeout(method: method, after: timeout)))
+            }
+        }
+    }
+}

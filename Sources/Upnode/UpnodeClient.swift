@@ -1,0 +1,425 @@
+import DnodeProtocol
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A upnode client: a dnode link that stays up (heartbeat, reconnect) and a transactional
+/// queue that holds calls while the link is down and runs them, in order and exactly once,
+/// when it is back.
+///
+/// ```swift
+/// let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: 7000))
+/// client.start()
+/// let sum = try await client.up(timeout: .seconds(3)) { remote in
+///     try await remote.request("add", [.int(2), .int(3)])
+/// }
+/// ```
+public actor UpnodeClient {
+    /// Runs on every (re)connection once the remote's methods arrived. Return the remote the
+    /// link should go up with (e.g. the session object of an `auth` call), or throw to refuse
+    /// the link (it goes down with `auth_failed` and retries per policy).
+    public typealias ConnectHook = @Sendable (Remote) async throws -> Remote
+
+    public nonisolated let endpoint: Endpoint
+    public nonisolated let configuration: LinkConfiguration
+    let tls: TLSOptions?
+    let localMethods: [String: DnodeValue]
+    let onConnect: ConnectHook?
+    let group: any EventLoopGroup
+    let maxLineBytes: Int
+    let logger: Logger
+
+    var machine: LinkStateMachine
+    var timers: [LinkStateMachine.Timer: Task<Void, Never>] = [:]
+    var handle: ConnectionHandle?
+    var rawRemote: DnodeValue?
+    var currentRemote: Remote?
+    var consumer: Task<Void, Never>?
+    let origin = ContinuousClock.now
+    nonisolated let inputs: AsyncStream<ClientCommand>.Continuation
+    let inputStream: AsyncStream<ClientCommand>
+    nonisolated let broadcaster = EventBroadcaster()
+    nonisolated let transactions = TransactionTable()
+
+    /// Creates a client; call `start()` to connect.
+    ///
+    /// - Parameters:
+    ///   - local: methods this side exports (a `ping` that answers the server is always added).
+    ///   - onConnect: the auth hook (see `ConnectHook`); without one the link is up as soon
+    ///     as the remote's methods arrive.
+    public init(
+        endpoint: Endpoint, configuration: LinkConfiguration = LinkConfiguration(), tls: TLSOptions? = nil,
+        local: [String: DnodeValue] = [:], maxLineBytes: Int = 1 << 20,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "upnode.client"),
+        onConnect: ConnectHook? = nil
+    ) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.tls = tls
+        self.localMethods = local
+        self.onConnect = onConnect
+        self.group = group
+        self.maxLineBytes = maxLineBytes
+        self.logger = logger
+        self.machine = LinkStateMachine(configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
+        (inputStream, inputs) = AsyncStream.makeStream(of: ClientCommand.self)
+    }
+
+    /// A new stream of this client's events (each caller gets its own; oldest dropped past 1024).
+    public nonisolated func events(bufferingNewest limit: Int = 1024) -> AsyncStream<UpnodeEvent> {
+        broadcaster.subscribe(bufferingNewest: limit)
+    }
+
+    /// Starts connecting. Idempotent.
+    public nonisolated func start() {
+        inputs.yield(.machine(.start, at: nil))
+        Task { await self.runIfNeeded() }
+    }
+
+    func runIfNeeded() {
+        guard consumer == nil else { return }
+        let stream = inputStream
+        consumer = Task {
+            for await command in stream {
+                self.handle(command)
+                if case .closed = self.machine.state { break }
+            }
+            self.finishClose()
+        }
+    }
+
+    /// Disconnects and stops reconnecting until `reconnectNow()`.
+    public nonisolated func hold() { inputs.yield(.machine(.hold, at: nil)) }
+
+    /// Reconnects at once: cancels a pending delay, releases a hold, or drops a live link and dials again.
+    public nonisolated func reconnectNow() { inputs.yield(.machine(.reconnectNow, at: nil)) }
+
+    /// Ends the link for good: queued transactions fail with `closed`, no more reconnects,
+    /// and the event streams finish.
+    public nonisolated func close() {
+        inputs.yield(.machine(.close, at: nil))
+        Task { await self.runIfNeeded() }
+    }
+
+    /// The current link state.
+    public var state: LinkState { machine.state }
+
+    /// Runs `body` with the remote once the link is up (at once if it is up now).
+    ///
+    /// While the link is down the transaction waits in a FIFO queue; queued bodies start in
+    /// order when the link comes up, each exactly once. After `timeout` a waiting body is
+    /// removed and this throws `queueTimeout` (Node calls it with no arguments instead).
+    /// Calls the body had already sent when the link died throw `linkLost`: nothing is retried,
+    /// because calls need not be idempotent.
+    public nonisolated func up<T: Sendable>(
+        timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) async throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let id = transactions.add(
+                run: { remote in
+                    do { continuation.resume(returning: try await body(remote)) } catch { continuation.resume(throwing: error) }
+                },
+                fail: { error in continuation.resume(throwing: error) })
+            inputs.yield(.machine(.enqueue(transaction: id, timeout: timeout), at: nil))
+        }
+    }
+
+    /// Closure form of `up`: `body` runs once with the remote, or `onTimeout` once with the error.
+    /// Transactions keep the order in which this is called.
+    public nonisolated func up(
+        timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) -> Void,
+        onFailure: @escaping @Sendable (UpnodeError) -> Void = { _ in }
+    ) {
+        let id = transactions.add(run: { remote in body(remote) }, fail: onFailure)
+        inputs.yield(.machine(.enqueue(transaction: id, timeout: timeout), at: nil))
+    }
+
+    // MARK: Running the state machine
+
+    var now: Duration { ContinuousClock.now - origin }
+
+    func process(_ input: LinkStateMachine.Input, at time: Duration? = nil) {
+        for action in machine.handle(input, now: time ?? now) {
+            perform(action)
+        }
+    }
+
+    func perform(_ action: LinkStateMachine.Action) {
+        switch action {
+        case .dial(let generation):
+            dial(generation)
+        case .closeChannel:
+            handle?.close(reason: .remoteClosed)
+            handle = nil
+            currentRemote = nil
+        case .failInFlight:
+            break  // the connection fails its unanswered requests when it closes
+        case .runConnectHook(let generation):
+            runConnectHook(generation)
+        case .sendPing(let generation, let ping):
+            sendPing(generation, ping)
+        case .arm(let timer, let delay):
+            timers[timer]?.cancel()
+            let inputs = self.inputs
+            timers[timer] = Task {
+                try? await Task.sleep(for: delay)
+                if !Task.isCancelled { inputs.yield(.machine(.timer(timer), at: nil)) }
+            }
+        case .cancel(let timer):
+            timers.removeValue(forKey: timer)?.cancel()
+        case .runTransaction(let id, _):
+            runTransaction(id)
+        case .failTransaction(let id, let error):
+            transactions.fail(id, error)
+        case .emit(let event):
+            broadcaster.yield(event.event)
+        }
+    }
+
+    func dial(_ generation: UInt64) {
+        let inputs = self.inputs
+        let origin = self.origin
+        let localMethods = self.localMethods
+        let endpoint = self.endpoint
+        let maxLineBytes = self.maxLineBytes
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = try tls.map { options throws(UpnodeError) in try options.clientContext() }
+        } catch {
+            inputs.yield(.machine(.connectFailed(generation: generation, .tlsError(error.description)), at: nil))
+            return
+        }
+        let serverName = tls?.serverName
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000)))
+            .channelInitializer { channel in
+                do {
+                    if case .unix = endpoint {} else {
+                        try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                    }
+                    let connection = DnodeConnection(
+                        session: DnodeSession(sessionID: generation, instance: .object([:])), maxLineBytes: maxLineBytes
+                    ) { event in
+                        switch event {
+                        case .remoteReady(let remote, let methods):
+                            inputs.yield(.remoteReady(generation: generation, remote: remote, methods: methods))
+                        case .warning(let text):
+                            inputs.yield(.warning(text))
+                        case .closed(let reason):
+                            inputs.yield(.machine(.channelClosed(generation: generation, reason), at: ContinuousClock.now - origin))
+                        }
+                    }
+                    let handle = ConnectionHandle(connection: connection, channel: channel)
+                    connection.session = DnodeSession(sessionID: generation, instance: Self.instance(localMethods, handle: handle))
+                    if let sslContext {
+                        let host: String
+                        switch endpoint {
+                        case .tls(let name, _), .tcp(let name, _): host = name
+                        case .unix: host = "localhost"
+                        }
+                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: serverName ?? host)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(connection)
+                    inputs.yield(.connected(generation: generation, handle: handle))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        let future: EventLoopFuture<any Channel>
+        switch endpoint {
+        case .tcp(let host, let port), .tls(let host, let port):
+            future = bootstrap.connect(host: host, port: port)
+        case .unix(let path):
+            future = bootstrap.connect(unixDomainSocketPath: path)
+        }
+        future.whenComplete { result in
+            switch result {
+            case .success:
+                inputs.yield(.machine(.dialed(generation: generation), at: nil))
+            case .failure(let error):
+                let reason: LinkReason = error is NIOSSLError ? .tlsError("\(error)") : .refused(Self.describe(error))
+                inputs.yield(.machine(.connectFailed(generation: generation, reason), at: nil))
+            }
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return error.description }
+        if error is ChannelError { return "\(error)" }
+        return String(describing: error)
+    }
+
+    func handle(_ command: ClientCommand) {
+        switch command {
+        case .machine(let input, let at):
+            process(input, at: at)
+        case .connected(let generation, let handle):
+            guard generation == machine.generation else {
+                handle.close(reason: .remoteClosed)
+                return
+            }
+            self.handle = handle
+        case .remoteReady(let generation, let remote, let methods):
+            guard generation == machine.generation, let handle else { return }
+            rawRemote = remote
+            if case .up = machine.state {
+                process(.remoteReady(generation: generation, methods: methods, hasPing: false, needsAuth: false))
+                return
+            }
+            currentRemote = Remote(handle: handle, root: remote)
+            let hasPing = remote.value(atDottedPath: "ping")?.function != nil
+            process(.remoteReady(generation: generation, methods: methods, hasPing: hasPing, needsAuth: onConnect != nil))
+        case .authenticated(let generation, let remote):
+            guard generation == machine.generation else { return }
+            currentRemote = remote
+            process(.authenticated(generation: generation))
+        case .warning(let text):
+            broadcaster.yield(.warning(text))
+        }
+    }
+
+    func runConnectHook(_ generation: UInt64) {
+        guard let onConnect, let remote = currentRemote else { return }
+        let inputs = self.inputs
+        Task {
+            do {
+                let authenticated = try await onConnect(remote)
+                inputs.yield(.authenticated(generation: generation, remote: authenticated))
+            } catch {
+                inputs.yield(.machine(.authFailed(generation: generation, .authFailed("\(error)")), at: nil))
+            }
+        }
+    }
+
+    func sendPing(_ generation: UInt64, _ ping: Int) {
+        guard let handle, let root = rawRemote else { return }
+        let inputs = self.inputs
+        let origin = self.origin
+        Remote(handle: handle, root: root).requestDetached("ping") { result in
+            // Time is taken on the event loop as the reply arrives, not after an actor hop.
+            let at = ContinuousClock.now - origin
+            if case .success = result {
+                inputs.yield(.machine(.pingReplied(generation: generation, ping: ping), at: at))
+            }
+        }
+    }
+
+    func runTransaction(_ id: Int) {
+        guard let remote = currentRemote, let body = transactions.take(id) else { return }
+        let inputs = self.inputs
+        let tracked = Remote(handle: remote.handle, root: remote.root) {
+            inputs.yield(.machine(.transactionProgressed(id), at: nil))
+        }
+        Task {
+            await body(tracked)
+            inputs.yield(.machine(.transactionProgressed(id), at: nil))
+        }
+    }
+
+    func finishClose() {
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        handle?.close(reason: .closed)
+        handle = nil
+        transactions.failAll(.closed)
+        broadcaster.finish()
+    }
+
+    static func instance(_ localMethods: [String: DnodeValue], handle: ConnectionHandle) -> DnodeValue {
+        var members = localMethods
+        if members["ping"] == nil {
+            // Answer the server's heartbeat: ping(cb) → cb().
+            members["ping"] = .function(label: "ping") { arguments in
+                guard case .function(let callback)? = arguments.last else { return }
+                handle.onLoop { connection in try? connection.send(callback, arguments: []) }
+            }
+        }
+        return .object(.init(uniqueKeysWithValues: members.sorted { $0.key < $1.key }))
+    }
+}
+
+/// What the client's single consumer loop handles, in arrival order.
+enum ClientCommand: Sendable {
+    case machine(LinkStateMachine.Input, at: Duration?)
+    case connected(generation: UInt64, handle: ConnectionHandle)
+    case remoteReady(generation: UInt64, remote: DnodeValue, methods: [String])
+    case authenticated(generation: UInt64, remote: Remote)
+    case warning(String)
+}
+
+/// Fans events out to every subscriber.
+final class EventBroadcaster: Sendable {
+    let subscribers = Mutex<(next: Int, continuations: [Int: AsyncStream<UpnodeEvent>.Continuation], finished: Bool)>((0, [:], false))
+
+    func subscribe(bufferingNewest limit: Int) -> AsyncStream<UpnodeEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: UpnodeEvent.self, bufferingPolicy: .bufferingNewest(limit))
+        let isFinished = subscribers.withLock { state in
+            if state.finished { return true }
+            let id = state.next
+            state.next += 1
+            state.continuations[id] = continuation
+            continuation.onTermination = { [weak self] _ in
+                self?.subscribers.withLock { _ = $0.continuations.removeValue(forKey: id) }
+            }
+            return false
+        }
+        if isFinished { continuation.finish() }
+        return stream
+    }
+
+    func yield(_ event: UpnodeEvent) {
+        let continuations = subscribers.withLock { Array($0.continuations.values) }
+        for continuation in continuations { continuation.yield(event) }
+    }
+
+    func finish() {
+        let continuations = subscribers.withLock { state in
+            state.finished = true
+            defer { state.continuations.removeAll() }
+            return Array(state.continuations.values)
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+}
+
+/// Transactions waiting to run: each is taken exactly once, to run or to fail.
+final class TransactionTable: Sendable {
+    struct Entry: Sendable {
+        let run: @Sendable (Remote) async -> Void
+        let fail: @Sendable (UpnodeError) -> Void
+    }
+
+    let state = Mutex<(next: Int, entries: [Int: Entry])>((0, [:]))
+
+    func add(run: @escaping @Sendable (Remote) async -> Void, fail: @escaping @Sendable (UpnodeError) -> Void) -> Int {
+        state.withLock { state in
+            let id = state.next
+            state.next += 1
+            state.entries[id] = Entry(run: run, fail: fail)
+            return id
+        }
+    }
+
+    func take(_ id: Int) -> (@Sendable (Remote) async -> Void)? {
+        state.withLock { $0.entries.removeValue(forKey: id)?.run }
+    }
+
+    func fail(_ id: Int, _ error: UpnodeError) {
+        state.withLock { $0.entries.removeValue(forKey: id) }?.fail(error)
+    }
+
+    func failAll(_ error: UpnodeError) {
+        let entries = state.withLock { state in
+            defer { state.entries.removeAll() }
+            return Array(state.entries.values)
+        }
+        for entry in entries { entry.fail(error) }
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+}

@@ -1,0 +1,148 @@
+import DnodeProtocol
+
+/// Where a connection attempt is.
+public enum ConnectPhase: String, Sendable, Hashable {
+    case dial, tls, methods, auth
+}
+
+/// The state of a link (ARCHITECTURE §4).
+public enum LinkState: Sendable, Hashable, CustomStringConvertible {
+    case idle
+    case connecting(ConnectPhase)
+    case up
+    case down
+    case reconnecting
+    case closed
+
+    /// The recording/state name: idle connecting up down reconnecting closed.
+    public var name: String {
+        switch self {
+        case .idle: "idle"
+        case .connecting: "connecting"
+        case .up: "up"
+        case .down: "down"
+        case .reconnecting: "reconnecting"
+        case .closed: "closed"
+        }
+    }
+
+    public var description: String {
+        if case .connecting(let phase) = self { return "connecting(\(phase.rawValue))" }
+        return name
+    }
+}
+
+/// Why a link changed state. `code` is the machine-readable reason of RECORDING.md §3.
+public enum LinkReason: Sendable, Hashable, CustomStringConvertible {
+    case start, retry, manualReconnect
+    case ready, authOK
+    case refused(String)
+    case connectTimeout
+    case tlsError(String)
+    case authFailed(String)
+    case authEnvMissing(String)
+    case pingTimeout
+    case remoteClosed
+    case ioError(String)
+    case frameTooLong
+    case protocolError(String)
+    case held
+    case retryScheduled
+    case closed
+    case phase
+
+    public var code: String {
+        switch self {
+        case .start: "start"
+        case .retry: "retry"
+        case .manualReconnect: "manual_reconnect"
+        case .ready: "ready"
+        case .authOK: "auth_ok"
+        case .refused: "refused"
+        case .connectTimeout: "connect_timeout"
+        case .tlsError: "tls_error"
+        case .authFailed: "auth_failed"
+        case .authEnvMissing: "auth_env_missing"
+        case .pingTimeout: "ping_timeout"
+        case .remoteClosed: "remote_closed"
+        case .ioError: "io_error"
+        case .frameTooLong: "frame_too_long"
+        case .protocolError: "protocol_error"
+        case .held: "held"
+        case .retryScheduled: "retry_scheduled"
+        case .closed: "closed"
+        case .phase: "phase"
+        }
+    }
+
+    /// Human text for logs and the event pane.
+    public var detail: String? {
+        switch self {
+        case .refused(let text), .tlsError(let text), .authFailed(let text), .authEnvMissing(let text),
+            .ioError(let text), .protocolError(let text):
+            text
+        case .connectTimeout: "no connection and methods within the connect timeout"
+        case .pingTimeout: "no ping reply within the ping timeout"
+        case .frameTooLong: "the peer sent a line longer than the limit"
+        case .remoteClosed: "the peer closed the connection"
+        default: nil
+        }
+    }
+
+    public var description: String { detail.map { "\(code): \($0)" } ?? code }
+}
+
+/// Transaction queue counters; the totals are cumulative so a consumer that misses an event
+/// still ends up correct.
+public struct QueueStats: Sendable, Hashable {
+    public var depth = 0
+    /// Age of the oldest waiting transaction.
+    public var oldestAge: Duration?
+    public var enqueued = 0
+    public var flushed = 0
+    public var expired = 0
+    public var failed = 0
+
+    public init() {}
+}
+
+/// Everything a client reports, in order, on its event streams.
+public enum UpnodeEvent: Sendable {
+    case state(from: LinkState, to: LinkState, reason: LinkReason)
+    /// The method paths of the remote (sorted), on every up.
+    case remoteMethods([String])
+    case ping(rtt: Duration)
+    case pingTimeout(after: Duration, consecutive: Int)
+    case reconnectScheduled(attempt: Int, delay: Duration)
+    case queue(QueueStats)
+    /// A call issued through `up` or a `Remote` (when call events are on).
+    case call(CallInfo)
+    /// A callback invocation answering a call (when call events are on).
+    case result(CallResult)
+    /// Something the peer did wrong that did not end the link, or a local warning.
+    case warning(String)
+    /// An error that ended the link or a call.
+    case error(UpnodeError)
+}
+
+/// A call seen by the client.
+public struct CallInfo: Sendable {
+    public var id: Int
+    public var method: String
+    public var origin: String
+    public var arguments: [DnodeValueSummary]
+}
+
+/// A result seen by the client.
+public struct CallResult: Sendable {
+    public var id: Int
+    public var invocation: Int
+    public var isOK: Bool
+    public var duration: Duration
+    public var value: [DnodeValueSummary]
+    public var error: UpnodeError?
+}
+
+/// Arguments as plain JSON (functions as "[Function]"), for monitors and recordings.
+public typealias DnodeValueSummary = JSONValue
+

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Upnode
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `upmon serve`: a ready upnode server (the contract of ServeMethods).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a upnode server with echo, add, slow, fail, time, subscribe, mark (and auth).",
+        discussion: """
+            Results are plain callback arguments, except fail and auth (error-first).
+            echo(...args, cb) → cb(...args)          add(a, b, cb) → cb(a + b)
+            slow(ms, cb) → cb(ms) after ms           fail(cb) → cb({"message": "boom"})
+            time(cb) → cb(ms since the epoch)        mark(tag, cb) → cb(tag, times seen)
+            subscribe(fn, everyMs = 100, times = 0) → fn(1), fn(2), …
+            With --auth USER:PASS: auth(user, pass, cb) → cb(null, session) or cb("ACCESS DENIED").
+            """
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "TCP port (0 picks a free one; the bound port is printed).") var port = 7000
+    @Option(help: "Listen on this unix socket path instead of TCP.") var unix: String?
+    @Option(help: "Require auth with these credentials (USER:PASS).") var auth: String?
+    @Flag(help: "Expose only auth at the top level (needs --auth).") var authOnly = false
+    @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
+    @Option(help: "TLS private key (PEM).") var tlsKey: String?
+    @Flag(help: "Do not print a line per connect/disconnect.") var quiet = false
+
+    func validate() throws {
+        if let auth, auth.split(separator: ":", maxSplits: 1).count != 2 {
+            throw ValidationError("--auth must be USER:PASS, got '\(auth)'")
+        }
+        if authOnly && auth == nil { throw ValidationError("--auth-only needs --auth USER:PASS") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
+    }
+
+    func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        var options = ServeMethods.Options()
+        if let auth {
+            let parts = auth.split(separator: ":", maxSplits: 1).map(String.init)
+            options.credentials = (parts[0], parts[1])
+            options.authOnly = authOnly
+        }
+        var serverOptions = UpnodeServer.Options()
+        if let tlsCert, let tlsKey { serverOptions.tls = ServerTLSOptions(certificateFile: tlsCert, privateKeyFile: tlsKey) }
+        let endpoint: Endpoint = unix.map { .unix(path: $0) } ?? .tcp(host: host, port: port)
+        let quiet = self.quiet
+        let server: UpnodeServer
+        do {
+            server = try await UpnodeServer.listen(endpoint, options: serverOptions, onNotice: { notice in
+                guard !quiet else { return }
+                switch notice {
+                case .connected(let id, let peer): print("connect #\(id) from \(peer)")
+                case .disconnected(let id, let reason): print("disconnect #\(id) (\(reason))")
+                case .warning(let id, let text): print("warning #\(id): \(text)")
+                }
+            }, methods: ServeMethods(options: options).factory)
+        } catch {
+            throw ValidationError("cannot listen on \(endpoint): \(error)")
+        }
+        print("listening on \(server.boundEndpoint)")
+        // Serve until SIGINT/SIGTERM.
+        await SignalWaiter.wait(for: [SIGINT, SIGTERM])
+        await server.close()
+    }
+}
