@@ -73,6 +73,7 @@ let package = Package(
         ),
         .testTarget(name: "UpnodeMonitorTests", dependencies: ["UpnodeMonitor"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
+        .testTarget(name: "NCursesBackendTests", dependencies: ["NCursesBackend", "TerminalUI", "CNCurses"]),
         .testTarget(name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI"]),
         .testTarget(name: "UpmonEndToEndTests", dependencies: []),
     ],

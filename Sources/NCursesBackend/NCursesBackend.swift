@@ -1,1 +1,278 @@
+import CNCurses
+import CTerminalGuard
 import TerminalUI
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The ncurses terminal: the only code in upmon that calls curses (ARCHITECTURE §7).
+///
+/// Not thread-safe: create it, draw on it and shut it down from one thread (the main
+/// actor in the app). `init` never calls `initscr`, which would exit the process on an
+/// unknown terminal; it uses `setupterm` + `newterm` and throws `TerminalError` instead.
+public final class NCursesBackend: TerminalBackend {
+    /// Options chosen on the command line.
+    public struct Options: Sendable, Hashable {
+        /// `--color`: a forced depth (`.monochrome` for `never`), or nil to detect.
+        public var forcedColorDepth: ColorDepth?
+        /// `--ascii`: use ASCII glyphs even in a UTF-8 locale.
+        public var forceASCII: Bool
+        /// Creates options.
+        public init(forcedColorDepth: ColorDepth? = nil, forceASCII: Bool = false) {
+            self.forcedColorDepth = forcedColorDepth
+            self.forceASCII = forceASCII
+        }
+    }
+
+    /// What the terminal can do.
+    public private(set) var capabilities: TerminalCapabilities
+    /// The terminal's name (`TERM`).
+    public let terminalName: String
+
+    private let screen: OpaquePointer
+    private let window: UnsafeMutablePointer<WINDOW>
+    private let keyCodes: KeyCodes
+    private var pairCache: ColorPairCache
+    private var paletteCache: PaletteSlotCache
+    private var rgbMode: CursesColor.RGBMode
+    private let colorCount: Int
+    private var isShutDown = false
+    private var isCursorVisible = false
+
+    /// Starts curses on the controlling terminal.
+    ///
+    /// Call after installing signal handling (ARCHITECTURE §8). Throws when stdin/stdout
+    /// are not terminals or `TERM` is unset or unknown.
+    public init(options: Options = Options()) throws(TerminalError) {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw .notATerminal
+        }
+        setlocale(LC_ALL, "")
+        let codeset = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) } ?? ""
+        let isUTF8 = ["UTF-8", "UTF8"].contains(codeset.uppercased())
+
+        let term = NCursesBackend.environment("TERM") ?? ""
+        guard !term.isEmpty else { throw .unknownTerminal("") }
+        var setupError: Int32 = 0
+        if setupterm(nil, STDOUT_FILENO, &setupError) != cn_ok() {
+            if setupError == -1 { throw .noTerminfoDatabase }
+            throw .unknownTerminal(term)
+        }
+        // Arm the crash guard with the original termios before curses changes it.
+        let restore = ["rmcup", "cnorm", "sgr0"].compactMap { name -> [CChar]? in
+            guard let value = cn_tigetstr(name) else { return nil }
+            return Array(UnsafeBufferPointer(start: value, count: strlen(value)))
+        }.flatMap { $0 }
+        restore.withUnsafeBufferPointer { bytes in
+            _ = ctg_arm(STDOUT_FILENO, bytes.baseAddress, bytes.count)
+        }
+
+        guard let screen = newterm(nil, cn_stdout(), cn_stdin()) else {
+            ctg_disarm()
+            throw .initializationFailed(term)
+        }
+        self.screen = screen
+        guard let window = cn_stdscr() else {
+            endwin()
+            delscreen(screen)
+            ctg_disarm()
+            throw .initializationFailed(term)
+        }
+        self.window = window
+        self.terminalName = term
+
+        cbreak()
+        noecho()
+        nonl()
+        keypad(window, true)
+        // Home/End variants that some terminals (tmux and screen under an xterm TERM,
+        // rxvt) send but their terminfo entry does not list.
+        for (sequence, key) in [
+            ("\u{1b}[1~", cn_key_home()), ("\u{1b}[7~", cn_key_home()), ("\u{1b}[H", cn_key_home()),
+            ("\u{1b}OH", cn_key_home()), ("\u{1b}[4~", cn_key_end()), ("\u{1b}[8~", cn_key_end()),
+            ("\u{1b}[F", cn_key_end()), ("\u{1b}OF", cn_key_end()),
+        ] where key_defined(sequence) == 0 {
+            define_key(sequence, key)
+        }
+        nodelay(window, true)
+        set_escdelay(25)
+        curs_set(0)
+
+        let hasColors = has_colors()
+        if hasColors {
+            start_color()
+            use_default_colors()
+        }
+        self.colorCount = hasColors ? Int(cn_colors()) : 0
+        let canChange = hasColors && can_change_color()
+        self.rgbMode =
+            colorCount >= 1 << 24 ? .direct : (canChange && colorCount >= 256 ? .palette : .none)
+        self.pairCache = ColorPairCache(capacity: hasColors ? cn_color_pairs() : 0)
+        self.paletteCache = PaletteSlotCache(limit: Int32(min(colorCount, 256)))
+
+        var supported: Attrs = [.bold, .underline, .reverse]
+        let termAttrs = term_attrs()
+        if termAttrs & cn_a_dim() != 0 { supported.insert(.dim) }
+        if termAttrs & cn_a_italic() != 0 { supported.insert(.italic) }
+
+        let depth = ColorDepth.detect(
+            forced: options.forcedColorDepth, noColor: NCursesBackend.environment("NO_COLOR"),
+            term: term, colorTerm: NCursesBackend.environment("COLORTERM"), colors: colorCount,
+            hasColors: hasColors, canChangeColor: canChange)
+        self.capabilities = TerminalCapabilities(
+            colorDepth: depth, isUTF8: isUTF8 && !options.forceASCII, canChangeColor: canChange,
+            hasOnlyEightColors: colorCount < 16, supportedAttributes: supported)
+
+        self.keyCodes = KeyCodes(
+            resize: cn_key_resize(), up: cn_key_up(), down: cn_key_down(), left: cn_key_left(),
+            right: cn_key_right(), shiftUp: cn_key_sr(), shiftDown: cn_key_sf(),
+            shiftLeft: cn_key_sleft(), shiftRight: cn_key_sright(),
+            extendedShiftUp: cn_extended_key("kUP"), extendedShiftDown: cn_extended_key("kDN"),
+            home: cn_key_home(), end: cn_key_end(), pageUp: cn_key_ppage(),
+            pageDown: cn_key_npage(), backspace: cn_key_backspace(), delete: cn_key_dc(),
+            enter: cn_key_enter(), backTab: cn_key_btab(), function0: cn_key_f(0))
+    }
+
+    deinit { shutdown() }
+
+    /// Re-runs colour-depth detection with a new `--color` choice (the `:color` command).
+    public func setColorDepth(forced: ColorDepth?) {
+        capabilities.colorDepth = ColorDepth.detect(
+            forced: forced, noColor: NCursesBackend.environment("NO_COLOR"), term: terminalName,
+            colorTerm: NCursesBackend.environment("COLORTERM"), colors: colorCount,
+            hasColors: colorCount > 0, canChangeColor: capabilities.canChangeColor)
+    }
+
+    /// The current size, as curses knows it.
+    public var size: Size {
+        guard !isShutDown else { return Size(width: 0, height: 0) }
+        return Size(width: Int(cn_cols()), height: Int(cn_lines()))
+    }
+
+    /// Tells curses the new size after SIGWINCH (read with `TIOCGWINSZ` by the caller).
+    public func resize(rows: Int, cols: Int) {
+        guard !isShutDown, rows > 0, cols > 0 else { return }
+        resizeterm(Int32(rows), Int32(cols))
+    }
+
+    /// Writes runs with `setcchar` + `mvwadd_wch`; visible after `flush()`.
+    public func draw(_ runs: [CellRun]) {
+        guard !isShutDown else { return }
+        var text: [wchar_t] = []
+        for run in runs {
+            let attrs = cursesAttributes(run.style.attrs)
+            let pair = colorPair(for: run.style)
+            for (offset, cell) in run.cells.enumerated() where !cell.isContinuation {
+                text.removeAll(keepingCapacity: true)
+                for scalar in cell.grapheme.unicodeScalars.prefix(Int(cn_ccharw_max()) - 1) {
+                    text.append(wchar_t(bitPattern: scalar.value))
+                }
+                if text.isEmpty { text.append(wchar_t(32)) }
+                text.append(0)
+                _ = cn_put_cell(window, Int32(run.y), Int32(run.x + offset), text, attrs, pair)
+            }
+        }
+    }
+
+    /// Moves the terminal cursor and makes it visible.
+    public func showCursor(at position: Position) {
+        guard !isShutDown else { return }
+        wmove(window, Int32(position.y), Int32(position.x))
+        if !isCursorVisible {
+            curs_set(1)
+            isCursorVisible = true
+        }
+    }
+
+    /// Hides the terminal cursor.
+    public func hideCursor() {
+        guard !isShutDown, isCursorVisible else { return }
+        curs_set(0)
+        isCursorVisible = false
+    }
+
+    /// `wnoutrefresh` + `doupdate`: one terminal update per frame.
+    public func flush() {
+        guard !isShutDown else { return }
+        wnoutrefresh(window)
+        doupdate()
+    }
+
+    /// Clears the screen so the next flush repaints everything.
+    public func clearAll() {
+        guard !isShutDown else { return }
+        wclear(window)
+    }
+
+    /// Reads every key waiting (at most 4,096 per call) without blocking.
+    public func readInput() -> [InputEvent] {
+        guard !isShutDown else { return [] }
+        var events: [InputEvent] = []
+        var code: wint_t = 0
+        while events.count < 4096 {
+            let result = wget_wch(window, &code)
+            if result == cn_err() { break }
+            if result == cn_key_code_yes() {
+                events.append(
+                    KeyDecoder.decode(key: Int32(bitPattern: UInt32(code)), codes: keyCodes))
+            } else {
+                events.append(KeyDecoder.decode(character: UInt32(code)))
+            }
+        }
+        return events
+    }
+
+    /// Restores the terminal (`endwin`) and disarms the crash guard. Safe to call more
+    /// than once; after it, every other method does nothing.
+    public func shutdown() {
+        guard !isShutDown else { return }
+        isShutDown = true
+        curs_set(1)
+        endwin()
+        delscreen(screen)
+        ctg_disarm()
+    }
+
+    // MARK: - Styles
+
+    private func cursesAttributes(_ attrs: Attrs) -> attr_t {
+        var result = cn_a_normal()
+        if attrs.contains(.bold) { result |= cn_a_bold() }
+        if attrs.contains(.dim) { result |= cn_a_dim() }
+        if attrs.contains(.underline) { result |= cn_a_underline() }
+        if attrs.contains(.reverse) { result |= cn_a_reverse() }
+        if attrs.contains(.italic) { result |= cn_a_italic() }
+        return result
+    }
+
+    private func colorNumber(_ color: Color) -> Int32 {
+        let converted = ColorDepth.convert(color, to: capabilities.colorDepth)
+        if let number = CursesColor.number(for: converted, colors: colorCount, rgbMode: rgbMode) {
+            return number
+        }
+        guard case .rgb(let r, let g, let b) = converted else { return -1 }
+        let (slot, isNew) = paletteCache.slot(r, g, b)
+        if isNew {
+            init_extended_color(
+                slot, Int32(r) * 1000 / 255, Int32(g) * 1000 / 255, Int32(b) * 1000 / 255)
+        }
+        return slot
+    }
+
+    private func colorPair(for style: Style) -> Int32 {
+        guard colorCount > 0, capabilities.colorDepth != .monochrome else { return 0 }
+        let fg = colorNumber(style.fg)
+        let bg = colorNumber(style.bg)
+        let (pair, isNew) = pairCache.pair(fg: fg, bg: bg)
+        if isNew { init_extended_pair(pair, fg, bg) }
+        return pair
+    }
+
+    private static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+}

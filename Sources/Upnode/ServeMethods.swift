@@ -1,5 +1,6 @@
 import DnodeProtocol
 import NIOCore
+import OrderedCollections
 import Synchronization
 
 #if canImport(Glibc)
@@ -38,17 +39,24 @@ public final class ServeMethods: Sendable {
         { [self] peer in self.methods(for: peer) }
     }
 
-    func methods(for peer: Remote) -> [String: DnodeValue] {
-        let all = standardMethods(peer)
-        guard let credentials = options.credentials else { return all }
-        var session = all
-        session["beep"] = .function(label: "beep") { [self] arguments in
-            reply(peer, arguments.first, [.string("boop")])
+    /// Exported in the order Node's reference server uses, so callback ids match its transcripts.
+    func methods(for peer: Remote) -> OrderedDictionary<String, DnodeValue> {
+        var all = standardMethods(peer)
+        let ping = all.removeValue(forKey: "ping")
+        guard let credentials = options.credentials else {
+            all["ping"] = ping
+            return all
         }
-        session["whoami"] = .function(label: "whoami") { [self] arguments in
-            reply(peer, arguments.last, [.string(credentials.user)])
-        }
-        let sessionObject = DnodeValue.object(.init(uniqueKeysWithValues: session.sorted { $0.key < $1.key }))
+        var session: OrderedDictionary<String, DnodeValue> = [
+            "beep": .function(label: "beep") { [self] arguments in
+                reply(peer, arguments.first, [.string("boop")])
+            },
+            "whoami": .function(label: "whoami") { [self] arguments in
+                reply(peer, arguments.last, [.string(credentials.user)])
+            },
+        ]
+        session.merge(all) { current, _ in current }
+        let sessionObject = DnodeValue.object(session)
         let auth = DnodeValue.function(label: "auth") { [self] arguments in
             let user = arguments.first?.stringValue
             let password = arguments.count > 1 ? arguments[1].stringValue : nil
@@ -58,13 +66,13 @@ public final class ServeMethods: Sendable {
                 reply(peer, arguments.last, [.string("ACCESS DENIED")])
             }
         }
-        if options.authOnly { return ["auth": auth] }
-        var top = all
-        top["auth"] = auth
-        return top
+        if options.authOnly { return ["auth": auth, "ping": ping ?? .null] }
+        all["auth"] = auth
+        all["ping"] = ping
+        return all
     }
 
-    func standardMethods(_ peer: Remote) -> [String: DnodeValue] {
+    func standardMethods(_ peer: Remote) -> OrderedDictionary<String, DnodeValue> {
         [
             "echo": .function(label: "echo") { [self] arguments in
                 guard case .function? = arguments.last else { return }

@@ -127,9 +127,9 @@ public actor UpnodeClient {
         }
     }
 
-    /// Closure form of `up`: `body` runs once with the remote, or `onTimeout` once with the error.
-    /// Transactions keep the order in which this is called.
-    public nonisolated func up(
+    /// Closure form of `up` (Node's `up(timeout, fn)`): `body` runs once with the remote, or
+    /// `onFailure` once with the error. Transactions keep the order in which this is called.
+    public nonisolated func whenUp(
         timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) -> Void,
         onFailure: @escaping @Sendable (UpnodeError) -> Void = { _ in }
     ) {

@@ -8,9 +8,10 @@ import Synchronization
 /// A upnode server: every accepted connection is its own dnode session exporting the
 /// methods the factory builds for it, plus `ping`; clients that export `ping` are pinged.
 public final class UpnodeServer: Sendable {
-    /// Builds one connection's exported methods; `peer` is that client (for the auth
-    /// pattern, or to call the client back). Like dnode's constructor.
-    public typealias MethodsFactory = @Sendable (_ peer: Remote) -> [String: DnodeValue]
+    /// Builds one connection's exported methods, in export order (callback ids follow it);
+    /// `peer` is that client (for the auth pattern, or to call the client back). Like dnode's
+    /// constructor. A `ping` is appended unless the methods define one.
+    public typealias MethodsFactory = @Sendable (_ peer: Remote) -> OrderedDictionary<String, DnodeValue>
 
     /// Connection lifecycle notices (for `upmon serve`'s log lines).
     public enum ConnectionNotice: Sendable {
@@ -69,7 +70,7 @@ public final class UpnodeServer: Sendable {
                     let peer = Remote(handle: handle, root: nil)
                     var exported = methods(peer)
                     if exported["ping"] == nil { exported["ping"] = replyingPing(handle) }
-                    connection.session = DnodeSession(sessionID: UInt64(id), instance: .object(OrderedDictionary(uniqueKeysWithValues: exported.sortedForExport())))
+                    connection.session = DnodeSession(sessionID: UInt64(id), instance: .object(exported))
                     connection.onEventOverride = { event in
                         switch event {
                         case .remoteReady(let remote, _):
@@ -132,15 +133,4 @@ final class ConnectionRegistry: Sendable {
     let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
     func add(_ channel: any Channel) { channels.withLock { $0[ObjectIdentifier(channel)] = channel } }
     func remove(_ channel: any Channel) { channels.withLock { $0[ObjectIdentifier(channel)] = nil } }
-}
-
-extension Dictionary where Key == String, Value == DnodeValue {
-    /// Methods in a stable order (the dictionary has none): `ping` last, like Node's upnode.
-    func sortedForExport() -> [(String, DnodeValue)] {
-        sorted { lhs, rhs in
-            if lhs.key == "ping" { return false }
-            if rhs.key == "ping" { return true }
-            return lhs.key < rhs.key
-        }
-    }
 }

@@ -1,0 +1,102 @@
+import DnodeProtocol
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+@testable import Upnode
+
+/// Polls `condition` until it holds or `timeout` passes (a hang guard, not a speed assertion).
+func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return await condition()
+}
+
+/// A value shared between a test and the closures it hands out.
+final class Locked<Value: Sendable>: Sendable {
+    let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout sending Value) -> sending R) -> R { mutex.withLock(body) }
+    var value: Value { mutex.withLock { $0 } }
+}
+
+/// Collects a client's events for assertions.
+final class EventLog: Sendable {
+    let events = Locked<[UpnodeEvent]>([])
+    init(_ client: UpnodeClient) {
+        let stream = client.events(bufferingNewest: 100_000)
+        let events = self.events
+        Task {
+            for await event in stream { events.withLock { $0.append(event) } }
+        }
+    }
+    var states: [LinkState] {
+        events.withLock { $0.compactMap { if case .state(_, let to, _) = $0 { to } else { nil } } }
+    }
+    var upCount: Int { states.filter { $0 == .up }.count }
+    var pings: Int { events.withLock { $0.filter { if case .ping = $0 { true } else { false } }.count } }
+    func reasons(to state: LinkState) -> [LinkReason] {
+        events.withLock { $0.compactMap { if case .state(_, let to, let reason) = $0, to == state { reason } else { nil } } }
+    }
+}
+
+/// A fast link configuration for tests.
+func testConfiguration() -> LinkConfiguration {
+    var configuration = LinkConfiguration()
+    configuration.pingInterval = .seconds(1)
+    configuration.pingTimeout = .seconds(5)
+    configuration.reconnect = .fixed(.milliseconds(50))
+    configuration.connectTimeout = .seconds(5)
+    return configuration
+}
+
+func serve(_ endpoint: Endpoint = .tcp(host: "127.0.0.1", port: 0), options: ServeMethods.Options = .init(),
+           serverOptions: UpnodeServer.Options = .init(), methods: ServeMethods? = nil) async throws -> UpnodeServer {
+    try await UpnodeServer.listen(endpoint, options: serverOptions, methods: (methods ?? ServeMethods(options: options)).factory)
+}
+
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "upmon-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+extension [DnodeValue] {
+    var json: [JSONValue] { map(\.json) }
+}
+
+/// A raw TCP client for sending exact bytes.
+struct RawClient {
+    let channel: any Channel
+
+    static func connect(port: Int) async throws -> (RawClient, Collector) {
+        let collector = Collector()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return (RawClient(channel: channel), collector)
+    }
+
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(channel.allocator.buffer(string: text))
+    }
+}
+
+final class Collector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let bytes = Locked<[UInt8]>([])
+    let closed = Locked(false)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bytes.withLock { $0 += buffer.readableBytesView }
+    }
+    func channelInactive(context: ChannelHandlerContext) { closed.withLock { $0 = true } }
+    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+    var isClosed: Bool { closed.withLock { $0 } }
+}
