@@ -41,7 +41,10 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .target(name: "UpnodeMonitor", dependencies: ["Upnode", "DnodeProtocol"]),
+        .target(
+            name: "UpnodeMonitor",
+            dependencies: ["Upnode", "DnodeProtocol", .product(name: "OrderedCollections", package: "swift-collections")]
+        ),
         .target(name: "TerminalUI"),
         .systemLibrary(
             name: "CNCurses",
@@ -71,7 +74,7 @@ let package = Package(
             name: "UpnodeTests",
             dependencies: ["Upnode", "UpnodeTestSupport", "DnodeProtocol"]
         ),
-        .testTarget(name: "UpnodeMonitorTests", dependencies: ["UpnodeMonitor"]),
+        .testTarget(name: "UpnodeMonitorTests", dependencies: ["UpnodeMonitor", "DnodeProtocol"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "NCursesBackendTests", dependencies: ["NCursesBackend", "TerminalUI", "CNCurses"]),
         .testTarget(name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI"]),

@@ -1,0 +1,122 @@
+import DnodeProtocol
+
+/// One thing that happened in a session, stamped with the session clock.
+///
+/// Live, `MonitorFeed` produces these from `UpnodeEvent`s; in replay they come from the
+/// recording. Both feed `MonitorState.apply(_:)`, so the screen is the same either way.
+/// The kinds match the recording kinds (RECORDING.md §3) apart from `snap`.
+public struct MonitorEvent: Hashable, Sendable {
+    /// Seconds since the session (or recording) started, from the monotonic clock.
+    ///
+    /// Recordings keep millisecond precision; stamping live events already rounded
+    /// (`MonitorEvent.roundedTime(_:)`) makes a replay reproduce the live state exactly.
+    public var t: Double
+    /// The link the event belongs to; `nil` for session-wide events (`mark`, `end`, some notes).
+    public var conn: ConnectionID?
+    /// What happened.
+    public var kind: Kind
+
+    /// An event at `t` seconds into the session.
+    public init(t: Double, conn: ConnectionID?, kind: Kind) {
+        self.t = t
+        self.conn = conn
+        self.kind = kind
+    }
+
+    /// Where a call came from.
+    public enum CallOrigin: String, Sendable, CaseIterable {
+        /// The call dialog or `upmon call`.
+        case manual
+        /// Flushed from the `up` transaction queue.
+        case queued
+        case direct
+    }
+
+    /// Why a recording or session ended.
+    public enum EndReason: String, Sendable, CaseIterable {
+        case quit, signal
+        case stdinClosed = "stdin_closed"
+        case stopped, error
+    }
+
+    /// The event kinds, one per recording kind except `snap`.
+    public enum Kind: Hashable, Sendable {
+        /// A link state transition. `phase` is set when `to` is `connecting`.
+        case state(
+            from: LinkStateName, to: LinkStateName, reason: String, detail: String?,
+            phase: ConnectPhaseName?)
+        /// One successful heartbeat with its round trip time.
+        case ping(rttMs: Double)
+        /// No ping reply within the timeout.
+        case pingTimeout(afterMs: Double, consecutive: Int)
+        /// A reconnect attempt was scheduled after `delayMs`.
+        case reconnect(attempt: Int, delayMs: Double)
+        /// The transaction queue changed. Counts are running totals since the session began.
+        /// `failed` is optional in the file (an addition to format version 1).
+        case queue(
+            depth: Int, oldestMs: Double, enqueued: Int, flushed: Int, expired: Int, failed: Int?)
+        /// A call was sent. `args` is already redacted unless arguments are being recorded.
+        case call(id: String, method: String, origin: CallOrigin, args: JSONValue, redacted: Bool)
+        /// Invocation `n` of call `id`'s callback. `payload` is the value when `ok`,
+        /// otherwise the error (`{"code":"timeout"}`, `{"remote":…}`).
+        case result(id: String, n: Int, ok: Bool, durMs: Double, payload: JSONValue, redacted: Bool)
+        /// The sorted method paths the remote exposed when it came up.
+        case remoteMethods([String])
+        /// A user bookmark.
+        case mark(label: String)
+        case note(level: NoteLevel, text: String)
+        /// The last line of a recording; `lines` counts the lines before it, header included.
+        case end(reason: EndReason, lines: Int)
+    }
+}
+
+extension MonitorEvent {
+    /// `t` rounded to the millisecond, the precision recordings keep.
+    public static func roundedTime(_ t: Double) -> Double { (t * 1000).rounded() / 1000 }
+
+    /// The event at the precision a recording keeps: `t` to the millisecond, durations to the
+    /// microsecond. `MonitorFeed` should stamp events this way so that a replay reproduces the
+    /// live state exactly rather than to within a millisecond.
+    public func roundedToRecordingPrecision() -> MonitorEvent {
+        func ms(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+        var copy = self
+        copy.t = Self.roundedTime(t)
+        switch kind {
+        case .ping(let rttMs): copy.kind = .ping(rttMs: ms(rttMs))
+        case let .pingTimeout(afterMs, consecutive):
+            copy.kind = .pingTimeout(afterMs: ms(afterMs), consecutive: consecutive)
+        case let .reconnect(attempt, delayMs): copy.kind = .reconnect(attempt: attempt, delayMs: ms(delayMs))
+        case let .queue(depth, oldestMs, enqueued, flushed, expired, failed):
+            copy.kind = .queue(
+                depth: depth, oldestMs: ms(oldestMs), enqueued: enqueued, flushed: flushed,
+                expired: expired, failed: failed)
+        case let .result(id, n, ok, durMs, payload, redacted):
+            copy.kind = .result(id: id, n: n, ok: ok, durMs: ms(durMs), payload: payload, redacted: redacted)
+        case .state, .call, .remoteMethods, .mark, .note, .end:
+            break
+        }
+        return copy
+    }
+
+    /// The name of the kind as written in recordings (`ping_timeout`, `remote_methods`, …).
+    public var kindName: String { kind.name }
+}
+
+extension MonitorEvent.Kind {
+    /// The name of the kind as written in recordings.
+    public var name: String {
+        switch self {
+        case .state: "state"
+        case .ping: "ping"
+        case .pingTimeout: "ping_timeout"
+        case .reconnect: "reconnect"
+        case .queue: "queue"
+        case .call: "call"
+        case .result: "result"
+        case .remoteMethods: "remote_methods"
+        case .mark: "mark"
+        case .note: "note"
+        case .end: "end"
+        }
+    }
+}

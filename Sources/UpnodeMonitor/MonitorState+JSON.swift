@@ -1,0 +1,174 @@
+import DnodeProtocol
+
+/// A snapshot that could not be decoded.
+public struct SnapDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where in the snapshot, e.g. `connections.c1.history[3]`.
+    public let path: String
+    /// What should have been there.
+    public let expected: String
+    /// `snap: PATH: expected WHAT`.
+    public var description: String { "snap: \(path): expected \(expected)" }
+}
+
+extension MonitorState {
+    /// The `snap` payload (RECORDING.md §4): a JSON form that decodes back to an equal state.
+    ///
+    /// Fields beyond the documented outline (`connects`, `first_attempt_t`, `up_s`,
+    /// `ping_count`, …) are optional additions allowed by format version 1.
+    public func toJSON() -> JSONValue {
+        let links = connections.map { stats in (stats.id.rawValue, Self.json(of: stats)) }
+        let logEntries = log.elements.map { entry -> JSONValue in
+            var items: [JSONValue] = [
+                .time(entry.t), entry.conn.map { .string($0.rawValue) } ?? .null,
+                .string(entry.kind), .string(entry.text),
+            ]
+            if entry.level != .info { items.append(.string(entry.level.rawValue)) }
+            return .array(items)
+        }
+        return .makeObject([("connections", .makeObject(links)), ("log", .array(logEntries))])
+    }
+
+    /// Decodes a `snap` payload. Links of `connections` missing from the snapshot start `idle`;
+    /// links in the snapshot that the header does not list are ignored.
+    public init(json: JSONValue, connections infos: [ConnectionInfo]) throws(SnapDecodingError) {
+        guard let links = json["connections"]?.objectValue else {
+            throw SnapDecodingError(path: "connections", expected: "an object")
+        }
+        var stats: [ConnectionStats] = []
+        for info in infos {
+            if let link = links[info.id.rawValue] {
+                stats.append(try Self.decodeStats(link, info: info, path: "connections.\(info.id)"))
+            } else {
+                stats.append(ConnectionStats(info: info))
+            }
+        }
+        var entries: [LogEntry] = []
+        for (position, item) in (json["log"]?.arrayValue ?? []).enumerated() {
+            let path = "log[\(position)]"
+            guard let parts = item.arrayValue, parts.count >= 4, let t = parts[0].doubleValue,
+                let kind = parts[2].stringValue, let text = parts[3].stringValue
+            else { throw SnapDecodingError(path: path, expected: "[t, conn, kind, text]") }
+            let level =
+                parts.count > 4 ? parts[4].stringValue.flatMap(NoteLevel.init) ?? .info : .info
+            entries.append(
+                LogEntry(
+                    t: t, conn: parts[1].stringValue.map { ConnectionID($0) }, kind: kind,
+                    text: text, level: level))
+        }
+        self.init(stats: stats, log: entries)
+    }
+
+    private static func json(of stats: ConnectionStats) -> JSONValue {
+        let queue = stats.queue
+        let calls = stats.calls
+        return .makeObject([
+            ("state", .string(stats.state.rawValue)),
+            ("since", .time(stats.since)),
+            ("phase", stats.phase.map { .string($0.rawValue) } ?? .null),
+            ("held", .bool(stats.isHeld)),
+            (
+                "history",
+                .array(stats.history.map { .array([.time($0.t), .string($0.state.rawValue)]) })
+            ),
+            ("rtt", .array(stats.rtt.map { .array([.time($0.t), .optionalTime($0.rttMs)]) })),
+            ("attempt", .int(Int64(stats.attempt))),
+            ("reconnects", .int(Int64(stats.reconnects))),
+            ("next_retry_t", .optionalTime(stats.nextRetryT)),
+            (
+                "queue",
+                .makeObject([
+                    ("depth", .int(Int64(queue.depth))), ("oldest_t", .optionalTime(queue.oldestT)),
+                    ("enqueued", .int(Int64(queue.enqueued))),
+                    ("flushed", .int(Int64(queue.flushed))),
+                    ("expired", .int(Int64(queue.expired))), ("failed", .int(Int64(queue.failed))),
+                ])
+            ),
+            (
+                "calls",
+                .makeObject([
+                    ("ok", .int(Int64(calls.ok))), ("err", .int(Int64(calls.err))),
+                    ("timeouts", .int(Int64(calls.timeouts))),
+                    ("last_ms", .optionalTime(calls.lastDurationMs)),
+                ])
+            ),
+            ("methods", .array(stats.methods.map { .string($0) })),
+            ("connects", .int(Int64(stats.connects))),
+            ("disconnects", .int(Int64(stats.disconnects))),
+            ("first_attempt_t", .optionalTime(stats.firstAttemptT)),
+            ("up_s", .time(stats.upSeconds)),
+            ("ping_count", .int(Int64(stats.pingCount))),
+            ("ping_sum_ms", .time(stats.pingSumMs)),
+            ("ping_timeouts", .int(Int64(stats.pingTimeouts))),
+            (
+                "pending",
+                .array(stats.pendingCalls.map { .array([.string($0.id), .string($0.method)]) })
+            ),
+        ])
+    }
+
+    private static func decodeStats(
+        _ link: JSONValue, info: ConnectionInfo, path: String
+    ) throws(SnapDecodingError) -> ConnectionStats {
+        var stats = ConnectionStats(info: info)
+        guard let state = link.string("state").flatMap(LinkStateName.init) else {
+            throw SnapDecodingError(path: path + ".state", expected: "a link state name")
+        }
+        stats.state = state
+        stats.since = link.number("since") ?? 0
+        stats.phase = link.string("phase").flatMap(ConnectPhaseName.init)
+        stats.isHeld = link.boolean("held") ?? false
+        for (position, item) in (link["history"]?.arrayValue ?? []).enumerated() {
+            guard let pair = item.arrayValue, pair.count >= 2, let t = pair[0].doubleValue,
+                let name = pair[1].stringValue.flatMap(LinkStateName.init)
+            else {
+                throw SnapDecodingError(
+                    path: "\(path).history[\(position)]", expected: "[t, state]")
+            }
+            stats.history.append(.init(t: t, state: name))
+        }
+        for (position, item) in (link["rtt"]?.arrayValue ?? []).enumerated() {
+            guard let pair = item.arrayValue, pair.count >= 2, let t = pair[0].doubleValue,
+                pair[1].isNull || pair[1].doubleValue != nil
+            else {
+                throw SnapDecodingError(
+                    path: "\(path).rtt[\(position)]", expected: "[t, ms or null]")
+            }
+            stats.rtt.append(.init(t: t, rttMs: pair[1].doubleValue))
+        }
+        stats.attempt = link.integer("attempt") ?? 0
+        stats.reconnects = link.integer("reconnects") ?? 0
+        stats.nextRetryT = link.number("next_retry_t")
+        if let queue = link["queue"] {
+            stats.queue.depth = queue.integer("depth") ?? 0
+            stats.queue.oldestT = queue.number("oldest_t")
+            stats.queue.enqueued = queue.integer("enqueued") ?? 0
+            stats.queue.flushed = queue.integer("flushed") ?? 0
+            stats.queue.expired = queue.integer("expired") ?? 0
+            stats.queue.failed = queue.integer("failed") ?? 0
+        }
+        if let calls = link["calls"] {
+            stats.calls.ok = calls.integer("ok") ?? 0
+            stats.calls.err = calls.integer("err") ?? 0
+            stats.calls.timeouts = calls.integer("timeouts") ?? 0
+            stats.calls.lastDurationMs = calls.number("last_ms")
+        }
+        stats.methods = (link["methods"]?.arrayValue ?? []).compactMap(\.stringValue)
+            .prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
+        stats.connects = link.integer("connects") ?? (state == .up ? 1 : 0)
+        stats.disconnects = link.integer("disconnects") ?? 0
+        stats.firstAttemptT =
+            link.number("first_attempt_t")
+            ?? (state == .idle ? nil : stats.history.first?.t ?? stats.since)
+        stats.upSeconds = link.number("up_s") ?? 0
+        stats.pingCount = link.integer("ping_count") ?? 0
+        stats.pingSumMs = link.number("ping_sum_ms") ?? 0
+        stats.pingTimeouts = link.integer("ping_timeouts") ?? 0
+        for item in (link["pending"]?.arrayValue ?? []).suffix(ConnectionStats.maxPendingCalls) {
+            guard let pair = item.arrayValue, pair.count >= 2, let id = pair[0].stringValue,
+                let method = pair[1].stringValue
+            else { continue }
+            stats.pendingCalls.append(.init(id: id, method: method))
+        }
+        return stats
+    }
+}

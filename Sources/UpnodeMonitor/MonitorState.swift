@@ -1,0 +1,224 @@
+import DnodeProtocol
+
+/// What the dashboard knows about every link: the single model both live and replay views read.
+///
+/// `apply(_:)` is a pure reducer; it never reads a clock, and anything that depends on the
+/// current time takes `now` as a parameter. The state never holds call arguments, so
+/// snapshots of it (recording `snap` lines) carry none. Memory is bounded: see
+/// `ConnectionStats` for the per-connection limits, plus a global log of `logCapacity`
+/// entries.
+public struct MonitorState: Equatable, Sendable {
+    /// Entries kept in the global event log.
+    public static let logCapacity = 500
+
+    /// Counters summed over all connections, kept up to date by `apply` rather than scanned.
+    public struct Totals: Equatable, Sendable {
+        /// Links per state; states with none are absent.
+        public var connectionsByState: [LinkStateName: Int] = [:]
+        /// Reconnect attempts scheduled.
+        public var reconnects = 0
+        /// Successful calls.
+        public var callsOK = 0
+        /// Failed calls.
+        public var callsErr = 0
+        /// Transactions waiting across all queues.
+        public var queueDepth = 0
+        /// Ping timeouts since the session began.
+        public var pingTimeouts = 0
+        /// All zero.
+        public init() {}
+
+        /// Number of links currently in `state`.
+        public func count(in state: LinkStateName) -> Int { connectionsByState[state] ?? 0 }
+
+        mutating func add(_ stats: ConnectionStats, sign: Int) {
+            let count = (connectionsByState[stats.state] ?? 0) + sign
+            connectionsByState[stats.state] = count == 0 ? nil : count
+            reconnects += sign * stats.reconnects
+            callsOK += sign * stats.calls.ok
+            callsErr += sign * stats.calls.err
+            queueDepth += sign * stats.queue.depth
+            pingTimeouts += sign * stats.pingTimeouts
+        }
+    }
+
+    /// Per-link statistics in header order.
+    public private(set) var connections: [ConnectionStats]
+    /// The global event log, oldest first.
+    public internal(set) var log = RingBuffer<LogEntry>(capacity: logCapacity)
+    /// Counters across all links.
+    public private(set) var totals = Totals()
+    private var indexByID: [ConnectionID: Int]
+
+    /// An initial state: every link `idle` since `t = 0`, nothing measured.
+    public init(connections infos: [ConnectionInfo]) {
+        self.init(stats: infos.map { ConnectionStats(info: $0) }, log: [])
+    }
+
+    /// A state made of existing per-link statistics (used when decoding snapshots).
+    init(stats: [ConnectionStats], log: [LogEntry]) {
+        connections = stats
+        var index: [ConnectionID: Int] = [:]
+        for (position, entry) in stats.enumerated() where index[entry.id] == nil {
+            index[entry.id] = position
+        }
+        indexByID = index
+        self.log = RingBuffer(capacity: Self.logCapacity, elements: log)
+        var totals = Totals()
+        for entry in stats { totals.add(entry, sign: 1) }
+        self.totals = totals
+    }
+
+    /// The statistics of link `id`, if it is part of the session.
+    public subscript(id: ConnectionID) -> ConnectionStats? {
+        indexByID[id].map { connections[$0] }
+    }
+
+    /// Whether `id` names a link of this session.
+    public func contains(_ id: ConnectionID) -> Bool { indexByID[id] != nil }
+
+    public static func == (lhs: MonitorState, rhs: MonitorState) -> Bool {
+        lhs.connections == rhs.connections && lhs.log == rhs.log && lhs.totals == rhs.totals
+    }
+
+    /// Updates the state with one event. Events for unknown links only reach the log when
+    /// they are session-wide kinds; otherwise they are ignored.
+    public mutating func apply(_ event: MonitorEvent) {
+        switch event.kind {
+        case .mark(let label):
+            appendLog(event, text: label)
+            return
+        case .note(let level, let text):
+            appendLog(event, text: text, level: level)
+            return
+        case .end(let reason, _):
+            appendLog(event, text: "recording ended (\(reason.rawValue))")
+            return
+        default:
+            break
+        }
+        guard let conn = event.conn, let index = indexByID[conn] else { return }
+        totals.add(connections[index], sign: -1)
+        let text = Self.update(&connections[index], with: event)
+        totals.add(connections[index], sign: 1)
+        if let (text, level) = text {
+            appendLog(event, text: text, level: level)
+        }
+    }
+
+    private mutating func appendLog(_ event: MonitorEvent, text: String, level: NoteLevel = .info) {
+        log.append(
+            LogEntry(t: event.t, conn: event.conn, kind: event.kind.name, text: text, level: level))
+    }
+
+    /// Applies a per-link event and returns the log line it produces, if any.
+    private static func update(
+        _ stats: inout ConnectionStats, with event: MonitorEvent
+    ) -> (String, NoteLevel)? {
+        let t = event.t
+        switch event.kind {
+        case .state(let from, let to, let reason, let detail, let phase):
+            return applyTransition(
+                &stats, t: t, from: from, to: to, reason: reason, detail: detail, phase: phase)
+        case .ping(let rttMs):
+            stats.rtt.append(.init(t: t, rttMs: rttMs))
+            stats.pingCount += 1
+            stats.pingSumMs += rttMs
+            return nil
+        case .pingTimeout(let afterMs, let consecutive):
+            stats.rtt.append(.init(t: t, rttMs: nil))
+            stats.pingTimeouts += 1
+            return (
+                "ping timeout after \(MonitorText.milliseconds(afterMs)) (\(consecutive) in a row)",
+                .warning
+            )
+        case .reconnect(let attempt, let delayMs):
+            stats.attempt = attempt
+            stats.reconnects += 1
+            stats.nextRetryT = t + delayMs / 1000
+            return ("reconnect attempt \(attempt) in \(MonitorText.milliseconds(delayMs))", .info)
+        case .queue(let depth, let oldestMs, let enqueued, let flushed, let expired, let failed):
+            let newlyExpired = expired - stats.queue.expired
+            stats.queue.depth = depth
+            stats.queue.oldestT = depth > 0 ? t - oldestMs / 1000 : nil
+            stats.queue.enqueued = enqueued
+            stats.queue.flushed = flushed
+            stats.queue.expired = expired
+            if let failed { stats.queue.failed = failed }
+            guard newlyExpired > 0 else { return nil }
+            return (
+                "\(newlyExpired) queued transaction\(newlyExpired == 1 ? "" : "s") expired",
+                .warning
+            )
+        case .call(let id, let method, let origin, _, _):
+            let name = MonitorText.bounded(method)
+            stats.pendingCalls.append(.init(id: id, method: name))
+            if stats.pendingCalls.count > ConnectionStats.maxPendingCalls {
+                stats.pendingCalls.removeFirst(
+                    stats.pendingCalls.count - ConnectionStats.maxPendingCalls)
+            }
+            return ("→ \(name) (\(origin.rawValue))", .info)
+        case .result(let id, let n, let ok, let durMs, let payload, _):
+            let method =
+                stats.pendingCalls.last(where: { $0.id == id })?.method ?? MonitorText.bounded(id)
+            let isTimeout = !ok && payload["code"]?.stringValue == "timeout"
+            if n == 1 {
+                if ok { stats.calls.ok += 1 } else { stats.calls.err += 1 }
+                if isTimeout { stats.calls.timeouts += 1 }
+                stats.calls.lastDurationMs = durMs
+            }
+            let invocation = n == 1 ? "" : " #\(n)"
+            let outcome = ok ? "ok" : "error (\(MonitorText.errorSummary(payload)))"
+            return (
+                "← \(method)\(invocation) \(outcome) \(MonitorText.milliseconds(durMs))",
+                ok ? .info : .warning
+            )
+        case .remoteMethods(let methods):
+            stats.methods = methods.prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
+            return ("\(methods.count) remote method\(methods.count == 1 ? "" : "s")", .info)
+        case .mark, .note, .end:
+            return nil
+        }
+    }
+
+    private static func applyTransition(
+        _ stats: inout ConnectionStats, t: Double, from: LinkStateName, to: LinkStateName,
+        reason: String, detail: String?, phase: ConnectPhaseName?
+    ) -> (String, NoteLevel) {
+        var text = "\(from.rawValue) → \(to.rawValue) (\(MonitorText.bounded(reason)))"
+        if let detail { text += ": " + MonitorText.bounded(detail) }
+        if reason == LinkReasonName.held {
+            stats.isHeld = true
+            stats.nextRetryT = nil
+        }
+        if to == stats.state {
+            // Same-state events (held while down, a new connecting phase) change no history.
+            if to == .connecting { stats.phase = phase }
+            return (text, .info)
+        }
+        if stats.firstAttemptT == nil && to != .idle { stats.firstAttemptT = t }
+        if stats.state == .up {
+            stats.upSeconds += max(0, t - stats.since)
+            stats.disconnects += 1
+        }
+        stats.state = to
+        stats.since = t
+        stats.phase = to == .connecting ? phase : nil
+        stats.history.append(.init(t: t, state: to))
+        switch to {
+        case .connecting:
+            stats.isHeld = false
+            stats.nextRetryT = nil
+        case .up:
+            stats.attempt = 0
+            stats.connects += 1
+            stats.nextRetryT = nil
+        case .closed, .idle:
+            stats.nextRetryT = nil
+        case .down, .reconnecting:
+            break
+        }
+        let level: NoteLevel = (to == .down && reason != LinkReasonName.held) ? .warning : .info
+        return (text, level)
+    }
+}

@@ -1,0 +1,46 @@
+import DnodeProtocol
+
+/// Small text helpers shared by the reducer and the exporters. No Foundation formatting, so
+/// output is the same on every platform and locale.
+enum MonitorText {
+    /// Truncates remote-derived names so one hostile string cannot grow the state.
+    static func bounded(_ text: String) -> String {
+        guard text.utf8.count > ConnectionStats.maxNameBytes else { return text }
+        var result = ""
+        for character in text {
+            if result.utf8.count + character.utf8.count > ConnectionStats.maxNameBytes - 3 { break }
+            result.append(character)
+        }
+        return result + "…"
+    }
+
+    /// `13.9 ms`, `800 ms`: one decimal, dropped when zero.
+    static func milliseconds(_ value: Double) -> String {
+        decimal(value, places: 1) + " ms"
+    }
+
+    /// `value` with at most `places` decimals, trailing zeros removed.
+    static func decimal(_ value: Double, places: Int) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value < 0 ? "-Inf" : "+Inf") }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (value * scale).rounded()
+        guard abs(scaled) < 9e15 else { return String(value) }
+        let units = Int64(scaled)
+        let negative = units < 0
+        let magnitude = units.magnitude
+        let divisor = UInt64(scale)
+        var fraction = String(magnitude % divisor)
+        while fraction.count < places { fraction = "0" + fraction }
+        while fraction.last == "0" { fraction.removeLast() }
+        let whole = String(magnitude / divisor)
+        return (negative ? "-" : "") + whole + (fraction.isEmpty ? "" : "." + fraction)
+    }
+
+    /// A short description of a call error for the event log.
+    static func errorSummary(_ payload: JSONValue) -> String {
+        if let code = payload["code"]?.stringValue { return bounded(code) }
+        if payload["remote"] != nil { return "remote error" }
+        return "error"
+    }
+}

@@ -1,0 +1,135 @@
+/// Identifies one link within a session: `c1`, `c2`, … in header order.
+public struct ConnectionID: Hashable, Sendable, Comparable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
+    /// The id as written in recordings.
+    public let rawValue: String
+    /// An id from its recorded form.
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    /// An id from a literal such as `"c1"`.
+    public init(stringLiteral value: String) { self.rawValue = value }
+    /// The id of the link at zero-based position `index` in the header: `c1` for 0.
+    public init(index: Int) { self.rawValue = "c\(index + 1)" }
+    /// The raw id.
+    public var description: String { rawValue }
+    /// Orders ids by their text.
+    public static func < (lhs: ConnectionID, rhs: ConnectionID) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+}
+
+/// The link states, spelled as in the recording format.
+public enum LinkStateName: String, Sendable, CaseIterable {
+    case idle, connecting, up, down, reconnecting, closed
+}
+
+/// Progress inside `connecting`, shown as `◌ auth` and the like.
+public enum ConnectPhaseName: String, Sendable, CaseIterable {
+    case dial, tls, methods, auth
+}
+
+/// Machine-readable reasons for state transitions (RECORDING.md §3).
+///
+/// Reasons travel as plain strings so that a newer writer's reason is still shown; these
+/// constants are the ones this version writes and understands.
+public enum LinkReasonName {
+    /// To `connecting`: the first attempt.
+    public static let start = "start"
+    /// To `connecting`: a scheduled reconnect fired.
+    public static let retry = "retry"
+    /// To `connecting`: reconnect requested by hand.
+    public static let manualReconnect = "manual_reconnect"
+    /// To `up`: methods exchanged, no auth hook.
+    public static let ready = "ready"
+    /// To `up`: the auth hook returned a remote.
+    public static let authOK = "auth_ok"
+    /// To `down`: connection refused.
+    public static let refused = "refused"
+    /// To `down`: connecting took too long.
+    public static let connectTimeout = "connect_timeout"
+    /// To `down`: TLS handshake failed.
+    public static let tlsError = "tls_error"
+    /// To `down`: the auth hook failed.
+    public static let authFailed = "auth_failed"
+    /// To `down`: an `env:` credential was not set.
+    public static let authEnvMissing = "auth_env_missing"
+    /// To `down`: heartbeats went unanswered.
+    public static let pingTimeout = "ping_timeout"
+    /// To `down`: the peer closed the connection.
+    public static let remoteClosed = "remote_closed"
+    /// To `down`: a socket error.
+    public static let ioError = "io_error"
+    /// To `down`: a line exceeded the length limit.
+    public static let frameTooLong = "frame_too_long"
+    /// To `down`: the peer broke the protocol.
+    public static let protocolError = "protocol_error"
+    /// The link was held down with `hold()`; it stays down until reconnected by hand.
+    public static let held = "held"
+    /// To `reconnecting`: the policy scheduled a retry.
+    public static let retryScheduled = "retry_scheduled"
+    /// To `closed`: `close()` was called.
+    public static let closed = "closed"
+}
+
+/// Connection options as shown in the header.
+public struct ConnectionOptions: Hashable, Sendable {
+    /// Heartbeat interval.
+    public var pingMilliseconds: Int
+    /// Heartbeat reply timeout.
+    public var timeoutMilliseconds: Int
+    /// `"fixed 1000ms"` or `"exponential"`.
+    public var reconnect: String
+    /// Options as configured.
+    public init(pingMilliseconds: Int, timeoutMilliseconds: Int, reconnect: String) {
+        self.pingMilliseconds = pingMilliseconds
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.reconnect = reconnect
+    }
+}
+
+/// A monitored link as listed in a recording header.
+public struct ConnectionInfo: Hashable, Sendable {
+    /// The id events refer to.
+    public var id: ConnectionID
+    /// The config name shown in the UI, e.g. `api`.
+    public var name: String
+    /// Normalised endpoint: `tcp://host:port`, `tls://host:port` or `unix:/path`.
+    public var endpoint: String
+    /// Heartbeat and reconnect settings.
+    public var options: ConnectionOptions
+    /// A link description.
+    public init(id: ConnectionID, name: String, endpoint: String, options: ConnectionOptions) {
+        self.id = id
+        self.name = name
+        self.endpoint = endpoint
+        self.options = options
+    }
+}
+
+/// Severity of a `note` event and of event-log entries.
+public enum NoteLevel: String, Sendable, CaseIterable {
+    case info, warning, error
+}
+
+/// One line of the global event log. Holds method names and outcomes, never arguments.
+public struct LogEntry: Hashable, Sendable {
+    /// When, on the session time axis.
+    public var t: Double
+    /// The link, or `nil` for session-wide entries.
+    public var conn: ConnectionID?
+    /// The event kind that produced the entry (`state`, `call`, `note`, …).
+    public var kind: String
+    /// Human-readable description, without arguments.
+    public var text: String
+    /// Severity, for colouring.
+    public var level: NoteLevel
+    public init(
+        t: Double, conn: ConnectionID?, kind: String, text: String, level: NoteLevel = .info
+    ) {
+        self.t = t
+        self.conn = conn
+        self.kind = kind
+        self.text = text
+        self.level = level
+    }
+}

@@ -1,0 +1,97 @@
+/// A problem opening, reading or writing a `.upmon` recording.
+///
+/// The description names the file (and line, where there is one) and says what to do, in the
+/// `FILE:LINE: message` form of RECORDING.md §7.
+public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Problem: Sendable, Equatable {
+        /// Line 1 is not a JSON object with `"upmon":"recording"`.
+        case notARecording
+        /// The header's `version` is one this upmon cannot read.
+        case unsupportedVersion(Int)
+        /// The file starts with the gzip magic bytes.
+        case compressed
+        /// The header is a recording header but a required field is wrong.
+        case badHeader(String)
+        /// The file exists and overwriting was not allowed.
+        case alreadyExists
+        case cannotCreate(reason: String)
+        case cannotRead(reason: String)
+        /// A write, flush or close failed; the recording has stopped.
+        case writeFailed(reason: String)
+    }
+
+    public let file: String
+    /// 1-based line number, when the problem is tied to a line.
+    public let line: Int?
+    public let problem: Problem
+
+    public init(file: String, line: Int? = nil, problem: Problem) {
+        self.file = file
+        self.line = line
+        self.problem = problem
+    }
+
+    /// Process exit code for `upmon replay`: 2 for files it refuses, 1 for I/O failures.
+    public var exitCode: Int32 {
+        switch problem {
+        case .notARecording, .unsupportedVersion, .compressed, .badHeader: 2
+        default: 1
+        }
+    }
+
+    public var description: String {
+        let location = line.map { "\(file):\($0)" } ?? file
+        return "\(location): \(message)"
+    }
+
+    private var message: String {
+        switch problem {
+        case .notARecording:
+            return "not an upmon recording"
+        case .unsupportedVersion(let version) where version > RecordingHeader.formatVersion:
+            return "recording format version \(version) is newer than this upmon understands"
+                + " (\(RecordingHeader.formatVersion)); upgrade upmon"
+        case .unsupportedVersion(let version):
+            return "recording format version \(version) is not supported"
+                + " (this upmon reads version \(RecordingHeader.formatVersion))"
+        case .compressed:
+            return
+                "recording is gzip-compressed; decompress it first (gunzip) and replay the result"
+        case .badHeader(let detail):
+            return "recording header is damaged: \(detail)"
+        case .alreadyExists:
+            return "already exists; choose another file name or pass --force to overwrite it"
+        case .cannotCreate(let reason):
+            return "cannot create recording: \(reason)"
+        case .cannotRead(let reason):
+            return "cannot read recording: \(reason)"
+        case .writeFailed(let reason):
+            return "write failed: \(reason); recording stopped"
+        }
+    }
+}
+
+/// Why a line after the header was skipped as damaged (RECORDING.md §7 step 3).
+public enum LineDamage: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalidJSON
+    case notAnObject
+    case missingTime
+    case missingKind
+    case unknownConnection(String)
+    /// A field the kind requires is missing or has the wrong type.
+    case badField(kind: String, field: String)
+    /// The final line has no `\n`: the writer stopped mid-line.
+    case truncated
+
+    public var description: String {
+        switch self {
+        case .invalidJSON: "invalid JSON"
+        case .notAnObject: "not a JSON object"
+        case .missingTime: "missing or non-numeric t"
+        case .missingKind: "missing kind"
+        case .unknownConnection(let id): "unknown connection '\(MonitorText.bounded(id))'"
+        case .badField(let kind, let field): "\(kind): bad or missing '\(field)'"
+        case .truncated: "truncated"
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import DnodeProtocol
+
+/// Settings a recording carries so that replay colours match the original session.
+public struct RecordingSettings: Hashable, Sendable {
+    /// Seconds between `snap` keyframes.
+    public var snapEverySeconds: Double
+    /// Whether call arguments and results were written as values rather than shapes.
+    public var argsRecorded: Bool
+    public var latencyWarnMs: Double
+    public var latencyBadMs: Double
+    public var queueStuckAfterMs: Double
+
+    public init(
+        snapEverySeconds: Double = 30, argsRecorded: Bool = false, latencyWarnMs: Double = 100,
+        latencyBadMs: Double = 300, queueStuckAfterMs: Double = 10_000
+    ) {
+        self.snapEverySeconds = snapEverySeconds
+        self.argsRecorded = argsRecorded
+        self.latencyWarnMs = latencyWarnMs
+        self.latencyBadMs = latencyBadMs
+        self.queueStuckAfterMs = queueStuckAfterMs
+    }
+}
+
+/// Line 1 of a recording (RECORDING.md §2).
+public struct RecordingHeader: Hashable, Sendable {
+    /// The format version this upmon writes and reads.
+    public static let formatVersion = 1
+
+    public var version: Int
+    /// ISO-8601 UTC with milliseconds, e.g. `2026-03-14T09:26:53.120Z`.
+    public var started: String
+    public var host: String
+    public var upmonVersion: String
+    public var settings: RecordingSettings
+    /// The fixed set of links; events refer to them by `id`.
+    public var connections: [ConnectionInfo]
+
+    public init(
+        version: Int = RecordingHeader.formatVersion, started: String, host: String,
+        upmonVersion: String,
+        settings: RecordingSettings = RecordingSettings(), connections: [ConnectionInfo]
+    ) {
+        self.version = version
+        self.started = started
+        self.host = host
+        self.upmonVersion = upmonVersion
+        self.settings = settings
+        self.connections = connections
+    }
+
+    /// The state a replay starts from when a file has no `snap`: every link `idle`.
+    public var initialState: MonitorState { MonitorState(connections: connections) }
+
+    /// Formats a wall-clock time (milliseconds since 1970, UTC) the way `started` is written.
+    public static func timestamp(epochMilliseconds: Int64) -> String {
+        let millisecondsPerDay: Int64 = 86_400_000
+        var days = epochMilliseconds / millisecondsPerDay
+        var rest = epochMilliseconds % millisecondsPerDay
+        if rest < 0 {
+            rest += millisecondsPerDay
+            days -= 1
+        }
+        // Civil-from-days (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3_600_000, 2)):"
+            + "\(pad(rest / 60_000 % 60, 2)):\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
+    }
+}
+
+extension RecordingHeader {
+    /// The header as a JSON object, fields in the documented order.
+    public func toJSON() -> JSONValue {
+        let links = connections.map { info -> JSONValue in
+            .makeObject([
+                ("id", .string(info.id.rawValue)), ("name", .string(info.name)),
+                ("endpoint", .string(info.endpoint)),
+                (
+                    "options",
+                    .makeObject([
+                        ("ping_ms", .int(Int64(info.options.pingMilliseconds))),
+                        ("timeout_ms", .int(Int64(info.options.timeoutMilliseconds))),
+                        ("reconnect", .string(info.options.reconnect)),
+                    ])
+                ),
+            ])
+        }
+        return .makeObject([
+            ("upmon", "recording"), ("version", .int(Int64(version))),
+            ("started", .string(started)),
+            ("host", .string(host)), ("upmon_version", .string(upmonVersion)),
+            (
+                "settings",
+                .makeObject([
+                    ("snap_every_s", .milliseconds(settings.snapEverySeconds)),
+                    ("args_recorded", .bool(settings.argsRecorded)),
+                    ("latency_warn_ms", .milliseconds(settings.latencyWarnMs)),
+                    ("latency_bad_ms", .milliseconds(settings.latencyBadMs)),
+                    ("queue_stuck_after_ms", .milliseconds(settings.queueStuckAfterMs)),
+                ])
+            ),
+            ("connections", .array(links)),
+        ])
+    }
+
+    /// Reads a header line, checking the magic value and the version first.
+    public init(line: some Collection<UInt8>, file: String) throws(RecordingError) {
+        if line.starts(with: [0x1F, 0x8B]) {
+            throw RecordingError(file: file, line: 1, problem: .compressed)
+        }
+        guard let json = try? JSONValue(parsing: line), json.string("upmon") == "recording" else {
+            throw RecordingError(file: file, line: 1, problem: .notARecording)
+        }
+        guard let version = json.integer("version") else {
+            throw RecordingError(
+                file: file, line: 1, problem: .badHeader("'version' is missing or not an integer"))
+        }
+        guard version == Self.formatVersion else {
+            throw RecordingError(file: file, line: 1, problem: .unsupportedVersion(version))
+        }
+        let defaults = RecordingSettings()
+        let settings = json["settings"] ?? .null
+        var links: [ConnectionInfo] = []
+        for (position, link) in (json["connections"]?.arrayValue ?? []).enumerated() {
+            guard let id = link.string("id"), !id.isEmpty else {
+                throw RecordingError(
+                    file: file, line: 1, problem: .badHeader("connections[\(position)] has no 'id'")
+                )
+            }
+            let options = link["options"] ?? .null
+            links.append(
+                ConnectionInfo(
+                    id: ConnectionID(id), name: link.string("name") ?? id,
+                    endpoint: link.string("endpoint") ?? "",
+                    options: ConnectionOptions(
+                        pingMilliseconds: options.integer("ping_ms") ?? 0,
+                        timeoutMilliseconds: options.integer("timeout_ms") ?? 0,
+                        reconnect: options.string("reconnect") ?? "")))
+        }
+        self.init(
+            version: version, started: json.string("started") ?? "",
+            host: json.string("host") ?? "",
+            upmonVersion: json.string("upmon_version") ?? "",
+            settings: RecordingSettings(
+                snapEverySeconds: settings.number("snap_every_s") ?? defaults.snapEverySeconds,
+                argsRecorded: settings.boolean("args_recorded") ?? defaults.argsRecorded,
+                latencyWarnMs: settings.number("latency_warn_ms") ?? defaults.latencyWarnMs,
+                latencyBadMs: settings.number("latency_bad_ms") ?? defaults.latencyBadMs,
+                queueStuckAfterMs: settings.number("queue_stuck_after_ms")
+                    ?? defaults.queueStuckAfterMs),
+            connections: links)
+    }
+}

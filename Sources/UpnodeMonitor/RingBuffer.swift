@@ -1,0 +1,79 @@
+/// A fixed-capacity FIFO that drops its oldest element when full.
+///
+/// Used for every history the monitor keeps (state history, RTT outcomes, event log) so that
+/// memory stays bounded no matter how long a session runs or how chatty a remote is.
+public struct RingBuffer<Element: Sendable>: Sendable {
+    /// The most elements the buffer holds.
+    public let capacity: Int
+    private var storage: [Element] = []
+    /// Index in `storage` of the oldest element once the buffer has wrapped.
+    private var head = 0
+
+    /// Creates an empty buffer. A capacity below 1 is treated as 1.
+    public init(capacity: Int) {
+        self.capacity = Swift.max(1, capacity)
+    }
+
+    /// Creates a buffer holding the last `capacity` elements of `elements`, oldest first.
+    public init(capacity: Int, elements: some Sequence<Element>) {
+        self.init(capacity: capacity)
+        for element in elements { append(element) }
+    }
+
+    /// Number of elements held.
+    public var count: Int { storage.count }
+
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// Adds `element` as the newest, dropping the oldest when full.
+    public mutating func append(_ element: Element) {
+        if storage.count < capacity {
+            storage.append(element)
+        } else {
+            storage[head] = element
+            head = (head + 1) % capacity
+        }
+    }
+
+    /// Removes every element.
+    public mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    /// The element `index` places after the oldest (0 = oldest).
+    public subscript(index: Int) -> Element {
+        precondition(index >= 0 && index < storage.count, "RingBuffer index out of range")
+        return storage[(head + index) % storage.count]
+    }
+
+    /// The newest element.
+    public var last: Element? { storage.isEmpty ? nil : self[storage.count - 1] }
+
+    /// The oldest element.
+    public var first: Element? { storage.isEmpty ? nil : self[0] }
+
+    /// All elements, oldest first.
+    public var elements: [Element] {
+        Array(storage[head...]) + Array(storage[..<head])
+    }
+
+    /// The newest `n` elements, oldest first.
+    public func suffix(_ n: Int) -> [Element] {
+        let take = Swift.min(Swift.max(0, n), storage.count)
+        return (storage.count - take..<storage.count).map { self[$0] }
+    }
+}
+
+extension RingBuffer: Equatable where Element: Equatable {
+    /// Two buffers are equal when they hold the same elements in the same order, with the
+    /// same capacity; where the ring wrapped internally does not matter.
+    public static func == (lhs: RingBuffer, rhs: RingBuffer) -> Bool {
+        lhs.capacity == rhs.capacity && lhs.count == rhs.count
+            && (0..<lhs.count).allSatisfy { lhs[$0] == rhs[$0] }
+    }
+}
+
+extension RingBuffer: Sequence {
+    public func makeIterator() -> IndexingIterator<[Element]> { elements.makeIterator() }
+}

@@ -1,0 +1,49 @@
+import DnodeProtocol
+
+/// The single JSON object `upmon --once --json` prints (SCREENS.md §7).
+public enum SnapshotJSON {
+    /// `{"config":…,"t":…,"connections":[{name, endpoint, state, for_s, rtt{…}, reconnects,
+    /// queue, calls{ok,err}}]}`. RTT figures are milliseconds; `loss` is a fraction 0…1.
+    /// Missing measurements are `null`.
+    public static func render(_ state: MonitorState, now: Double, configName: String? = nil)
+        -> JSONValue
+    {
+        let links = state.connections.map { stats -> JSONValue in
+            let rtt = stats.rttStats
+            func ms(_ value: Double?) -> JSONValue { value.map(JSONValue.milliseconds) ?? .null }
+            return .makeObject([
+                ("id", .string(stats.id.rawValue)),
+                ("name", .string(stats.info.name)),
+                ("endpoint", .string(stats.info.endpoint)),
+                ("state", .string(stats.state.rawValue)),
+                ("for_s", .milliseconds(stats.timeInState(now: now))),
+                (
+                    "rtt",
+                    .makeObject([
+                        ("last", ms(rtt.last)), ("p50", ms(rtt.p50)), ("p95", ms(rtt.p95)),
+                        ("jitter", ms(rtt.jitter)), ("loss", .milliseconds(rtt.loss)),
+                    ])
+                ),
+                ("reconnects", .int(Int64(stats.reconnects))),
+                ("queue", .int(Int64(stats.queue.depth))),
+                (
+                    "calls",
+                    .makeObject([
+                        ("ok", .int(Int64(stats.calls.ok))), ("err", .int(Int64(stats.calls.err))),
+                    ])
+                ),
+            ])
+        }
+        var members: [(String, JSONValue)] = []
+        if let configName { members.append(("config", .string(configName))) }
+        members += [
+            ("t", .milliseconds(MonitorEvent.roundedTime(now))), ("connections", .array(links)),
+        ]
+        return .makeObject(members)
+    }
+
+    /// Exit status for `--once`: 0 when every link is up, 1 otherwise.
+    public static func exitCode(_ state: MonitorState) -> Int32 {
+        state.connections.allSatisfy { $0.state == .up } ? 0 : 1
+    }
+}
