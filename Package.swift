@@ -56,11 +56,13 @@ let package = Package(
         .target(
             name: "UpmonApp",
             dependencies: [
-                "UpnodeMonitor", "Upnode", "TerminalUI",
+                "UpnodeMonitor", "Upnode", "TerminalUI", "DnodeProtocol",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            resources: []
+            ]
         ),
         .executableTarget(
             name: "upmon",

@@ -23,6 +23,9 @@ public final class ServeMethods: Sendable {
         public var replyDelayMs: ClosedRange<Double>?
         /// Fraction of pings left unanswered (demo: a lossy link).
         public var dropPingFraction = 0.0
+        /// Also export `countdown(n, cb)`: n invocations of cb, 300 ms apart (the demo's
+        /// streaming example; not part of `upmon serve`'s contract, which matches Node's server).
+        public var includeCountdown = false
         public init() {}
     }
 
@@ -43,6 +46,7 @@ public final class ServeMethods: Sendable {
     func methods(for peer: Remote) -> OrderedDictionary<String, DnodeValue> {
         var all = standardMethods(peer)
         let ping = all.removeValue(forKey: "ping")
+        if options.includeCountdown { all["countdown"] = countdown(peer) }
         guard let credentials = options.credentials else {
             all["ping"] = ping
             return all
@@ -126,6 +130,25 @@ public final class ServeMethods: Sendable {
                 if !drop { reply(peer, arguments.last, []) }
             },
         ]
+    }
+
+    func countdown(_ peer: Remote) -> DnodeValue {
+        .function(label: "countdown") { arguments in
+            let total = max(0, min(Int(arguments.first?.doubleValue ?? 3), 1000))
+            guard case .function(let function)? = arguments.last, total > 0 else { return }
+            let count = Mutex(0)
+            peer.handle.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(300), delay: .milliseconds(300)) { task in
+                let remaining = count.withLock { value in
+                    value += 1
+                    return total - value
+                }
+                peer.handle.onLoop { connection in
+                    guard !connection.isClosed else { return task.cancel() }
+                    try? connection.send(function, arguments: [.int(Int64(remaining))])
+                    if remaining <= 0 { task.cancel() }
+                }
+            }
+        }
     }
 
     /// Invokes `callback` (if it is a function) with `arguments`, after the configured delay.

@@ -43,7 +43,7 @@ public struct MonitorState: Equatable, Sendable {
     }
 
     /// Per-link statistics in header order.
-    public private(set) var connections: [ConnectionStats]
+    public internal(set) var connections: [ConnectionStats]
     /// The global event log, oldest first.
     public internal(set) var log = RingBuffer<LogEntry>(capacity: logCapacity)
     /// Counters across all links.

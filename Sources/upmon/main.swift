@@ -6,10 +6,12 @@ struct Upmon: AsyncParsableCommand {
         commandName: "upmon",
         abstract: "Watch upnode (dnode) links live, and talk to them.",
         discussion: """
-            upmon is a Swift implementation of Node's upnode (reconnecting dnode RPC with a
-            heartbeat and a transactional queue) plus tools to watch and exercise links.
+            Connections: host:port, name=host:port, tls://host:port, unix:/path, or [name]
+            sections in a config file (--config, $UPMON_CONFIG, ~/.config/upmon/upmon.conf).
+            Try it with no setup: upmon --demo
             """,
         version: "0.1.0",
-        subcommands: [Serve.self]
+        subcommands: [Watch.self, Serve.self, Call.self, Record.self, Replay.self],
+        defaultSubcommand: Watch.self
     )
 }

@@ -1,0 +1,146 @@
+import DnodeProtocol
+import Synchronization
+import Upnode
+import UpnodeMonitor
+
+/// The latest monitor state, shared with the metrics endpoint.
+public final class StateSnapshot: Sendable {
+    let value: Mutex<(state: MonitorState, now: Double)>
+    public init(_ state: MonitorState) { value = Mutex((state, 0)) }
+    public func update(_ state: MonitorState, now: Double) { value.withLock { $0 = (state, now) } }
+    public var current: (state: MonitorState, now: Double) { value.withLock { $0 } }
+}
+
+/// The modes that run without a terminal: `--once --json`, `--json`, `record`, `replay --json`.
+public enum Headless {
+    /// Waits until every link has settled (up with a ping, or failed once) or `wait` passes,
+    /// then returns the snapshot JSON and the exit code (0 when every link is up).
+    public static func once(session: LiveSession, wait: Duration, configName: String?) async -> (text: String, exitCode: Int32) {
+        var state = MonitorState(connections: session.infos)
+        session.start()
+        let deadline = ContinuousClock.now + wait
+        let feed = session.feed
+        let timer = Task {
+            try? await Task.sleep(until: deadline)
+            feed.emit(.note(level: .info, text: "--wait deadline reached"), conn: nil)
+        }
+        for await event in feed.events {
+            state.apply(event)
+            if isSettled(state) || ContinuousClock.now >= deadline { break }
+        }
+        timer.cancel()
+        let now = feed.now()
+        await session.close()
+        let json = SnapshotJSON.render(state, now: now, configName: configName)
+        return (json.jsonText + "\n", SnapshotJSON.exitCode(state))
+    }
+
+    /// Every link is up with at least one ping, or has failed at least once.
+    static func isSettled(_ state: MonitorState) -> Bool {
+        state.connections.allSatisfy { link in
+            switch link.state {
+            case .up: link.pingCount > 0 || link.pingTimeouts > 0
+            case .down, .reconnecting, .closed: link.disconnects > 0 || link.attempt > 0 || link.history.count > 1
+            case .idle, .connecting: false
+            }
+        }
+    }
+
+    /// Streams the session as JSON Lines (the recording format) until `stop` yields.
+    public static func stream(
+        session: LiveSession, header: RecordingHeader, snaps: Bool, snapshot: StateSnapshot?,
+        stop: AsyncStream<Void>, output: @escaping @Sendable ([UInt8]) -> Void
+    ) async {
+        var exporter = JSONLinesExporter(header: header, snapEvery: snaps ? header.settings.snapEverySeconds : nil)
+        var state = MonitorState(connections: session.infos)
+        output(exporter.begin(initialState: snaps ? state : nil))
+        let feed = session.feed
+        let stopper = Task {
+            for await _ in stop { break }
+            feed.emit(.note(level: .info, text: "stopping"), conn: nil)
+            await session.close()
+        }
+        session.start()
+        for await event in feed.events {
+            state.apply(event)
+            output(exporter.line(for: event))
+            if let snap = exporter.snapIfDue(state, t: event.t) { output(snap) }
+            snapshot?.update(state, now: event.t)
+        }
+        output(exporter.end(reason: .signal, t: feed.now()))
+        stopper.cancel()
+    }
+
+    /// Feeds the session into `snapshot` only (for `--metrics` without a UI or JSON).
+    public static func serveMetricsOnly(session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>) async {
+        var state = MonitorState(connections: session.infos)
+        let feed = session.feed
+        let stopper = Task {
+            for await _ in stop { break }
+            await session.close()
+        }
+        session.start()
+        for await event in feed.events {
+            state.apply(event)
+            snapshot.update(state, now: event.t)
+        }
+        stopper.cancel()
+    }
+
+    /// Records the session to `path` until `stop` yields (RECORDING.md §6).
+    public static func record(
+        session: LiveSession, path: String, header: RecordingHeader, overwrite: Bool, stop: AsyncStream<Void>,
+        onStarted: @Sendable () -> Void = {}
+    ) async throws(RecordingError) {
+        var state = MonitorState(connections: session.infos)
+        let writer = try RecordingWriter(path: path, header: header, initialState: state, overwrite: overwrite)
+        onStarted()
+        let feed = session.feed
+        let snapshot = StateSnapshot(state)
+        // A 10 Hz tick writes snaps on time even when no event arrives.
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                let (current, lastT) = snapshot.current
+                _ = try? await writer.snapIfDue(current, t: lastT)
+            }
+        }
+        let stopper = Task {
+            for await _ in stop { break }
+            await session.close()
+        }
+        session.start()
+        var failure: RecordingError?
+        for await event in feed.events {
+            state.apply(event)
+            snapshot.update(state, now: event.t)
+            do {
+                try await writer.record(event)
+            } catch {
+                failure = error
+                break
+            }
+        }
+        ticker.cancel()
+        stopper.cancel()
+        if let failure { throw failure }
+        try await writer.finish(reason: .signal, t: feed.now())
+    }
+
+    /// A recording as the same JSON Lines `--json` prints live (header, then events).
+    public static func replayLines(path: String) throws(RecordingError) -> (lines: [[UInt8]], notes: [String]) {
+        var replayer = try Replayer(path: path)
+        var exporter = JSONLinesExporter(header: replayer.header, snapEvery: nil)
+        var lines = [exporter.begin(initialState: nil)]
+        for event in replayer.advance(to: .infinity) where !isEnd(event) {
+            lines.append(exporter.line(for: event))
+        }
+        if replayer.isComplete { lines.append(exporter.end(reason: .quit, t: replayer.lastT)) }
+        return (lines, replayer.openingNotes)
+    }
+
+    static func isEnd(_ event: MonitorEvent) -> Bool {
+        if case .end = event.kind { return true }
+        return false
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import DnodeProtocol
+import Foundation
+import UpmonApp
+import UpnodeMonitor
+import Upnode
+
+/// `upmon call CONN METHOD [ARG…]`: one call through the queue, invocations as JSON lines.
+struct Call: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Call a remote method once (through the queue, so it waits for a down link to come up).",
+        discussion: """
+            Each ARG is a JSON literal; a bare word that is not JSON is sent as a string (--strict-json
+            turns that off). A callback is appended (Node's convention); {"$cb":"label"} places one
+            yourself. Each invocation prints {"n":1,"ms":13.9,"args":[…]}.
+            Exit 0 on success, 1 on error or timeout, 2 on a config error.
+            """
+    )
+
+    @Argument(help: "A configured connection name, or an endpoint such as 127.0.0.1:7000.") var connection: String
+    @Argument(help: "The method (dotted paths like session.whoami work).") var method: String
+    @Argument(help: "Arguments, each a JSON literal.") var arguments: [String] = []
+    @OptionGroup var connectionOptions: ConnectionOptions
+    @Option(help: "Give up after this long (waiting for the link plus the answer).") var timeout: DurationArgument = .init(argument: "10s") ?? .init(argument: "10")!
+    @Option(help: "Keep printing invocations for this long after the first.") var stream: DurationArgument?
+    @Flag(help: "Reject arguments that are not valid JSON.") var strictJson = false
+    @Flag(help: "Do not append a callback.") var noCallback = false
+
+    func run() async throws {
+        let config: UpmonConfig
+        do {
+            config = try connectionOptions.load(commandLine: [])
+        } catch let failure as UsageFailure {
+            exitWith(failure.message, code: failure.exitCode)
+        }
+        let spec: ConnectionSpec
+        if let named = config.connections.first(where: { $0.name == connection }) {
+            spec = named
+        } else {
+            do {
+                spec = try ConnectionSpec(commandLine: connection)
+            } catch {
+                exitWith("'\(connection)' is neither a configured connection nor an endpoint: \(error)", code: 2)
+            }
+        }
+        var values: [JSONValue] = []
+        for (index, text) in arguments.enumerated() {
+            if let value = try? JSONValue(parsing: text) {
+                values.append(value)
+            } else if strictJson {
+                exitWith("argument \(index + 1) '\(text)' is not valid JSON (quote strings: '\"text\"')", code: 2)
+            } else {
+                values.append(.string(text))
+            }
+        }
+        var link = spec
+        link.link.reconnect = .fixed(.milliseconds(500))
+        let session = LiveSession(specs: [link], recordsArguments: true, environment: ProcessInfo.processInfo.environment)
+        session.start()
+        let (updates, continuation) = AsyncStream.makeStream(of: LiveSession.CallUpdate.self)
+        let deadline = ContinuousClock.now + timeout.duration
+        session.call(conn: session.infos[0].id, method: method, args: values, autoCallback: !noCallback,
+                     wait: timeout.duration, update: { continuation.yield($0) })
+        let timer = Task {
+            try? await Task.sleep(until: deadline)
+            continuation.yield(.failed(code: "timeout", message: "no answer within \(timeout.duration.shortDescription)"))
+        }
+        var exitCode: Int32 = 1
+        var streamUntil: ContinuousClock.Instant?
+        var streamTimer: Task<Void, Never>?
+        loop: for await update in updates {
+            switch update {
+            case .queued:
+                FileHandle.standardError.write(Data("upmon: \(spec.name) is not up yet; the call is queued\n".utf8))
+            case .waiting:
+                break
+            case .invocation(let label, let n, let ms, let args):
+                var line: OrderedDictionaryLine = [("n", .int(Int64(n))), ("ms", .double((ms * 10).rounded() / 10)), ("args", args)]
+                if label != "cb" { line.insert(("cb", .string(label)), at: 0) }
+                StandardOutput.write(JSONValue.object(.init(uniqueKeysWithValues: line)).jsonText + "\n")
+                if exitCode == 1 {
+                    exitCode = isErrorFirst(args) ? 1 : 0
+                    timer.cancel()
+                    guard let stream else { break loop }
+                    streamUntil = .now + stream.duration
+                    streamTimer = Task {
+                        try? await Task.sleep(until: streamUntil ?? .now)
+                        continuation.finish()
+                    }
+                }
+            case .failed(let code, let message):
+                if streamUntil != nil { break loop }
+                FileHandle.standardError.write(Data("upmon: \(method) on \(spec.name) failed (\(code)): \(message)\n".utf8))
+                break loop
+            }
+        }
+        streamTimer?.cancel()
+        timer.cancel()
+        await session.close()
+        exit(exitCode)
+    }
+
+    func isErrorFirst(_ args: JSONValue) -> Bool {
+        if case .object(let members)? = args.arrayValue?.first, members["message"] != nil { return true }
+        return false
+    }
+}
+
+typealias OrderedDictionaryLine = [(String, JSONValue)]

@@ -1,0 +1,116 @@
+import Dispatch
+import Foundation
+import NCursesBackend
+import TerminalUI
+import UpmonApp
+import UpnodeMonitor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension NCursesBackend: InteractiveTerminal {}
+
+/// Starts the ncurses dashboard: the only place where the app and ncurses meet.
+enum Dashboard {
+    static func runLive(session: LiveSession, options: DashboardOptions, snapshot: StateSnapshot) async -> Int32 {
+        let model = AppModel(
+            monitor: MonitorState(connections: session.infos), mode: .live, sessionLabel: options.sessionLabel,
+            wallClockAtZero: Double(SystemFacts.epochMilliseconds()) / 1000)
+        return await run(model: model, source: .live(session), options: options, snapshot: snapshot)
+    }
+
+    static func runReplay(replayer: Replayer, options: DashboardOptions, speed: Double, paused: Bool, at: String?) async -> Int32 {
+        var status = ReplayStatus(fileName: replayer.file, position: 0, duration: replayer.lastT)
+        status.speed = speed
+        status.isPaused = paused
+        status.isComplete = replayer.isComplete
+        status.marks = replayer.marks.map { ReplayMark(t: $0.t, label: $0.label) }
+        let started = startedEpochSeconds(replayer.header.started)
+        if let at {
+            guard let position = parseStart(at, startedEpochSeconds: started) else {
+                exitWith("--at '\(at)' is neither +SECONDS (like +90s) nor HH:MM:SS", code: 64)
+            }
+            status.position = max(0, min(position, replayer.lastT))
+        }
+        var model = AppModel(
+            monitor: replayer.state(at: status.position), mode: .replay(status), sessionLabel: options.sessionLabel,
+            wallClockAtZero: started)
+        model.thresholds = options.thresholds
+        return await run(model: model, source: .replay(replayer), options: options, snapshot: nil)
+    }
+
+    @MainActor
+    static func run(model: AppModel, source: DashboardSource, options: DashboardOptions, snapshot: StateSnapshot?) async -> Int32 {
+        var model = model
+        model.thresholds = options.thresholds
+        let environment = ProcessInfo.processInfo.environment
+        let executableDirectory = (CommandLine.arguments.first.map { ($0 as NSString).deletingLastPathComponent })
+        let themes = ThemeLibrary(themesDir: options.themesDir, environment: environment, executableDirectory: executableDirectory)
+        // A bad --theme is a config error, reported before curses starts (exit 2).
+        let theme: Theme
+        do {
+            theme = try themes.load(options.theme ?? "default")
+        } catch {
+            exitWith("\(error)", code: 2)
+        }
+        // Signals first: ncurses only installs handlers for signals still at SIG_DFL.
+        let signals = [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            return DispatchSource.makeSignalSource(signal: number, queue: .main)
+        }
+        var depth: ColorDepth?
+        switch options.color {
+        case "truecolor": depth = .truecolor
+        case "256": depth = .palette256
+        case "16": depth = .ansi16
+        case "never": depth = .monochrome
+        default: depth = nil
+        }
+        let terminal: NCursesBackend
+        do {
+            terminal = try NCursesBackend(options: .init(forcedColorDepth: depth, forceASCII: options.ascii))
+        } catch {
+            signals.forEach { $0.resume(); $0.cancel() }
+            exitWith("\(error)", code: 3)
+        }
+        atexit { TerminalExitGuard.restore() }
+        TerminalExitGuard.register(terminal)
+        let runtime = UpmonRuntime(
+            model: model, terminal: terminal, source: source, options: options, themes: themes, theme: theme,
+            snapshot: snapshot, signalSources: signals)
+        let code = await runtime.run()
+        TerminalExitGuard.unregister()
+        return code
+    }
+
+    static func startedEpochSeconds(_ iso: String) -> Double {
+        // 2026-03-14T09:26:53.120Z
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: iso)?.timeIntervalSince1970 ?? 0
+    }
+
+    /// `+90s`, `+90`, `-30s` (from the start), or a UTC wall-clock `HH:MM:SS` on the recording's day.
+    static func parseStart(_ text: String, startedEpochSeconds: Double) -> Double? {
+        if text.hasPrefix("+") {
+            return try? UpmonConfig.duration(String(text.dropFirst()), key: "--at", file: "", line: 0).milliseconds / 1000
+        }
+        let parts = text.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        let secondsOfDay = Double(parts[0] * 3600 + parts[1] * 60 + parts[2])
+        let startOfDay = (startedEpochSeconds / 86_400).rounded(.down) * 86_400
+        return startOfDay + secondsOfDay - startedEpochSeconds
+    }
+}
+
+/// Restores the terminal if something calls `exit()` while curses owns it.
+@MainActor
+enum TerminalExitGuard {
+    static var active: NCursesBackend?
+    static func register(_ terminal: NCursesBackend) { active = terminal }
+    static func unregister() { active = nil }
+    nonisolated static func restore() {
+        MainActor.assumeIsolated { active?.shutdown() }
+    }
+}

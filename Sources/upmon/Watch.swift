@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import UpmonApp
+import UpnodeMonitor
+import Upnode
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The default command: the dashboard, or a headless mode.
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Watch links: the live dashboard (default), or --once/--json/--metrics without a terminal."
+    )
+
+    @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.")
+    var connections: [String] = []
+
+    @OptionGroup var connectionOptions: ConnectionOptions
+
+    @Flag(help: "Run embedded, flapping demo servers and watch them (no setup needed).")
+    var demo = false
+    @Option(help: "Seed for the demo's personalities (same seed, same behaviour).")
+    var demoSeed: UInt64 = 7
+
+    @Flag(help: "Print one JSON snapshot once every link has settled (or --wait passed), then exit 0 if all are up.")
+    var once = false
+    @Flag(help: "Without --once: stream JSON Lines (the recording format) to stdout, no terminal UI.")
+    var json = false
+    @Flag(help: "With --json: include periodic snap lines.")
+    var snaps = false
+    @Option(help: "How long --once waits for links to settle.")
+    var wait: DurationArgument = DurationArgument(argument: "5s") ?? .init(argument: "5")!
+    @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
+    var metrics: String?
+
+    @Option(help: "Record the session to FILE (JSONL, RECORDING.md).")
+    var record: String?
+    @Flag(help: "Overwrite an existing recording file.")
+    var force = false
+
+    @Option(help: "Theme name or path to a .theme file.")
+    var theme: String?
+    @Option(help: "Directory to search for themes first.")
+    var themesDir: String?
+    @Option(help: "Colour depth: truecolor, 256, 16 or never.")
+    var color: String?
+    @Flag(help: "Use ASCII symbols even in a UTF-8 locale.")
+    var ascii = false
+    @Option(help: "Log file while the dashboard runs (default: $XDG_STATE_HOME/upmon/upmon.log).")
+    var logFile: String?
+
+    func validate() throws {
+        if once && !json { throw ValidationError("--once needs --json (upmon --once --json)") }
+        if snaps && !json { throw ValidationError("--snaps goes with --json") }
+        if let color, !["truecolor", "256", "16", "never"].contains(color) {
+            throw ValidationError("--color must be truecolor, 256, 16 or never")
+        }
+    }
+
+    func run() async throws {
+        var config: UpmonConfig
+        do {
+            config = try connectionOptions.load(commandLine: connections)
+        } catch let failure as UsageFailure {
+            exitWith(failure.message, code: failure.exitCode)
+        }
+        var demoCluster: DemoCluster?
+        if demo {
+            do {
+                let cluster = try await DemoCluster.start(seed: demoSeed)
+                config.connections = cluster.connections + config.connections
+                demoCluster = cluster
+            } catch {
+                exitWith("cannot start the demo servers: \(error)", code: 1)
+            }
+        }
+        guard !config.connections.isEmpty else {
+            exitWith("nothing to watch: give connections (host:port …), a config file (--config), or try --demo", code: 64)
+        }
+        let environment = ProcessInfo.processInfo.environment.merging(demoCluster?.environment ?? [:]) { _, demo in demo }
+        let session = LiveSession(specs: config.connections, recordsArguments: connectionOptions.recordArgs, environment: environment)
+        let label = demo ? "demo seed \(demoSeed)" : (connectionOptions.config.map { ($0 as NSString).lastPathComponent } ?? "command line")
+
+        let snapshot = StateSnapshot(MonitorState(connections: session.infos))
+        var metricsServer: MetricsServer?
+        if let metrics {
+            do {
+                let (host, port) = try MetricsServer.parseAddress(metrics)
+                metricsServer = try await MetricsServer.start(host: host, port: port, snapshot: snapshot)
+            } catch {
+                exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
+            }
+        }
+        defer { _ = metricsServer }
+
+        if once {
+            let (text, code) = await Headless.once(session: session, wait: wait.duration, configName: label)
+            StandardOutput.write(text)
+            await demoCluster?.stop()
+            exit(code)
+        }
+        let header = SystemFacts.header(
+            connections: session.infos, thresholds: config.thresholds, argsRecorded: connectionOptions.recordArgs,
+            epochMilliseconds: SystemFacts.epochMilliseconds())
+        if json || (metrics != nil && !isatty(STDOUT_FILENO).asBool && record == nil) {
+            let stop = signalStream()
+            if json {
+                await Headless.stream(session: session, header: header, snaps: snaps, snapshot: snapshot, stop: stop) { StandardOutput.write($0) }
+            } else {
+                await Headless.serveMetricsOnly(session: session, snapshot: snapshot, stop: stop)
+            }
+            await metricsServer?.close()
+            await demoCluster?.stop()
+            return
+        }
+        let options = DashboardOptions(
+            sessionLabel: label, thresholds: config.thresholds, theme: theme ?? config.theme, themesDir: themesDir,
+            color: color, ascii: ascii, logFile: logFile, recordPath: record, overwriteRecording: force,
+            header: header)
+        let code = await Dashboard.runLive(session: session, options: options, snapshot: snapshot)
+        await metricsServer?.close()
+        await demoCluster?.stop()
+        exit(code)
+    }
+}
+
+extension Int32 {
+    var asBool: Bool { self != 0 }
+}
+
+/// Yields once per SIGINT/SIGTERM/SIGHUP.
+func signalStream() -> AsyncStream<Void> {
+    let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+    let sources = SignalWaiter.sources(for: [SIGINT, SIGTERM, SIGHUP]) { continuation.yield() }
+    continuation.onTermination = { _ in sources.forEach { $0.cancel() } }
+    return stream
+}
