@@ -34,13 +34,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(
-            name: "UpnodeTestSupport",
-            dependencies: [
-                "Upnode",
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-            ]
-        ),
+        .target(name: "UpnodeTestSupport", dependencies: ["Upnode"]),
         .target(
             name: "UpnodeMonitor",
             dependencies: ["Upnode", "DnodeProtocol", .product(name: "OrderedCollections", package: "swift-collections")]
@@ -74,12 +68,25 @@ let package = Package(
         .testTarget(name: "DnodeProtocolTests", dependencies: ["DnodeProtocol"]),
         .testTarget(
             name: "UpnodeTests",
-            dependencies: ["Upnode", "UpnodeTestSupport", "DnodeProtocol"]
+            dependencies: [
+                "Upnode", "UpnodeTestSupport", "DnodeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "UpnodeMonitorTests", dependencies: ["UpnodeMonitor", "DnodeProtocol"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "NCursesBackendTests", dependencies: ["NCursesBackend", "TerminalUI", "CNCurses"]),
-        .testTarget(name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI"]),
+        .testTarget(name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI", "UpnodeMonitor", "DnodeProtocol"]),
+        .testTarget(
+            name: "UpmonIntegrationTests",
+            dependencies: [
+                "UpmonApp", "TerminalUI", "UpnodeMonitor", "Upnode", "DnodeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "UpmonEndToEndTests", dependencies: []),
     ],
     swiftLanguageModes: [.v6]

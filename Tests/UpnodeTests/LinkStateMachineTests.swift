@@ -1,60 +1,6 @@
 import Testing
+import UpnodeTestSupport
 @testable import Upnode
-
-/// Drives the state machine with a virtual clock: timers armed by actions fire in deadline
-/// order when the test advances time. No sockets, no sleeping.
-struct VirtualLink {
-    typealias Action = LinkStateMachine.Action
-    var machine: LinkStateMachine
-    var now: Duration = .zero
-    var deadlines: [LinkStateMachine.Timer: Duration] = [:]
-    var log: [Action] = []
-
-    init(_ configure: (inout LinkConfiguration) -> Void = { _ in }) {
-        var configuration = LinkConfiguration()
-        configure(&configuration)
-        machine = LinkStateMachine(configuration: configuration, seed: 7)
-    }
-
-    @discardableResult
-    mutating func send(_ input: LinkStateMachine.Input) -> [Action] {
-        let actions = machine.handle(input, now: now)
-        for action in actions {
-            switch action {
-            case .arm(let timer, let delay): deadlines[timer] = now + delay
-            case .cancel(let timer): deadlines[timer] = nil
-            default: break
-            }
-        }
-        log += actions
-        return actions
-    }
-
-    /// Moves time forward, firing due timers in order; returns the actions they caused.
-    @discardableResult
-    mutating func advance(by duration: Duration) -> [Action] {
-        let target = now + duration
-        var produced: [Action] = []
-        while let (timer, deadline) = deadlines.filter({ $0.value <= target }).min(by: { $0.value < $1.value }) {
-            now = deadline
-            deadlines[timer] = nil
-            produced += send(.timer(timer))
-        }
-        now = target
-        return produced
-    }
-
-    /// Start, dial and receive methods: the link is up with the first ping sent.
-    mutating func bringUp(hasPing: Bool = true) {
-        send(.start)
-        send(.dialed(generation: machine.generation))
-        send(.remoteReady(generation: machine.generation, methods: ["add", "ping"], hasPing: hasPing, needsAuth: false))
-    }
-
-    var events: [UpnodeEventSummary] {
-        log.compactMap { if case .emit(let event) = $0 { return event } else { return nil } }
-    }
-}
 
 extension [LinkStateMachine.Action] {
     var pings: [Int] { compactMap { if case .sendPing(_, let id) = $0 { id } else { nil } } }

@@ -1,0 +1,176 @@
+import DnodeProtocol
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+import Upnode
+import UpnodeMonitor
+@testable import UpmonApp
+
+/// Loopback tests of the headless modes against real `serve` servers.
+@Suite("Headless modes on loopback", .timeLimit(.minutes(1)))
+struct HeadlessTests {
+    func fastSpec(_ name: String, _ endpoint: Endpoint) -> ConnectionSpec {
+        var spec = ConnectionSpec(name: name, endpoint: endpoint)
+        spec.link.pingInterval = .milliseconds(200)
+        spec.link.pingTimeout = .seconds(2)
+        spec.link.reconnect = .fixed(.milliseconds(100))
+        return spec
+    }
+
+    func closedPort() async throws -> Endpoint {
+        let probe = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0)) { _ in [:] }
+        await probe.close()
+        return probe.boundEndpoint
+    }
+
+    @Test("--once --json: a snapshot with every link; exit 0 only when all are up")
+    func once() async throws {
+        let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), methods: ServeMethods().factory)
+        let upOnly = LiveSession(specs: [fastSpec("api", server.boundEndpoint)])
+        let (text, code) = await Headless.once(session: upOnly, wait: .seconds(5), configName: "test")
+        let json = try JSONValue(parsing: text)
+        let link = json["connections"]?.arrayValue?.first
+        #expect(code == 0)
+        #expect(link?["name"] == "api")
+        #expect(link?["state"] == "up")
+        #expect(link?["rtt"]?["last"]?.doubleValue != nil)
+
+        let mixed = LiveSession(specs: [fastSpec("api", server.boundEndpoint), fastSpec("gone", try await closedPort())])
+        let (mixedText, mixedCode) = await Headless.once(session: mixed, wait: .seconds(5), configName: "test")
+        #expect(mixedCode == 1)
+        let states = try JSONValue(parsing: mixedText)["connections"]?.arrayValue?.compactMap { $0["state"]?.stringValue }
+        #expect(states?.first == "up")
+        #expect(states?.last != "up")
+        await server.close()
+    }
+
+    @Test("manual call: result, error-first failure, streaming callbacks, unknown method, timeout while down")
+    func calls() async throws {
+        let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), methods: ServeMethods().factory)
+        let session = LiveSession(specs: [fastSpec("api", server.boundEndpoint), fastSpec("gone", try await closedPort())])
+        session.start()
+        let api = session.infos[0].id
+        func run(_ conn: ConnectionID, _ method: String, _ args: [JSONValue], wait: Duration = .seconds(5), until count: Int = 1) async -> [LiveSession.CallUpdate] {
+            let (stream, continuation) = AsyncStream.makeStream(of: LiveSession.CallUpdate.self)
+            session.call(conn: conn, method: method, args: args, wait: wait) { continuation.yield($0) }
+            var updates: [LiveSession.CallUpdate] = []
+            var invocations = 0
+            for await update in stream {
+                updates.append(update)
+                if case .invocation = update { invocations += 1 }
+                if invocations >= count { break }
+                if case .failed = update { break }
+            }
+            return updates
+        }
+        let add = await run(api, "add", [2, 3])
+        guard case .invocation("cb", 1, _, let args)? = add.last else { Issue.record("add: \(add)"); return }
+        #expect(args == [5])
+
+        let fail = await run(api, "fail", [])
+        guard case .invocation(_, _, _, let failArgs)? = fail.last else { Issue.record("fail: \(fail)"); return }
+        #expect(ManualCallTracker.isErrorFirst(failArgs.arrayValue?.map(DnodeValue.init) ?? []))
+
+        let stream = await run(api, "subscribe", [["$cb": "tick"], 20, 3], until: 3)
+        let ticks = stream.compactMap { if case .invocation("tick", _, _, let a) = $0 { a } else { nil } }
+        #expect(ticks == [[1], [2], [3]])
+
+        let missing = await run(api, "nope", [])
+        guard case .failed("no_such_method", _)? = missing.last else { Issue.record("nope: \(missing)"); return }
+
+        let down = await run(session.infos[1].id, "time", [], wait: .milliseconds(300))
+        #expect(down.first.map { if case .queued = $0 { true } else { false } } == true)
+        guard case .failed("timeout", _)? = down.last else { Issue.record("down: \(down)"); return }
+        await session.close()
+        await server.close()
+    }
+
+    @Test("--metrics: Prometheus text over HTTP from the live state")
+    func metrics() async throws {
+        let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), methods: ServeMethods().factory)
+        let session = LiveSession(specs: [fastSpec("api", server.boundEndpoint)])
+        let snapshot = StateSnapshot(MonitorState(connections: session.infos))
+        let metrics = try await MetricsServer.start(host: "127.0.0.1", port: 0, snapshot: snapshot)
+        let (stop, stopper) = AsyncStream.makeStream(of: Void.self)
+        let running = Task { await Headless.serveMetricsOnly(session: session, snapshot: snapshot, stop: stop) }
+        var body = ""
+        for _ in 0..<200 {
+            body = try await httpGet(metrics.address, path: "/metrics")
+            if body.contains("upnode_ping_seconds_count{conn=\"api\"} ") && !body.contains("_count{conn=\"api\"} 0") { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let lines = body.split(separator: "\n").map(String.init)
+        #expect(lines.contains("# TYPE upnode_link_up gauge"))
+        #expect(lines.contains { $0.hasPrefix("upnode_link_up{conn=\"api\"") && $0.hasSuffix(" 1") })
+        let quantile = lines.first { $0.hasPrefix("upnode_ping_seconds{conn=\"api\",quantile=\"0.5\"}") }
+        #expect(quantile.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 > 0 && $0 < 1 } == true)
+        #expect(lines.contains("upnode_queue_depth{conn=\"api\"} 0"))
+        #expect(try await httpGet(metrics.address, path: "/other").contains("upmon serves /metrics"))
+        stopper.yield()
+        await running.value
+        await metrics.close()
+        await server.close()
+    }
+
+    @Test("the metrics address defaults to loopback")
+    func metricsAddress() throws {
+        #expect(try MetricsServer.parseAddress(":9464") == ("127.0.0.1", 9464))
+        #expect(try MetricsServer.parseAddress("0.0.0.0:1") == ("0.0.0.0", 1))
+        #expect(throws: ConfigError.self) { try MetricsServer.parseAddress("9464") }
+    }
+
+    @Test("record then replay --json gives the same events; default recordings hold no argument text")
+    func recordReplay() async throws {
+        let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), methods: ServeMethods().factory)
+        let session = LiveSession(specs: [fastSpec("api", server.boundEndpoint)])
+        let path = NSTemporaryDirectory() + "upmon-rec-\(UUID().uuidString).upmon"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let header = SystemFacts.header(connections: session.infos, thresholds: Thresholds(), argsRecorded: false, epochMilliseconds: 0)
+        let (stop, stopper) = AsyncStream.makeStream(of: Void.self)
+        let recording = Task { try await Headless.record(session: session, path: path, header: header, overwrite: false, stop: stop) }
+        try await Task.sleep(for: .milliseconds(300))
+        session.call(conn: session.infos[0].id, method: "echo", args: ["SECRET-ARGUMENT-TEXT"], wait: .seconds(5)) { _ in }
+        try await Task.sleep(for: .milliseconds(500))
+        stopper.yield()
+        try await recording.value
+        let bytes = try #require(FileManager.default.contents(atPath: path))
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(!text.contains("SECRET-ARGUMENT-TEXT"))
+        #expect(text.contains("\"kind\":\"call\""))
+        #expect(text.contains("\"kind\":\"end\""))
+        let (lines, notes) = try Headless.replayLines(path: path)
+        #expect(notes.isEmpty)
+        let recordedEvents = text.split(separator: "\n").filter { !$0.contains("\"kind\":\"snap\"") }.count
+        #expect(lines.count == recordedEvents)
+        var replayer = try Replayer(path: path)
+        _ = replayer.advance(to: .infinity)
+        #expect(replayer.state.connections.first?.pingCount ?? 0 > 0)
+        await server.close()
+    }
+}
+
+/// A minimal HTTP/1.0 GET over a raw NIO socket (loopback only).
+func httpGet(_ address: String, path: String) async throws -> String {
+    let (host, port) = try MetricsServer.parseAddress(address)
+    let collector = ResponseCollector()
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }
+        .connect(host: host, port: port).get()
+    try await channel.writeAndFlush(channel.allocator.buffer(string: "GET \(path) HTTP/1.0\r\nHost: x\r\n\r\n"))
+    try await channel.closeFuture.get()
+    let response = collector.text
+    guard let split = response.range(of: "\r\n\r\n") else { return response }
+    return String(response[split.upperBound...])
+}
+
+final class ResponseCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let bytes = Mutex<[UInt8]>([])
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bytes.withLock { $0 += buffer.readableBytesView }
+    }
+    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+}
