@@ -78,7 +78,10 @@ let package = Package(
         .testTarget(name: "UpnodeMonitorTests", dependencies: ["UpnodeMonitor", "DnodeProtocol"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "NCursesBackendTests", dependencies: ["NCursesBackend", "TerminalUI", "CNCurses"]),
-        .testTarget(name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI", "UpnodeMonitor", "DnodeProtocol"]),
+        .testTarget(
+            name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI", "UpnodeMonitor", "DnodeProtocol"],
+            exclude: ["Snapshots"]
+        ),
         .testTarget(
             name: "UpmonIntegrationTests",
             dependencies: [

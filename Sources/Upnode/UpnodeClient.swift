@@ -5,6 +5,10 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A upnode client: a dnode link that stays up (heartbeat, reconnect) and a transactional
 /// queue that holds calls while the link is down and runs them, in order and exactly once,
 /// when it is back.
@@ -248,9 +252,17 @@ public actor UpnodeClient {
         }
     }
 
+    /// A short reason for a failed dial: "connection refused", "connect timed out", …
     static func describe(_ error: any Error) -> String {
-        if let error = error as? IOError { return error.description }
-        if error is ChannelError { return "\(error)" }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            if error.dnsAAAAError != nil || error.dnsAError != nil { return "cannot resolve \(error.host)" }
+            return "cannot connect to \(error.host):\(error.port)"
+        }
+        if let error = error as? IOError {
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return "connect timed out" }
         return String(describing: error)
     }
 

@@ -82,9 +82,10 @@ struct Call: AsyncParsableCommand {
                     exitCode = isErrorFirst(args) ? 1 : 0
                     timer.cancel()
                     guard let stream else { break loop }
-                    streamUntil = .now + stream.duration
+                    let until = ContinuousClock.now + stream.duration
+                    streamUntil = until
                     streamTimer = Task {
-                        try? await Task.sleep(until: streamUntil ?? .now)
+                        try? await Task.sleep(until: until)
                         continuation.finish()
                     }
                 }
@@ -97,7 +98,7 @@ struct Call: AsyncParsableCommand {
         streamTimer?.cancel()
         timer.cancel()
         await session.close()
-        exit(exitCode)
+        Glibc.exit(exitCode)
     }
 
     func isErrorFirst(_ args: JSONValue) -> Bool {

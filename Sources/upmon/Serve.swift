@@ -1,4 +1,5 @@
 import ArgumentParser
+import UpmonApp
 import Upnode
 
 #if canImport(Glibc)
@@ -38,7 +39,6 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)
         var options = ServeMethods.Options()
         if let auth {
             let parts = auth.split(separator: ":", maxSplits: 1).map(String.init)
@@ -54,15 +54,15 @@ struct Serve: AsyncParsableCommand {
             server = try await UpnodeServer.listen(endpoint, options: serverOptions, onNotice: { notice in
                 guard !quiet else { return }
                 switch notice {
-                case .connected(let id, let peer): print("connect #\(id) from \(peer)")
-                case .disconnected(let id, let reason): print("disconnect #\(id) (\(reason))")
-                case .warning(let id, let text): print("warning #\(id): \(text)")
+                case .connected(let id, let peer): StandardOutput.write("connect #\(id) from \(peer)\n")
+                case .disconnected(let id, let reason): StandardOutput.write("disconnect #\(id) (\(reason))\n")
+                case .warning(let id, let text): StandardOutput.write("warning #\(id): \(text)\n")
                 }
             }, methods: ServeMethods(options: options).factory)
         } catch {
             throw ValidationError("cannot listen on \(endpoint): \(error)")
         }
-        print("listening on \(server.boundEndpoint)")
+        StandardOutput.write("listening on \(server.boundEndpoint)\n")
         // Serve until SIGINT/SIGTERM.
         await SignalWaiter.wait(for: [SIGINT, SIGTERM])
         await server.close()

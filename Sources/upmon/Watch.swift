@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import UpmonApp
 import UpnodeMonitor
 import Upnode
@@ -82,6 +83,7 @@ struct Watch: AsyncParsableCommand {
         }
         let environment = ProcessInfo.processInfo.environment.merging(demoCluster?.environment ?? [:]) { _, demo in demo }
         let session = LiveSession(specs: config.connections, recordsArguments: connectionOptions.recordArgs, environment: environment)
+        demoCluster?.startTraffic(session: session, seed: demoSeed)
         let label = demo ? "demo seed \(demoSeed)" : (connectionOptions.config.map { ($0 as NSString).lastPathComponent } ?? "command line")
 
         let snapshot = StateSnapshot(MonitorState(connections: session.infos))
@@ -100,7 +102,7 @@ struct Watch: AsyncParsableCommand {
             let (text, code) = await Headless.once(session: session, wait: wait.duration, configName: label)
             StandardOutput.write(text)
             await demoCluster?.stop()
-            exit(code)
+            Glibc.exit(code)
         }
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds, argsRecorded: connectionOptions.recordArgs,
@@ -123,7 +125,7 @@ struct Watch: AsyncParsableCommand {
         let code = await Dashboard.runLive(session: session, options: options, snapshot: snapshot)
         await metricsServer?.close()
         await demoCluster?.stop()
-        exit(code)
+        Glibc.exit(code)
     }
 }
 
@@ -134,7 +136,7 @@ extension Int32 {
 /// Yields once per SIGINT/SIGTERM/SIGHUP.
 func signalStream() -> AsyncStream<Void> {
     let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-    let sources = SignalWaiter.sources(for: [SIGINT, SIGTERM, SIGHUP]) { continuation.yield() }
-    continuation.onTermination = { _ in sources.forEach { $0.cancel() } }
+    let sources = Mutex(SignalWaiter.sources(for: [SIGINT, SIGTERM, SIGHUP]) { continuation.yield() })
+    continuation.onTermination = { _ in sources.withLock { $0.forEach { $0.cancel() } } }
     return stream
 }

@@ -1,0 +1,139 @@
+import DnodeProtocol
+import TerminalUI
+import UpnodeMonitor
+
+/// `c`: opens the call dialog for the selected link.
+func openCallDialog(_ model: inout AppModel) -> [Effect] {
+    guard !model.isReplay else { return refuse(&model) }
+    guard let id = currentSelection(model), let stats = model.monitor[id] else { return [] }
+    guard !stats.methods.isEmpty else {
+        model.ui.setStatus("\(sanitize(stats.info.name)): no remote methods known yet", isError: true)
+        return []
+    }
+    model.ui.overlay = .callDialog(CallDialogState(conn: id, methods: stats.methods))
+    return []
+}
+
+/// What a key did to the call dialog.
+struct CallDialogOutcome {
+    var effects: [Effect] = []
+    var closes = false
+}
+
+/// Keys inside the call dialog. The dialog was taken out of `model.ui.overlay` by the
+/// caller, so editing its text never copies it.
+func handleCallDialogKey(_ model: inout AppModel, dialog: inout CallDialogState, _ key: InputEvent)
+    -> CallDialogOutcome
+{
+    if key == .escape { return CallDialogOutcome(closes: true) }
+    switch dialog.stage {
+    case .picking:
+        if case .picked(let method) = dialog.picker.handle(key) {
+            dialog.method = method
+            dialog.stage = .editing
+            dialog.field = .arguments
+            dialog.arguments = TextFieldState(text: "[]")
+            dialog.historyIndex = nil
+        }
+    case .editing:
+        return handleEditingKey(&model, dialog: &dialog, key)
+    case .sent:
+        if key == .char("c") || key == .enter {
+            let methods = model.monitor[dialog.conn]?.methods ?? []
+            dialog = CallDialogState(conn: dialog.conn, methods: methods)
+        }
+    }
+    return CallDialogOutcome()
+}
+
+private func handleEditingKey(
+    _ model: inout AppModel, dialog: inout CallDialogState, _ key: InputEvent
+) -> CallDialogOutcome {
+    let fields = CallDialogState.Field.allCases
+    let fieldIndex = fields.firstIndex(of: dialog.field) ?? 0
+    switch key {
+    case .tab:
+        dialog.field = fields[(fieldIndex + 1) % fields.count]
+        return CallDialogOutcome()
+    case .backTab:
+        dialog.field = fields[(fieldIndex + fields.count - 1) % fields.count]
+        return CallDialogOutcome()
+    case .enter:
+        return CallDialogOutcome(effects: sendCall(&model, dialog: &dialog))
+    default:
+        break
+    }
+    switch dialog.field {
+    case .arguments:
+        switch key {
+        case .up(shift: false): recallArguments(model, dialog: &dialog, older: true)
+        case .down(shift: false): recallArguments(model, dialog: &dialog, older: false)
+        default:
+            dialog.arguments.handle(key)
+            dialog.historyIndex = nil
+        }
+        // Keep the scroll next to the cursor so drawing stays cheap for long text.
+        dialog.arguments.scrollToCursor(width: callFieldWidth(screenWidth: model.ui.screenWidth))
+    case .autoCallback:
+        if key == .char(" ") || key == .char("x") { dialog.autoCallback.toggle() }
+    case .wait:
+        switch key {
+        case .char(let c) where !(c.isNumber || c == "."):
+            break  // seconds only
+        default:
+            dialog.wait.handle(key)
+        }
+    }
+    return CallDialogOutcome()
+}
+
+/// Columns of the arguments field for a terminal `screenWidth` wide (matches the view).
+func callFieldWidth(screenWidth: Int) -> Int {
+    max(10, callDialogWidth(screenWidth: screenWidth) - 2 - 2 - 8)
+}
+
+/// ↑ older / ↓ newer arguments used before with this method.
+private func recallArguments(_ model: AppModel, dialog: inout CallDialogState, older: Bool) {
+    let history = model.ui.argumentHistory[dialog.method] ?? []
+    guard !history.isEmpty else { return }
+    if older {
+        let next = min(history.count - 1, (dialog.historyIndex ?? -1) + 1)
+        dialog.historyIndex = next
+        dialog.arguments = TextFieldState(text: history[history.count - 1 - next])
+    } else {
+        guard let current = dialog.historyIndex else { return }
+        if current == 0 {
+            dialog.historyIndex = nil
+            dialog.arguments = TextFieldState(text: "[]")
+        } else {
+            dialog.historyIndex = current - 1
+            dialog.arguments = TextFieldState(text: history[history.count - current])
+        }
+    }
+}
+
+/// Enter: validates, records the call and returns the `.call` effect; nothing while the
+/// arguments are invalid.
+private func sendCall(_ model: inout AppModel, dialog: inout CallDialogState) -> [Effect] {
+    let text = String(dialog.arguments.characters)
+    guard case .success(let arguments) = validateArguments(text) else { return [] }
+    let id = "m\(model.ui.nextCallNumber)"
+    model.ui.nextCallNumber += 1
+    let isUp = model.monitor[dialog.conn]?.state == .up
+    model.calls.append(
+        ManualCall(
+            id: id, conn: dialog.conn, method: dialog.method, argumentsText: text,
+            startedT: model.ui.now, status: isUp ? .waiting : .queued))
+    if model.calls.count > maxCallsKept { model.calls.removeFirst(model.calls.count - maxCallsKept) }
+    var history = model.ui.argumentHistory[dialog.method] ?? []
+    history.removeAll { $0 == text }
+    history.append(text)
+    model.ui.argumentHistory[dialog.method] = Array(history.suffix(20))
+    dialog.stage = .sent(callID: id)
+    return [
+        .call(
+            id: id, conn: dialog.conn, method: dialog.method, args: arguments,
+            autoCallback: dialog.autoCallback && !containsCallbackPlaceholder(arguments),
+            waitMs: dialog.waitMs)
+    ]
+}

@@ -1,0 +1,116 @@
+import TerminalUI
+import UpnodeMonitor
+
+/// Keys while an overlay (other than the connection view) is open.
+func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
+    let overlay = model.ui.overlay
+    // Take the payload out first so edits below do not copy its text (no per-key copying
+    // of a long pasted argument string).
+    model.ui.overlay = .none
+    switch overlay {
+    case .none, .connectionView:
+        return []
+    case .help:
+        return []  // any key closes
+    case .confirmQuit:
+        if key == .char("y") || key == .char("Y") { return quit(&model) }
+        return []
+    case .filterEditor(var field):
+        return handleFilterKey(&model, field: &field, key)
+    case .recordPathPrompt(var field):
+        switch key {
+        case .escape: return []
+        case .enter:
+            let path = String(field.characters).trimmingSpaces()
+            model.ui.setStatus(path.isEmpty ? "recording" : "recording to \(path)")
+            return [.startRecording(path: path.isEmpty ? nil : path)]
+        default:
+            field.handle(key)
+            model.ui.overlay = .recordPathPrompt(field)
+            return []
+        }
+    case .markLabelPrompt(var field):
+        switch key {
+        case .escape: return []
+        case .enter:
+            let label = String(field.characters).trimmingSpaces()
+            model.ui.setStatus("mark: \(label)")
+            return [.addMark(label: label)]
+        default:
+            field.handle(key)
+            model.ui.overlay = .markLabelPrompt(field)
+            return []
+        }
+    case .commandLine(var field, let historyIndex):
+        return handleCommandLineKey(&model, field: &field, historyIndex: historyIndex, key)
+    case .callDialog(var dialog):
+        let outcome = handleCallDialogKey(&model, dialog: &dialog, key)
+        if !outcome.closes { model.ui.overlay = .callDialog(dialog) }
+        return outcome.effects
+    }
+}
+
+/// `/`: the filter applies as it is typed; Enter keeps it, Esc clears it.
+private func handleFilterKey(_ model: inout AppModel, field: inout TextFieldState, _ key: InputEvent)
+    -> [Effect]
+{
+    let editsLog = model.ui.focus == .log
+    switch key {
+    case .escape:
+        if editsLog { model.ui.logFilterText = "" } else { model.ui.filterText = "" }
+        return []
+    case .enter:
+        return []
+    default:
+        field.handle(key)
+        let text = String(field.characters)
+        if editsLog {
+            model.ui.logFilterText = text
+            model.ui.logScroll = 0
+        } else {
+            model.ui.filterText = text
+        }
+        model.ui.overlay = .filterEditor(field)
+        return []
+    }
+}
+
+/// `:` line: Enter runs, Tab completes, ↑/↓ recall, Esc cancels.
+private func handleCommandLineKey(
+    _ model: inout AppModel, field: inout TextFieldState, historyIndex: Int?, _ key: InputEvent
+) -> [Effect] {
+    let history = model.ui.commandHistory
+    var index = historyIndex
+    switch key {
+    case .escape:
+        return []
+    case .enter:
+        let text = String(field.characters).trimmingSpaces()
+        guard !text.isEmpty else { return [] }
+        if history.last != text {
+            model.ui.commandHistory.append(text)
+            if model.ui.commandHistory.count > 100 { model.ui.commandHistory.removeFirst() }
+        }
+        return runCommand(&model, text)
+    case .tab:
+        field.text = completeCommand(String(field.characters), model: model)
+    case .up(shift: false):
+        guard !history.isEmpty else { break }
+        let next = min(history.count - 1, (index ?? -1) + 1)
+        index = next
+        field.text = history[history.count - 1 - next]
+    case .down(shift: false):
+        guard let current = index else { break }
+        if current == 0 {
+            index = nil
+            field.text = ""
+        } else {
+            index = current - 1
+            field.text = history[history.count - current]
+        }
+    default:
+        field.handle(key)
+    }
+    model.ui.overlay = .commandLine(field, historyIndex: index)
+    return []
+}
