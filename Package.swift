@@ -90,7 +90,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "UpmonEndToEndTests", dependencies: []),
+        .testTarget(name: "UpmonEndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

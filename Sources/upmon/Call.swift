@@ -62,18 +62,29 @@ struct Call: AsyncParsableCommand {
         session.call(conn: session.infos[0].id, method: method, args: values, autoCallback: !noCallback,
                      wait: timeout.duration, update: { continuation.yield($0) })
         let timer = Task {
-            try? await Task.sleep(until: deadline)
+            guard (try? await Task.sleep(until: deadline)) != nil else { return }  // cancelled: answered in time
             continuation.yield(.failed(code: "timeout", message: "no answer within \(timeout.duration.shortDescription)"))
+        }
+        // Say so only when the link is really slow to come up, not for the usual first connect.
+        let queuedNotice = Task {
+            guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
+            continuation.yield(.queued)
         }
         var exitCode: Int32 = 1
         var streamUntil: ContinuousClock.Instant?
         var streamTimer: Task<Void, Never>?
+        // The session reports .queued at once for a link still connecting; the notice task
+        // reports it again after a second, and only that second report is printed.
+        var queuedNoticeDue = false
         loop: for await update in updates {
             switch update {
             case .queued:
-                FileHandle.standardError.write(Data("upmon: \(spec.name) is not up yet; the call is queued\n".utf8))
+                if queuedNoticeDue {
+                    FileHandle.standardError.write(Data("upmon: \(spec.name) is not up yet; the call is queued\n".utf8))
+                }
+                queuedNoticeDue = true
             case .waiting:
-                break
+                queuedNotice.cancel()
             case .invocation(let label, let n, let ms, let args):
                 var line: OrderedDictionaryLine = [("n", .int(Int64(n))), ("ms", .double((ms * 10).rounded() / 10)), ("args", args)]
                 if label != "cb" { line.insert(("cb", .string(label)), at: 0) }
@@ -85,7 +96,7 @@ struct Call: AsyncParsableCommand {
                     let until = ContinuousClock.now + stream.duration
                     streamUntil = until
                     streamTimer = Task {
-                        try? await Task.sleep(until: until)
+                        guard (try? await Task.sleep(until: until)) != nil else { return }
                         continuation.finish()
                     }
                 }
@@ -97,6 +108,7 @@ struct Call: AsyncParsableCommand {
         }
         streamTimer?.cancel()
         timer.cancel()
+        queuedNotice.cancel()
         await session.close()
         Glibc.exit(exitCode)
     }

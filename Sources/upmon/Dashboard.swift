@@ -74,14 +74,10 @@ enum Dashboard {
             signals.forEach { $0.resume(); $0.cancel() }
             exitWith("\(error)", code: 3)
         }
-        atexit { TerminalExitGuard.restore() }
-        TerminalExitGuard.register(terminal)
         let runtime = UpmonRuntime(
             model: model, terminal: terminal, source: source, options: options, themes: themes, theme: theme,
             snapshot: snapshot, signalSources: signals)
-        let code = await runtime.run()
-        TerminalExitGuard.unregister()
-        return code
+        return await runtime.run()
     }
 
     static func startedEpochSeconds(_ iso: String) -> Double {
@@ -101,16 +97,5 @@ enum Dashboard {
         let secondsOfDay = Double(parts[0] * 3600 + parts[1] * 60 + parts[2])
         let startOfDay = (startedEpochSeconds / 86_400).rounded(.down) * 86_400
         return startOfDay + secondsOfDay - startedEpochSeconds
-    }
-}
-
-/// Restores the terminal if something calls `exit()` while curses owns it.
-@MainActor
-enum TerminalExitGuard {
-    static var active: NCursesBackend?
-    static func register(_ terminal: NCursesBackend) { active = terminal }
-    static func unregister() { active = nil }
-    nonisolated static func restore() {
-        MainActor.assumeIsolated { active?.shutdown() }
     }
 }

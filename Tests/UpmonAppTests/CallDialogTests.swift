@@ -183,3 +183,34 @@ extension Result where Success == JSONValue, Failure == ArgumentsError {
         return nil
     }
 }
+
+@Suite("call results")
+struct CallResultTests {
+    @Test("wide results are pretty-printed and folded past 20 lines; Enter unfolds")
+    func folding() {
+        var model = Fixture.model()
+        press(&model, .char("c"))
+        type(&model, "status")
+        press(&model, .enter, .enter)
+        var object: [(String, JSONValue)] = []
+        for n in 0..<30 { object.append(("key\(n)", .string(String(repeating: "v", count: 10)))) }
+        let payload = JSONValue.object(.init(uniqueKeysWithValues: object))
+        _ = update(&model, .callInvocation(id: "m1", .init(label: "cb", n: 1, ms: 13.9, arguments: [nil, payload])))
+        let folded = Fixture.render(model)
+        #expect(folded.lines.contains { $0.contains("more lines (Enter unfolds)") })
+        #expect(folded.lines.contains { $0.contains("#1 +13.9ms cb(") })
+        assertSnapshot(screenText(folded), named: "call-folded-120x35")
+        press(&model, .enter)
+        #expect(model.callDialog?.isUnfolded == true)
+        #expect(!Fixture.render(model).lines.contains { $0.contains("Enter unfolds") })
+        press(&model, .char("c"))
+        #expect(model.callDialog?.stage == .picking)
+    }
+
+    @Test("pretty printing")
+    func pretty() {
+        var lines: [String] = []
+        prettyJSON(["a": [1, 2], "b": [:]], indent: 0, into: &lines, limit: 100)
+        #expect(lines == ["{", "  \"a\": [", "    1,", "    2", "  ],", "  \"b\": {}", "}"])
+    }
+}

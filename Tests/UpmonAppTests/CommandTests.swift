@@ -78,19 +78,19 @@ struct CommandTests {
 
     @Test("recording file names come from the wall clock")
     func fileName() {
-        #expect(Format.recordingFileName(at: 0) == "upmon-19700101-000000.upmon")
-        #expect(Format.recordingFileName(at: 951_782_400) == "upmon-20000229-000000.upmon")
+        #expect(DashboardFormat.recordingFileName(at: 0) == "upmon-19700101-000000.upmon")
+        #expect(DashboardFormat.recordingFileName(at: 951_782_400) == "upmon-20000229-000000.upmon")
     }
 
     @Test("durations and latencies format like the mock-up")
     func formats() {
-        #expect(Format.duration(724) == "12m04s")
-        #expect(Format.duration(2) == "2s")
-        #expect(Format.msWithUnit(212.4) == "212ms")
-        #expect(Format.msWithUnit(12.14) == "12.1ms")
-        #expect(Format.percent(0.0083) == "0.8%")
-        #expect(Format.speed(0.25) == "0.25×")
-        #expect(Format.grouped(1204) == "1,204")
+        #expect(DashboardFormat.duration(724) == "12m04s")
+        #expect(DashboardFormat.duration(2) == "2s")
+        #expect(DashboardFormat.msWithUnit(212.4) == "212ms")
+        #expect(DashboardFormat.msWithUnit(12.14) == "12.1ms")
+        #expect(DashboardFormat.percent(0.0083) == "0.8%")
+        #expect(DashboardFormat.speed(0.25) == "0.25×")
+        #expect(DashboardFormat.grouped(1204) == "1,204")
         #expect(gotoTarget("-30s", position: 100, wallClockAtZero: 0) == 70)
         #expect(gotoTarget("1m30s", position: 100, wallClockAtZero: 0) == 90)
         #expect(gotoTarget("bogus", position: 100, wallClockAtZero: 0) == nil)

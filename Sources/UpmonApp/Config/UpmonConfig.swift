@@ -68,7 +68,8 @@ public struct UpmonConfig: Sendable {
             guard !value.isEmpty else { throw ConfigError(file: file, line: lineNumber, message: "'\(key)' has no value") }
             if current == nil {
                 guard globalKeys.contains(key) else {
-                    throw ConfigError(file: file, line: lineNumber, message: unknownKeyMessage(key, known: globalKeys + connectionKeys, inSection: false))
+                    let known = connectionKeys.contains(key) ? [] : globalKeys
+                    throw ConfigError(file: file, line: lineNumber, message: unknownKeyMessage(key, known: known, inSection: false))
                 }
                 if let earlier = globalsSeen[key] {
                     throw ConfigError(file: file, line: lineNumber, message: "'\(key)' already set on line \(earlier)")
@@ -202,7 +203,7 @@ public struct UpmonConfig: Sendable {
             case "\"": inString = true; current.append(character)
             case "[", "{": depth += 1; current.append(character)
             case "]", "}": depth -= 1; current.append(character)
-            case " ", "\t" where depth == 0:
+            case " " where depth == 0, "\t" where depth == 0:
                 if !current.isEmpty { tokens.append(current) }
                 current = ""
             default: current.append(character)

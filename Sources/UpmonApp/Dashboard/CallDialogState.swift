@@ -22,13 +22,14 @@ public struct CallDialogState: Sendable, Equatable {
 
     /// The link the call goes to.
     public var conn: ConnectionID
+    /// The current step.
     public var stage: Stage = .picking
     /// Method choices (sorted, `upnode.ping`/`ping` last) and the fuzzy query.
     public var picker: ListPickerState
     /// The picked method.
     public var method = ""
     /// The JSON arguments, one line.
-    public var arguments = TextFieldState(text: "[]")
+    public var arguments = CallDialogState.emptyArguments
     /// Append a `cb` when the arguments hold no `{"$cb": …}`.
     public var autoCallback = true
     /// The `up(timeout:)` limit in seconds, as typed.
@@ -37,6 +38,18 @@ public struct CallDialogState: Sendable, Equatable {
     public var field: Field = .arguments
     /// Position while recalling earlier arguments (0 = newest); nil when not recalling.
     public var historyIndex: Int?
+    /// Long results are folded after `foldedLines` lines until Enter unfolds them.
+    public var isUnfolded = false
+
+    /// "[]" with the cursor between the brackets: typing `2, 3` gives `[2, 3]`.
+    public static let emptyArguments: TextFieldState = {
+        var state = TextFieldState(text: "[]")
+        state.handle(.left(shift: false))
+        return state
+    }()
+
+    /// Lines of one invocation shown while folded.
+    public static let foldedLines = 20
 
     /// A dialog for `conn` offering `methods`.
     public init(conn: ConnectionID, methods: [String]) {
@@ -61,7 +74,9 @@ public struct CallDialogState: Sendable, Equatable {
 
 /// Why the arguments are not sendable, with the 1-based column of the problem.
 public struct ArgumentsError: Error, Sendable, Equatable {
+    /// What is wrong, e.g. `unexpected '3'`.
     public var message: String
+    /// 1-based character column of the problem, when known.
     public var column: Int?
     /// `expected ',' or ']' at col 14`.
     public var text: String { column.map { "\(message) at col \($0)" } ?? message }

@@ -4,7 +4,7 @@ import UpnodeMonitor
 
 /// `c`: opens the call dialog for the selected link.
 func openCallDialog(_ model: inout AppModel) -> [Effect] {
-    guard !model.isReplay else { return refuse(&model) }
+    guard !model.isReplay else { return refuseReadOnly(&model) }
     guard let id = currentSelection(model), let stats = model.monitor[id] else { return [] }
     guard !stats.methods.isEmpty else {
         model.ui.setStatus("\(sanitize(stats.info.name)): no remote methods known yet", isError: true)
@@ -32,13 +32,14 @@ func handleCallDialogKey(_ model: inout AppModel, dialog: inout CallDialogState,
             dialog.method = method
             dialog.stage = .editing
             dialog.field = .arguments
-            dialog.arguments = TextFieldState(text: "[]")
+            dialog.arguments = CallDialogState.emptyArguments
             dialog.historyIndex = nil
         }
     case .editing:
         return handleEditingKey(&model, dialog: &dialog, key)
     case .sent:
-        if key == .char("c") || key == .enter {
+        if key == .enter { dialog.isUnfolded.toggle() }
+        if key == .char("c") {
             let methods = model.monitor[dialog.conn]?.methods ?? []
             dialog = CallDialogState(conn: dialog.conn, methods: methods)
         }
@@ -68,6 +69,10 @@ private func handleEditingKey(
         switch key {
         case .up(shift: false): recallArguments(model, dialog: &dialog, older: true)
         case .down(shift: false): recallArguments(model, dialog: &dialog, older: false)
+        case .char("[") where dialog.arguments == CallDialogState.emptyArguments:
+            // Typing a whole array into the untouched "[]" replaces it instead of nesting.
+            dialog.arguments = TextFieldState(text: "[")
+            dialog.historyIndex = nil
         default:
             dialog.arguments.handle(key)
             dialog.historyIndex = nil
@@ -104,7 +109,7 @@ private func recallArguments(_ model: AppModel, dialog: inout CallDialogState, o
         guard let current = dialog.historyIndex else { return }
         if current == 0 {
             dialog.historyIndex = nil
-            dialog.arguments = TextFieldState(text: "[]")
+            dialog.arguments = CallDialogState.emptyArguments
         } else {
             dialog.historyIndex = current - 1
             dialog.arguments = TextFieldState(text: history[history.count - current])

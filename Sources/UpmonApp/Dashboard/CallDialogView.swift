@@ -77,12 +77,21 @@ private func drawCallForm(
             style: context.style("muted"), maxWidth: pane.width)
         return
     }
-    Paragraph(callResultLines(call, context: context), ellipsis: context.glyphs.ellipsis)
-        .render(into: &buffer, area: pane)
+    // Fold to the pane (at most 20 lines) so one folded result fits whole.
+    let foldAt = dialog.isUnfolded ? Int.max : min(CallDialogState.foldedLines, max(3, pane.height - 3))
+    var lines = callResultLines(call, width: pane.width, foldAt: foldAt, context: context)
+    // Keep the call line and the newest invocations in view.
+    if lines.count > pane.height, pane.height > 1 {
+        lines = [lines[0]] + lines.suffix(pane.height - 1)
+    }
+    Paragraph(lines, ellipsis: context.glyphs.ellipsis).render(into: &buffer, area: pane)
 }
 
-/// The result pane: `m3 status  ok 13.9ms`, then `#1 +13.9ms cb(…)` per invocation.
-func callResultLines(_ call: ManualCall, context: ViewContext) -> [Line] {
+/// The result pane: `Call m3 status ok 13.9ms`, then `#1 +13.9ms cb(…)` per invocation;
+/// results wider than the pane are pretty-printed and folded past 20 lines.
+func callResultLines(_ call: ManualCall, width: Int, foldAt: Int, context: ViewContext)
+    -> [Line]
+{
     let (stateText, role) = callStateText(call, now: context.now)
     var lines = [
         Line([
@@ -91,12 +100,29 @@ func callResultLines(_ call: ManualCall, context: ViewContext) -> [Line] {
             context.span(stateText, role),
         ])
     ]
-    for invocation in call.invocations.suffix(200) {
+    for invocation in call.invocations.suffix(50) {
+        let head = "#\(invocation.n) +\(DashboardFormat.msWithUnit(invocation.ms)) "
+        let compact = invocationText(invocation)
+        if TextWidth.width(of: head) + TextWidth.width(of: compact) <= width {
+            lines.append(Line([context.span(head, "muted"), context.span(compact, "text")]))
+            continue
+        }
         lines.append(
-            Line([
-                context.span("#\(invocation.n) +\(Format.msWithUnit(invocation.ms)) ", "muted"),
-                context.span(invocationText(invocation), "text"),
-            ]))
+            Line([context.span(head, "muted"), context.span(sanitize(invocation.label) + "(", "text")]))
+        var body: [String] = []
+        let items = invocation.arguments.arrayValue ?? [invocation.arguments]
+        for (index, item) in items.enumerated() {
+            prettyJSON(
+                item, indent: 2, suffix: index < items.count - 1 ? "," : "", into: &body,
+                limit: 2000)
+        }
+        body.append(")")
+        let limit = min(body.count, foldAt)
+        lines += body.prefix(limit).map { Line(sanitize($0), style: context.style("text")) }
+        if body.count > limit {
+            lines.append(
+                Line("\(context.glyphs.ellipsis) \(body.count - limit) more lines (Enter unfolds)", style: context.style("muted")))
+        }
     }
     if call.invocations.isEmpty {
         lines.append(Line("no invocations yet", style: context.style("muted")))
@@ -104,13 +130,43 @@ func callResultLines(_ call: ManualCall, context: ViewContext) -> [Line] {
     return lines
 }
 
+/// Appends `value` pretty-printed with two-space indents, stopping after `limit` lines so
+/// a huge payload cannot stall a frame.
+func prettyJSON(
+    _ value: JSONValue, indent: Int, prefix: String = "", suffix: String = "",
+    into lines: inout [String], limit: Int
+) {
+    guard lines.count < limit else { return }
+    let pad = String(repeating: " ", count: indent)
+    switch value {
+    case .array(let items) where !items.isEmpty:
+        lines.append(pad + prefix + "[")
+        for (index, item) in items.enumerated() {
+            prettyJSON(
+                item, indent: indent + 2, suffix: index < items.count - 1 ? "," : "", into: &lines,
+                limit: limit)
+        }
+        lines.append(pad + "]" + suffix)
+    case .object(let object) where !object.isEmpty:
+        lines.append(pad + prefix + "{")
+        for (index, entry) in object.enumerated() {
+            prettyJSON(
+                entry.value, indent: indent + 2, prefix: JSONValue.string(entry.key).jsonText + ": ",
+                suffix: index < object.count - 1 ? "," : "", into: &lines, limit: limit)
+        }
+        lines.append(pad + "}" + suffix)
+    default:
+        lines.append(pad + prefix + value.jsonText + suffix)
+    }
+}
+
 /// `queued (link down) 3.2s`, `waiting 120ms`, `ok 13.9ms`, `error …`, `timeout`.
 func callStateText(_ call: ManualCall, now: Double) -> (String, String) {
     let elapsed = max(0, now - call.startedT)
     switch call.status {
-    case .queued: return ("queued (link down) " + Format.shortWait(elapsed), "queue_nonempty")
-    case .waiting: return ("waiting " + Format.shortWait(elapsed), "text")
-    case .ok(let ms): return ("ok " + Format.msWithUnit(ms), "rpc_ok")
+    case .queued: return ("queued (link down) " + DashboardFormat.shortWait(elapsed), "queue_nonempty")
+    case .waiting: return ("waiting " + DashboardFormat.shortWait(elapsed), "text")
+    case .ok(let ms): return ("ok " + DashboardFormat.msWithUnit(ms), "rpc_ok")
     case .error(let message): return ("error " + sanitize(message), "rpc_error")
     case .timeout: return ("timeout", "rpc_error")
     }

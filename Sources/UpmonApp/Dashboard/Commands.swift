@@ -2,7 +2,7 @@ import TerminalUI
 import UpnodeMonitor
 
 /// Command names of the `:` line (SCREENS.md §5), for completion and help.
-public let commandNames = [
+public let dashboardCommandNames = [
     "conn", "filter", "goto", "graph", "help", "hold", "mark", "q", "quit", "reconnect",
     "record", "release", "sort", "speed", "theme", "yaxis",
 ]
@@ -18,7 +18,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
     }
     switch name {
     case "q", "quit", "q!":
-        return name == "q!" ? quit(&model) : requestQuit(&model)
+        return name == "q!" ? quitNow(&model) : requestQuit(&model)
     case "help":
         model.ui.overlay = .help
         return []
@@ -71,7 +71,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         }
         return []
     case "reconnect", "hold", "release":
-        guard !model.isReplay else { return refuse(&model) }
+        guard !model.isReplay else { return refuseReadOnly(&model) }
         let targets: [ConnectionID]
         if argument.isEmpty {
             targets = currentSelection(model).map { [$0] } ?? []
@@ -89,7 +89,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         default: return targets.map { .release($0) }
         }
     case "record":
-        guard !model.isReplay else { return refuse(&model) }
+        guard !model.isReplay else { return refuseReadOnly(&model) }
         guard model.recording == nil else { return fail("already recording to \(model.recording?.path ?? "")") }
         return [.startRecording(path: argument.isEmpty ? nil : argument)]
     case "mark":
@@ -104,7 +104,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
             let target = gotoTarget(
                 argument, position: replay.position, wallClockAtZero: model.wallClockAtZero)
         else { return fail("usage: :goto HH:MM:SS|+90s|-30s") }
-        let effects = seek(&replay, to: target)
+        let effects = seekReplay(&replay, to: target)
         model.mode = .replay(replay)
         return effects
     case "speed":
@@ -115,7 +115,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         }
         replay.speed = speed
         model.mode = .replay(replay)
-        model.ui.setStatus("speed " + Format.speed(speed))
+        model.ui.setStatus("speed " + DashboardFormat.speed(speed))
         return []
     default:
         return fail("unknown command: \(name)")
@@ -150,7 +150,7 @@ func completeCommand(_ text: String, model: AppModel) -> String {
     if endsWithSpace || words.isEmpty { words.append("") }
     let candidates: [String]
     if words.count == 1 {
-        candidates = commandNames
+        candidates = dashboardCommandNames
     } else {
         switch words[0] {
         case "conn", "reconnect", "hold", "release":

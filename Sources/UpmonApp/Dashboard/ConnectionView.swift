@@ -35,7 +35,7 @@ func drawConnectionView(
     guard bottom.height >= 2 else { return }
     let columns = Layout.horizontal([.percent(60), .fill], in: bottom)
     let events = logEntries(context.monitor, filter: "", conn: id)
-    buffer.set(x: columns[0].x, y: columns[0].y, "Events (\(Format.grouped(events.count)))", style: context.style("title"))
+    buffer.set(x: columns[0].x, y: columns[0].y, "Events (\(DashboardFormat.grouped(events.count)))", style: context.style("title"))
     drawLogLines(
         events, scroll: 0, into: &buffer, area: columns[0].inset(top: 1, right: 1),
         context: context, showsName: false)

@@ -28,22 +28,22 @@ func detailLines(_ stats: ConnectionStats, width: Int, context: ViewContext) -> 
     var stateSpans = [
         label("State"),
         context.span(ThemeRoles.label(stats, glyphs: glyphs), ThemeRoles.state(stats)),
-        text(" " + Format.duration(now - stats.since)),
+        text(" " + DashboardFormat.duration(now - stats.since)),
     ]
     if let reason = lastStateReason(stats.id, in: context.monitor) {
         stateSpans.append(context.span(" (\(sanitize(reason)))", "muted"))
     }
     if stats.state == .reconnecting, let next = stats.nextRetryT {
         stateSpans.append(
-            text(" in \(Format.shortWait(max(0, next - now))), attempt \(stats.attempt)"))
+            text(" in \(DashboardFormat.shortWait(max(0, next - now))), attempt \(stats.attempt)"))
     }
-    let availability = stats.availability(now: now).map { Format.percent($0) } ?? glyphs.noData
+    let availability = stats.availability(now: now).map { DashboardFormat.percent($0) } ?? glyphs.noData
     let options = stats.info.options
     let pingText =
-        Format.shortWait(Double(options.pingMilliseconds) / 1000) + " \(context.dot) timeout "
-        + Format.shortWait(Double(options.timeoutMilliseconds) / 1000) + " \(context.dot) "
+        DashboardFormat.shortWait(Double(options.pingMilliseconds) / 1000) + " \(context.dot) timeout "
+        + DashboardFormat.shortWait(Double(options.timeoutMilliseconds) / 1000) + " \(context.dot) "
         + sanitize(options.reconnect)
-    func value(_ v: Double?) -> String { v.map { Format.fixed($0, places: 1) } ?? glyphs.noData }
+    func value(_ v: Double?) -> String { v.map { DashboardFormat.fixed($0, places: 1) } ?? glyphs.noData }
     let rttText =
         "best \(value(rtt.best)) avg \(value(rtt.avg)) max \(value(rtt.worst)) sd \(value(rtt.stdev))"
     let queue = stats.queue
@@ -60,7 +60,7 @@ func detailLines(_ stats: ConnectionStats, width: Int, context: ViewContext) -> 
         label("Calls"), context.span("\(calls.ok) ok", "rpc_ok"), text(" \(context.dot) "),
         context.span("\(calls.err) err", calls.err > 0 ? "rpc_error" : "text"),
     ]
-    if let last = calls.lastDurationMs { callSpans.append(text(" \(context.dot) last " + Format.msWithUnit(last))) }
+    if let last = calls.lastDurationMs { callSpans.append(text(" \(context.dot) last " + DashboardFormat.msWithUnit(last))) }
 
     var lines: [Line] = [
         Line(stateSpans),

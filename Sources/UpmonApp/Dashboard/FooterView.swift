@@ -33,8 +33,9 @@ func footerHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
     if model.isReplay {
         return [
             Hint(key: "?", label: "Help"), Hint(key: "p", label: "Pause"),
-            Hint(key: ".,", label: "Step"), Hint(key: unicode ? "←→" : "h/l", label: "±5s"),
-            Hint(key: "HL", label: "±60s"), Hint(key: "+-", label: "Speed"),
+            Hint(key: ".,", label: "Step"),
+            Hint(key: unicode ? "←→" : "h/l", label: unicode ? "±5s" : " 5s"),
+            Hint(key: "HL", label: unicode ? "±60s" : " 60s"), Hint(key: "+-", label: "Speed"),
             Hint(key: "[]", label: "Marks"), Hint(key: upDown, label: "Select"),
             Hint(key: "/", label: "Filter"), Hint(key: ":", label: "Cmd"), Hint(key: "q", label: "Quit"),
         ]
@@ -77,10 +78,10 @@ func drawReplayProgress(into buffer: inout Buffer, area: Rect, context: ViewCont
     let glyphs = context.glyphs
     let unicode = glyphs.isUnicode
     buffer.clear(area, style: context.style("text"))
-    let clock = Format.clock(context.wallClock(replay.position))
+    let clock = DashboardFormat.clock(context.wallClock(replay.position))
     let right =
-        " \(Format.position(replay.position)) / \(Format.position(replay.duration))  "
-        + Format.speed(replay.speed, unicode: unicode) + (replay.isPaused ? " paused" : "")
+        " \(DashboardFormat.position(replay.position)) / \(DashboardFormat.position(replay.duration))  "
+        + DashboardFormat.speed(replay.speed, unicode: unicode) + (replay.isPaused ? " paused" : "")
         + "  marks: \(unicode ? "▲" : "^")\(replay.marks.count)"
     let left = " " + clock + " "
     let barWidth = area.width - TextWidth.width(of: left) - TextWidth.width(of: right) - 3

@@ -7,11 +7,11 @@ func modeBadge(_ model: AppModel, glyphs: Glyphs) -> (text: String, role: String
     case .live:
         if let pause = model.ui.livePause {
             let count = pause.eventsSince
-            return ("PAUSED +\(Format.grouped(count)) event\(count == 1 ? "" : "s")", "mode_paused")
+            return ("PAUSED +\(DashboardFormat.grouped(count)) event\(count == 1 ? "" : "s")", "mode_paused")
         }
         return ("LIVE", "mode_live")
     case .replay(let status):
-        var text = "REPLAY " + Format.speed(status.speed, unicode: glyphs.isUnicode)
+        var text = "REPLAY " + DashboardFormat.speed(status.speed, unicode: glyphs.isUnicode)
         if status.isPaused { text += " paused" }
         if !status.isComplete { text += " (incomplete)" }
         return (text, "mode_replay")
@@ -22,13 +22,13 @@ func modeBadge(_ model: AppModel, glyphs: Glyphs) -> (text: String, role: String
 func recordingBadge(_ model: AppModel, now: Double, glyphs: Glyphs) -> String? {
     guard let recording = model.recording else { return nil }
     if recording.failure != nil { return "REC FAILED" }
-    return glyphs.recording + " " + Format.elapsed(now - recording.startedT)
+    return glyphs.recording + " " + DashboardFormat.elapsed(now - recording.startedT)
 }
 
 /// The header clock: wall time at `now` (in replay `now` is the cursor, so this is
 /// `started + T`).
 func headerClock(_ model: AppModel, now: Double) -> String {
-    Format.clock(model.wallClockAtZero + now) + " UTC"
+    DashboardFormat.clock(model.wallClockAtZero + now) + " UTC"
 }
 
 func drawHeader(into buffer: inout Buffer, area: Rect, context: ViewContext) {
@@ -57,7 +57,7 @@ func drawHeader(into buffer: inout Buffer, area: Rect, context: ViewContext) {
         (totalsSpans(context, style: headerStyle, compact: false), 3,
          totalsSpans(context, style: headerStyle, compact: true)))
     let queued = context.monitor.totals.queueDepth
-    sections.append(([Span("queued \(Format.grouped(queued))", style: headerStyle)], 2, nil))
+    sections.append(([Span("queued \(DashboardFormat.grouped(queued))", style: headerStyle)], 2, nil))
 
     let clock = headerClock(model, now: context.now) + " "
     let available = area.width - TextWidth.width(of: clock) - 2
@@ -91,7 +91,7 @@ private func totalsSpans(_ context: ViewContext, style: Style, compact: Bool) ->
     let totals = context.monitor.totals
     let glyphs = context.glyphs
     let count = context.monitor.connections.count
-    var spans = compact ? [] : [Span("\(Format.grouped(count)) link\(count == 1 ? "" : "s"):", style: style)]
+    var spans = compact ? [] : [Span("\(DashboardFormat.grouped(count)) link\(count == 1 ? "" : "s"):", style: style)]
     var states: [(LinkStateName, String, String)] = [
         (.up, "up", "link_up"), (.reconnecting, "retry", "link_reconnecting"),
         (.connecting, "conn", "link_connecting"), (.down, "down", "link_down"),
@@ -106,7 +106,7 @@ private func totalsSpans(_ context: ViewContext, style: Style, compact: Bool) ->
         var symbolStyle = context.style(entry.2)
         symbolStyle.bg = style.bg
         spans.append(Span(symbol, style: symbolStyle))
-        let number = Format.grouped(totals.count(in: entry.0))
+        let number = DashboardFormat.grouped(totals.count(in: entry.0))
         spans.append(Span(compact ? " \(number)" : " \(number) \(entry.1)", style: style))
     }
     return spans

@@ -19,7 +19,7 @@ func drawLatencyPane(into buffer: inout Buffer, area: Rect, context: ViewContext
     let axisName: String
     switch ui.yAxis {
     case .auto: axisName = "auto"
-    case .fixed(let low, let high): axisName = Format.ms(low) + "-" + Format.ms(high)
+    case .fixed(let low, let high): axisName = DashboardFormat.ms(low) + "-" + DashboardFormat.ms(high)
     }
     let right: [Span] = [
         context.span("y: \(axisName)", "title"), context.titleSeparator,
@@ -59,7 +59,7 @@ func statsLine(_ stats: ConnectionStats, context: ViewContext) -> Line {
             spans.append(context.span(context.glyphs.noData, "muted"))
             return
         }
-        spans.append(context.span(Format.fixed(value, places: 1), ThemeRoles.latency(value, thresholds: thresholds)))
+        spans.append(context.span(DashboardFormat.fixed(value, places: 1), ThemeRoles.latency(value, thresholds: thresholds)))
     }
     if rtt.lastTimedOut {
         spans.append(context.span(" last ", "muted"))
@@ -72,9 +72,9 @@ func statsLine(_ stats: ConnectionStats, context: ViewContext) -> Line {
     add("p95", rtt.p95)
     add("max", rtt.worst)
     spans.append(context.span(" jit ", "muted"))
-    spans.append(context.span(rtt.jitter.map { Format.fixed($0, places: 1) } ?? context.glyphs.noData, "text"))
+    spans.append(context.span(rtt.jitter.map { DashboardFormat.fixed($0, places: 1) } ?? context.glyphs.noData, "text"))
     spans.append(context.span(" loss ", "muted"))
-    spans.append(context.span(Format.percent(rtt.loss), ThemeRoles.loss(rtt.loss)))
+    spans.append(context.span(DashboardFormat.percent(rtt.loss), ThemeRoles.loss(rtt.loss)))
     return Line(spans)
 }
 
@@ -175,5 +175,5 @@ func relativeLabel(_ seconds: Double) -> String {
     let whole = Int(seconds.rounded())
     if whole < 120 { return "\(whole)s" }
     if whole % 60 == 0, whole < 3600 { return "\(whole / 60)m" }
-    return Format.duration(Double(whole))
+    return DashboardFormat.duration(Double(whole))
 }

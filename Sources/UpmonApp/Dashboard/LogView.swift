@@ -9,7 +9,7 @@ func drawLogPane(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     let title: [Span] = [
         context.span("Events", focused ? "highlight" : "title"), context.titleSeparator,
         context.span(filterName, "title"), context.titleSeparator,
-        context.span(Format.grouped(entries.count), "title"),
+        context.span(DashboardFormat.grouped(entries.count), "title"),
     ]
     let right = [context.span("/ filter \(context.dot) Tab focus", "title")]
     let block = context.block(title: title, right: right)
@@ -49,7 +49,7 @@ func drawLogLines(
     })
     let lines = shown.map { entry -> Line in
         let (kind, kindRole, text) = logKindAndText(entry, context: context)
-        var spans = [context.span(Format.clockMillis(context.wallClock(entry.t)) + " ", "muted")]
+        var spans = [context.span(DashboardFormat.clockMillis(context.wallClock(entry.t)) + " ", "muted")]
         if showsName {
             spans.append(
                 context.span(

@@ -98,17 +98,23 @@ private func drawHelp(into buffer: inout Buffer, area: Rect, context: ViewContex
         let key = context.glyphs.isUnicode ? entry.key : asciiKeyName(entry.key)
         let action = context.glyphs.isUnicode ? entry.action : asciiKeyName(entry.action)
         return Line([
-            context.span(TextWidth.fit(key, width: 16), "highlight"),
+            context.span(TextWidth.fit(key, width: 18, ellipsis: context.glyphs.ellipsis), "highlight"),
             context.span(" " + action, "text"),
         ])
     }
     lines.append(Line(""))
+    var about: [(String, String)] = [
+        ("theme", model.ui.activeTheme), ("mode", model.isReplay ? "replay" : "live"),
+    ]
+    if let version = model.ui.version { about.append(("version", version)) }
     lines.append(
-        Line([
-            context.span("theme ", "muted"), context.span(sanitize(model.ui.activeTheme), "text"),
-            context.span("   mode ", "muted"),
-            context.span(model.isReplay ? "replay" : "live", "text"),
-        ]))
+        Line(about.flatMap { [context.span($0.0 + " ", "muted"), context.span(sanitize($0.1) + "   ", "text")] }))
+    if let config = model.ui.configPath {
+        lines.append(Line([context.span("config ", "muted"), context.span(sanitize(config), "text")]))
+    }
+    if let log = model.ui.logFilePath {
+        lines.append(Line([context.span("log    ", "muted"), context.span(sanitize(log), "text")]))
+    }
     let inner = Modal(
         title: Line("Help", style: context.style("title")),
         titleRight: Line(context.breadcrumb(["help"])),

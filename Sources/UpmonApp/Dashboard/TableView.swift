@@ -92,8 +92,8 @@ func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) 
     let filter = ui.filterText.isEmpty ? "none" : sanitize(ui.filterText)
     let title: [Span] = [
         context.span(
-            "Connections \(Format.grouped(context.rows.count))/"
-                + Format.grouped(monitor.connections.count), "title"),
+            "Connections \(DashboardFormat.grouped(context.rows.count))/"
+                + DashboardFormat.grouped(monitor.connections.count), "title"),
         context.titleSeparator,
         context.span("sort: \(ui.sortKey.rawValue) \(arrow)", "title"),
         context.titleSeparator,
@@ -111,7 +111,7 @@ func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) 
     let selectedIndex = context.rows.firstIndex { monitor.connections[$0].id == context.selected }
     let visible = Table.visibleRowCount(height: inner.height)
     let offset = Table.scrollOffset(
-        selected: selectedIndex ?? 0, current: 0, visibleRows: visible,
+        selected: selectedIndex ?? 0, current: ui.tableScroll, visibleRows: visible,
         rowCount: context.rows.count)
     let rows = context.rows
     let table = Table(
@@ -122,24 +122,26 @@ func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) 
     ) { index in
         let stats = monitor.connections[rows[index]]
         let isSelected = stats.id == context.selected
+        let rtt = stats.rttStats  // once per row: it sorts the window
         return TableRow(
-            columns.map { cell($0.0, width: $0.1, stats: stats, selected: isSelected, context: context) })
+            columns.map {
+                tableCell($0.0, width: $0.1, stats: stats, rtt: rtt, selected: isSelected, context: context)
+            })
     }
     table.render(into: &buffer, area: inner)
 }
 
 /// One table cell.
-func cell(
-    _ column: TableColumnID, width: Int, stats: ConnectionStats, selected: Bool,
+func tableCell(
+    _ column: TableColumnID, width: Int, stats: ConnectionStats, rtt: RTTStats, selected: Bool,
     context: ViewContext
 ) -> Line {
     let glyphs = context.glyphs
     let thresholds = context.model.thresholds
     let noData = Line(glyphs.noData, style: context.style("muted"))
-    let rtt = stats.rttStats
     func number(_ value: Double?) -> Line {
         guard let value else { return noData }
-        return Line(Format.ms(value), style: context.style(ThemeRoles.latency(value, thresholds: thresholds)))
+        return Line(DashboardFormat.ms(value), style: context.style(ThemeRoles.latency(value, thresholds: thresholds)))
     }
     switch column {
     case .marker:
@@ -155,21 +157,21 @@ func cell(
     case .forTime:
         guard stats.state != .idle else { return noData }
         return Line(
-            Format.duration(context.now - ConnectionQuery.upBoundary(stats)),
+            DashboardFormat.duration(context.now - ConnectionQuery.upBoundary(stats)),
             style: context.style("text"))
     case .last:
         if rtt.lastTimedOut { return Line("timeout", style: context.style("latency_timeout")) }
         guard let last = stats.rtt.last?.rttMs else { return noData }
         return Line(
-            Format.msWithUnit(last), style: context.style(ThemeRoles.latency(last, thresholds: thresholds)))
+            DashboardFormat.msWithUnit(last), style: context.style(ThemeRoles.latency(last, thresholds: thresholds)))
     case .p50: return number(rtt.p50)
     case .p95: return number(rtt.p95)
     case .jitter:
         guard let jitter = rtt.jitter else { return noData }
-        return Line(Format.ms(jitter), style: context.style("text"))
+        return Line(DashboardFormat.ms(jitter), style: context.style("text"))
     case .loss:
         guard rtt.outcomes > 0 else { return noData }
-        return Line(Format.percent(rtt.loss), style: context.style(ThemeRoles.loss(rtt.loss)))
+        return Line(DashboardFormat.percent(rtt.loss), style: context.style(ThemeRoles.loss(rtt.loss)))
     case .retry:
         return Line("\(stats.attempt)", style: context.style("text"))
     case .queue:

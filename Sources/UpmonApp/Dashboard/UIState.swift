@@ -30,6 +30,8 @@ public struct UIState: Sendable, Equatable {
     public var livePause: LivePause?
     /// Lines scrolled past at the top of the event log.
     public var logScroll = 0
+    /// First table row shown; the view adjusts it to keep the selection in sight.
+    public var tableScroll = 0
     /// The one-line status message, if any.
     public var status: StatusMessage?
     /// Themes `t` cycles through and the active one.
@@ -48,6 +50,12 @@ public struct UIState: Sendable, Equatable {
     public var commandHistory: [String] = []
     /// Number of the next manual call id (`m1`, `m2`, …).
     public var nextCallNumber = 1
+    /// Shown in the help overlay when set by the runtime.
+    public var configPath: String?
+    /// The log file, shown in the help overlay.
+    public var logFilePath: String?
+    /// upmon's version, shown in the help overlay.
+    public var version: String?
 
     /// Links that can be pinned at once (series1…series6).
     public static let maxPins = 6
@@ -90,8 +98,11 @@ public struct UIState: Sendable, Equatable {
 
     /// A message on the status line until `expiresAt` (monitor time).
     public struct StatusMessage: Sendable, Equatable {
+        /// The message.
         public var text: String
+        /// Drawn in the `error` role when true.
         public var isError: Bool
+        /// Monitor time after which `.tick` removes it.
         public var expiresAt: Double
         /// A message.
         public init(text: String, isError: Bool, expiresAt: Double) {

@@ -8,7 +8,7 @@ import UpnodeMonitor
 public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
     switch msg {
     case .key(let key):
-        return handleKey(&model, key)
+        return handleDashboardKey(&model, key)
     case .monitor(let event):
         model.monitor.apply(event)
         if model.ui.livePause != nil { model.ui.livePause?.eventsSince += 1 }
@@ -62,10 +62,10 @@ let maxInvocationsKept = 200
 /// Status text for actions that would change a replayed session.
 let readOnlyMessage = "replay is read-only"
 
-func handleKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
+func handleDashboardKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     // Ctrl-C always works: a second one quits without asking.
     if key == .ctrl("c") {
-        if model.ui.overlay == .confirmQuit { return quit(&model) }
+        if model.ui.overlay == .confirmQuit { return quitNow(&model) }
         return requestQuit(&model)
     }
     switch model.ui.overlay {
@@ -182,6 +182,9 @@ func moveSelection(_ model: inout AppModel, by delta: Int) {
     let index = rows.firstIndex { monitor.connections[$0].id == current } ?? 0
     let target = min(rows.count - 1, max(0, index + delta))
     model.ui.selected = monitor.connections[rows[target]].id
+    model.ui.tableScroll = Table.scrollOffset(
+        selected: target, current: model.ui.tableScroll, visibleRows: pageSize(model),
+        rowCount: rows.count)
 }
 
 func pageSize(_ model: AppModel) -> Int {
@@ -195,14 +198,14 @@ func pageSize(_ model: AppModel) -> Int {
 // MARK: - Actions
 
 func reconnectSelected(_ model: inout AppModel) -> [Effect] {
-    guard !model.isReplay else { return refuse(&model) }
+    guard !model.isReplay else { return refuseReadOnly(&model) }
     guard let id = currentSelection(model) else { return [] }
     model.ui.setStatus("reconnecting \(linkName(model, id))")
     return [.reconnect(id)]
 }
 
 func holdOrReleaseSelected(_ model: inout AppModel) -> [Effect] {
-    guard !model.isReplay else { return refuse(&model) }
+    guard !model.isReplay else { return refuseReadOnly(&model) }
     guard let id = currentSelection(model), let stats = model.monitor[id] else { return [] }
     if stats.isHeld {
         model.ui.setStatus("releasing \(linkName(model, id))")
@@ -212,7 +215,7 @@ func holdOrReleaseSelected(_ model: inout AppModel) -> [Effect] {
     return [.hold(id)]
 }
 
-func refuse(_ model: inout AppModel) -> [Effect] {
+func refuseReadOnly(_ model: inout AppModel) -> [Effect] {
     model.ui.setStatus(readOnlyMessage, isError: true)
     return []
 }
@@ -270,9 +273,9 @@ func nextTheme(_ model: inout AppModel) -> [Effect] {
 }
 
 func toggleRecording(_ model: inout AppModel) -> [Effect] {
-    guard !model.isReplay else { return refuse(&model) }
+    guard !model.isReplay else { return refuseReadOnly(&model) }
     if model.recording != nil { return [.stopRecording] }
-    let name = Format.recordingFileName(at: model.wallClockAtZero + model.ui.now)
+    let name = DashboardFormat.recordingFileName(at: model.wallClockAtZero + model.ui.now)
     model.ui.overlay = .recordPathPrompt(TextFieldState(text: name))
     return []
 }
@@ -297,10 +300,10 @@ func requestQuit(_ model: inout AppModel) -> [Effect] {
         model.ui.overlay = .confirmQuit
         return []
     }
-    return quit(&model)
+    return quitNow(&model)
 }
 
-func quit(_ model: inout AppModel) -> [Effect] {
+func quitNow(_ model: inout AppModel) -> [Effect] {
     model.ui.overlay = .none
     model.isQuitting = true
     return [.quit]

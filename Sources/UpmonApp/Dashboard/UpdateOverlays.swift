@@ -3,9 +3,9 @@ import UpnodeMonitor
 
 /// Keys while an overlay (other than the connection view) is open.
 func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
-    let overlay = model.ui.overlay
-    // Take the payload out first so edits below do not copy its text (no per-key copying
-    // of a long pasted argument string).
+    // Take the payload out and drop every other reference to it (`overlay = .none` in each
+    // case) so that editing its text does not copy it: no per-key copy of a long paste.
+    var overlay = model.ui.overlay
     model.ui.overlay = .none
     switch overlay {
     case .none, .connectionView:
@@ -13,11 +13,13 @@ func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     case .help:
         return []  // any key closes
     case .confirmQuit:
-        if key == .char("y") || key == .char("Y") { return quit(&model) }
+        if key == .char("y") || key == .char("Y") { return quitNow(&model) }
         return []
     case .filterEditor(var field):
+        overlay = .none
         return handleFilterKey(&model, field: &field, key)
     case .recordPathPrompt(var field):
+        overlay = .none
         switch key {
         case .escape: return []
         case .enter:
@@ -30,6 +32,7 @@ func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
             return []
         }
     case .markLabelPrompt(var field):
+        overlay = .none
         switch key {
         case .escape: return []
         case .enter:
@@ -42,8 +45,10 @@ func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
             return []
         }
     case .commandLine(var field, let historyIndex):
+        overlay = .none
         return handleCommandLineKey(&model, field: &field, historyIndex: historyIndex, key)
     case .callDialog(var dialog):
+        overlay = .none
         let outcome = handleCallDialogKey(&model, dialog: &dialog, key)
         if !outcome.closes { model.ui.overlay = .callDialog(dialog) }
         return outcome.effects

@@ -14,22 +14,22 @@ func handleReplayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
         return [.step]
     case .char(","):
         replay.isPaused = true
-        return seek(&replay, to: previousEventTime(model.monitor, before: replay.position))
-    case .left(shift: false), .char("h"): return seek(&replay, to: replay.position - 5)
-    case .right(shift: false), .char("l"): return seek(&replay, to: replay.position + 5)
-    case .left(shift: true), .char("H"): return seek(&replay, to: replay.position - 60)
-    case .right(shift: true), .char("L"): return seek(&replay, to: replay.position + 60)
-    case .home: return seek(&replay, to: 0)
+        return seekReplay(&replay, to: previousEventTime(model.monitor, before: replay.position))
+    case .left(shift: false), .char("h"): return seekReplay(&replay, to: replay.position - 5)
+    case .right(shift: false), .char("l"): return seekReplay(&replay, to: replay.position + 5)
+    case .left(shift: true), .char("H"): return seekReplay(&replay, to: replay.position - 60)
+    case .right(shift: true), .char("L"): return seekReplay(&replay, to: replay.position + 60)
+    case .home: return seekReplay(&replay, to: 0)
     case .end:
         replay.isPaused = true
-        return seek(&replay, to: replay.duration)
+        return seekReplay(&replay, to: replay.duration)
     case .char("+"), .char("="):
         replay.speed = steppedSpeed(replay.speed, up: true)
-        model.ui.setStatus("speed " + Format.speed(replay.speed))
+        model.ui.setStatus("speed " + DashboardFormat.speed(replay.speed))
         return []
     case .char("-"):
         replay.speed = steppedSpeed(replay.speed, up: false)
-        model.ui.setStatus("speed " + Format.speed(replay.speed))
+        model.ui.setStatus("speed " + DashboardFormat.speed(replay.speed))
         return []
     case .char("["):
         guard let mark = replay.marks.last(where: { $0.t < replay.position - 0.5 }) else {
@@ -37,14 +37,14 @@ func handleReplayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
             return []
         }
         model.ui.setStatus("mark: \(mark.label)")
-        return seek(&replay, to: mark.t)
+        return seekReplay(&replay, to: mark.t)
     case .char("]"):
         guard let mark = replay.marks.first(where: { $0.t > replay.position + 0.5 }) else {
             model.ui.setStatus("no later mark")
             return []
         }
         model.ui.setStatus("mark: \(mark.label)")
-        return seek(&replay, to: mark.t)
+        return seekReplay(&replay, to: mark.t)
     case .char("m"):
         model.ui.setStatus("marks are added while recording", isError: true)
         return []
@@ -58,7 +58,7 @@ func handleReplayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
 
 /// Moves the cursor to `target` clamped to the recording, and asks the runtime to seek.
 /// The position is updated at once so that repeated keys add up before the runtime answers.
-func seek(_ replay: inout ReplayStatus, to target: Double) -> [Effect] {
+func seekReplay(_ replay: inout ReplayStatus, to target: Double) -> [Effect] {
     let clamped = min(max(0, target), max(0, replay.duration))
     replay.position = clamped
     return [.seek(to: clamped)]

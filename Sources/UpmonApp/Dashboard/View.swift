@@ -52,15 +52,21 @@ public struct DashboardLayout: Sendable, Equatable {
     /// Width of the detail pane.
     public static let detailWidth = 46
 
+    /// The top bar.
     public var header: Rect
     /// Everything between the header and the footer lines.
     public var body: Rect
+    /// The connection table (the whole upper area when the graph is hidden).
     public var table: Rect
+    /// The latency panel (height ≥ 20).
     public var graph: Rect?
+    /// The detail pane (width ≥ 120).
     public var detail: Rect?
+    /// The event log (height ≥ 26).
     public var log: Rect?
     /// The replay progress line (replay only).
     public var progress: Rect?
+    /// Key hints and the status line.
     public var footer: Rect
 
     /// Rows the latency panel keeps when the table could use them.

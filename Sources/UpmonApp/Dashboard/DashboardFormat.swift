@@ -1,6 +1,6 @@
 /// Text formatting for the dashboard. No Foundation, so screens look the same in every
 /// locale and snapshots are stable.
-public enum Format {
+public enum DashboardFormat {
     /// `value` with exactly `places` decimals (rounded half away from zero).
     public static func fixed(_ value: Double, places: Int) -> String {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value < 0 ? "-inf" : "inf") }

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real `upmon` binary: `$UPMON_BIN`, else the debug build next to these sources.
+enum UpmonBinary {
+    static let path: String = {
+        if let path = ProcessInfo.processInfo.environment["UPMON_BIN"], !path.isEmpty { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/upmon").path
+    }()
+    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
+}
+
+/// A tmux server of our own (`-L`, `-f /dev/null`, fixed size) running one command.
+final class TmuxSession {
+    static var isAvailable: Bool {
+        ["/usr/bin/tmux", "/usr/local/bin/tmux"].contains { FileManager.default.isExecutableFile(atPath: $0) } && UpmonBinary.isAvailable
+    }
+
+    let socket = "upmon-e2e-" + UUID().uuidString.prefix(8)
+
+    init(command: String, width: Int = 120, height: Int = 35, environment: [String: String] = [:]) throws {
+        // An empty value in `environment` unsets the variable (e.g. TERM).
+        var env = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "NO_COLOR": "", "COLORTERM": ""]
+        env.merge(environment) { _, new in new }
+        let sorted = env.sorted { $0.key < $1.key }
+        let unset = sorted.filter { $0.value.isEmpty }.map { "-u \($0.key)" }
+        let set = sorted.filter { !$0.value.isEmpty }.map { "\($0.key)=\($0.value)" }
+        // tmux 3.3 does not report a dead pane's exit status, so the shell prints it.
+        let line = (["env"] + unset + set + ["sh", "-c", "'\(command); echo upmon-exit=$?'"]).joined(separator: " ")
+        try run([
+            "new-session", "-d", "-x", String(width), "-y", String(height), "-s", "t", line,
+            ";", "set-option", "-g", "remain-on-exit", "on",
+        ])
+    }
+
+    deinit { _ = try? run(["kill-server"]) }
+
+    /// Runs a tmux client command and returns its standard output.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> String {
+        let outputPath = NSTemporaryDirectory() + "\(socket)-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        // The server forked by new-session must not inherit our output file.
+        let capture = arguments.first == "new-session" ? nil : outputPath
+        _ = try Spawn.run("/usr/bin/tmux", ["-L", socket, "-f", "/dev/null"] + arguments, stdoutPath: capture)
+        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The visible screen as text.
+    func screen() -> String { (try? run(["capture-pane", "-p", "-t", "t"])) ?? "" }
+    /// The visible screen with SGR colour escapes.
+    func screenWithColours() -> String { (try? run(["capture-pane", "-p", "-e", "-t", "t"])) ?? "" }
+
+    func send(_ keys: String...) { _ = try? run(["send-keys", "-t", "t"] + keys) }
+    func type(_ text: String) { _ = try? run(["send-keys", "-t", "t", "-l", text]) }
+    func resize(width: Int, height: Int) { _ = try? run(["resize-window", "-t", "t", "-x", String(width), "-y", String(height)]) }
+
+    /// (isDead, exit status of upmon as the wrapper shell printed it) of the pane.
+    func paneStatus() -> (dead: Bool, status: Int?) {
+        let dead = ((try? run(["display", "-p", "-t", "t", "#{pane_dead}"])) ?? "").hasPrefix("1")
+        guard dead, let range = screen().range(of: "upmon-exit=") else { return (dead, nil) }
+        let digits = screen()[range.upperBound...].prefix { $0.isNumber }
+        return (dead, Int(digits))
+    }
+
+    /// The pid of the upmon process (the child of the pane's shell).
+    func upmonPID() -> Int32? {
+        guard let shell = Int32(((try? run(["display", "-p", "-t", "t", "#{pane_pid}"])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").first.flatMap { Int32($0) }
+    }
+
+    /// Polls the screen until `predicate` holds (a hang guard, not a speed assertion).
+    @discardableResult
+    func waitForScreen(timeout: Duration = .seconds(20), _ predicate: (String) -> Bool) async -> String {
+        let deadline = ContinuousClock.now + timeout
+        var last = screen()
+        while ContinuousClock.now < deadline {
+            if predicate(last) { return last }
+            try? await Task.sleep(for: .milliseconds(100))
+            last = screen()
+        }
+        return last
+    }
+
+    func waitForScreen(containing text: String, timeout: Duration = .seconds(20)) async -> String {
+        await waitForScreen(timeout: timeout) { $0.contains(text) }
+    }
+
+    func waitForExit(timeout: Duration = .seconds(15)) async -> (dead: Bool, status: Int?) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let status = paneStatus()
+            if status.dead { return status }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return paneStatus()
+    }
+}
+
+/// A `upmon serve` child process on a free loopback port.
+final class ServeProcess {
+    let pid: pid_t
+    let port: Int
+
+    init(port: Int? = nil, arguments: [String] = []) throws {
+        self.port = try port ?? Self.freePort()
+        pid = try Spawn.start(UpmonBinary.path, ["serve", "--port", String(self.port), "--quiet"] + arguments, stdoutPath: nil)
+    }
+
+    func kill() {
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    deinit { kill() }
+
+    /// Binds port 0 on 127.0.0.1 and returns the port the kernel chose.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// posix_spawn + waitpid (Foundation's Process can hang waiting for children under the test runner).
+enum Spawn {
+    struct Failure: Error { let code: Int32 }
+
+    /// Starts `path` with stdin and stderr on /dev/null and stdout to `stdoutPath` (or /dev/null).
+    static func start(_ path: String, _ arguments: [String], stdoutPath: String?) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard result == 0 else { throw Failure(code: result) }
+        return pid
+    }
+
+    /// Runs to completion and returns the exit status.
+    static func run(_ path: String, _ arguments: [String], stdoutPath: String?) throws -> Int32 {
+        let pid = try start(path, arguments, stdoutPath: stdoutPath)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status >> 8) & 0xFF
+    }
+}
