@@ -13,8 +13,13 @@ struct EndToEndTests {
     @Test("the demo shows every link with state words, and latency numbers move")
     func demo() async throws {
         let tmux = try TmuxSession(command: "\(upmon) --demo --demo-seed 7 --log-file /tmp/upmon-e2e-\(getpid()).log")
-        let first = await tmux.waitForScreen { $0.contains("LIVE") && $0.contains("● up") && $0.contains("api ") }
-        for name in ["api", "auth", "flappy", "local", "lossy", "refused", "slow"] {
+        let names = ["api", "auth", "flappy", "local", "lossy", "refused", "slow"]
+        // Poll until the whole frame is there: a capture can catch a frame half drawn.
+        let first = await tmux.waitForScreen { screen in
+            screen.contains("LIVE") && screen.contains("● up") && names.allSatisfy { screen.contains(" \($0) ") }
+                && (screen.contains("◐ retry") || screen.contains("◌ dial"))
+        }
+        for name in names {
             #expect(first.contains(" \(name) "), "missing \(name):\n\(first)")
         }
         #expect(first.contains("◐ retry") || first.contains("◌ dial"), "refused link is not retrying:\n\(first)")

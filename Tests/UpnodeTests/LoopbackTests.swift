@@ -48,11 +48,13 @@ struct LoopbackTests {
         #expect(await eventually { ticks.withLock { $0 } == [1, 2, 3] })
     }
 
-    @Test("server killed and restarted 5 times while calls queue: each ran exactly once, in order")
+    @Test("server stopped and restarted 5 times while calls queue: each ran exactly once, in order")
     func restartsKeepQueue() async throws {
-        var server = try await serve()
-        guard case .tcp(let host, let port) = server.boundEndpoint else { return }
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        // A unix socket: its path is ours alone, so no parallel test can take it between restarts
+        // (a freed TCP port can be handed to another test's port-0 bind).
+        let endpoint = Endpoint.unix(path: try temporaryDirectory() + "/restart.sock")
+        var server = try await serve(endpoint)
+        let client = UpnodeClient(endpoint: endpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
         let log = EventLog(client)
@@ -70,7 +72,7 @@ struct LoopbackTests {
                 }
             }
             try await Task.sleep(for: .milliseconds(20))
-            server = try await serve(.tcp(host: host, port: port), methods: serveState)
+            server = try await serve(endpoint, methods: serveState)
             for task in tasks { try await task.value }
         }
         let all = answers.withLock { $0 }
@@ -82,9 +84,9 @@ struct LoopbackTests {
 
     @Test("queued transactions flush in FIFO order after reconnect")
     func fifoAfterReconnect() async throws {
-        var server = try await serve()
-        guard case .tcp(let host, let port) = server.boundEndpoint else { return }
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        let endpoint = Endpoint.unix(path: try temporaryDirectory() + "/fifo.sock")
+        var server = try await serve(endpoint)
+        let client = UpnodeClient(endpoint: endpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
         _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
@@ -99,7 +101,7 @@ struct LoopbackTests {
                 }])
             }
         }
-        server = try await serve(.tcp(host: host, port: port))
+        server = try await serve(endpoint)
         #expect(await eventually { order.withLock { $0.count } == 20 })
         #expect(order.withLock { $0 } == Array(1...20), "server saw the queued calls in order")
         await server.close()
@@ -209,7 +211,7 @@ struct LoopbackTests {
         let sum = try await client.up { try await $0.request("add", [.int(1), .int(1)]) }
         #expect(sum.json == [.int(2)])
         #expect(!garbageReader.isClosed, "bad lines are reported, not fatal")
-        try await garbage.send("{\"method\":0,\"arguments\":[2,3,\"[Function]\"],\"callbacks\":{\"0\":[\"2\"]}}\n")
+        try await garbage.send("{\"method\":1,\"arguments\":[2,3,\"[Function]\"],\"callbacks\":{\"0\":[\"2\"]}}\n")
         #expect(await eventually { garbageReader.text.contains("\"arguments\":[5]") })
         try await garbage.channel.close()
         await server.close()

@@ -41,12 +41,8 @@ public struct CallDialogState: Sendable, Equatable {
     /// Long results are folded after `foldedLines` lines until Enter unfolds them.
     public var isUnfolded = false
 
-    /// "[]" with the cursor between the brackets: typing `2, 3` gives `[2, 3]`.
-    public static let emptyArguments: TextFieldState = {
-        var state = TextFieldState(text: "[]")
-        state.handle(.left(shift: false))
-        return state
-    }()
+    /// The untouched default; the first key typed into it is placed inside the brackets.
+    public static let emptyArguments = TextFieldState(text: "[]")
 
     /// Lines of one invocation shown while folded.
     public static let foldedLines = 20

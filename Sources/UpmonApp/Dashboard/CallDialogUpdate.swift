@@ -69,9 +69,12 @@ private func handleEditingKey(
         switch key {
         case .up(shift: false): recallArguments(model, dialog: &dialog, older: true)
         case .down(shift: false): recallArguments(model, dialog: &dialog, older: false)
-        case .char("[") where dialog.arguments == CallDialogState.emptyArguments:
-            // Typing a whole array into the untouched "[]" replaces it instead of nesting.
-            dialog.arguments = TextFieldState(text: "[")
+        case .char(let character) where dialog.arguments == CallDialogState.emptyArguments:
+            // The first key typed into the untouched "[]" goes inside it (`2, 3` → `[2, 3]`),
+            // and a typed `[` replaces it instead of nesting an array.
+            var edited = TextFieldState(text: character == "[" ? "[" : "[\(character)]")
+            if character != "[" { edited.handle(.left(shift: false)) }
+            dialog.arguments = edited
             dialog.historyIndex = nil
         default:
             dialog.arguments.handle(key)
