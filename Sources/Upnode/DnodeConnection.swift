@@ -122,8 +122,17 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
         buffer.writeBytes(scratch)
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
-        if !isReading { flushIfNeeded() }
+        if !isReading && !flushScheduled {
+            // Coalesce: one flush after every write queued in this event-loop tick.
+            flushScheduled = true
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                bound.value.flushScheduled = false
+                bound.value.flushIfNeeded()
+            }
+        }
     }
+    var flushScheduled = false
 
     func flushIfNeeded() {
         guard needsFlush, let context else { return }

@@ -36,7 +36,8 @@ public actor UpnodeClient {
     let logger: Logger
 
     var machine: LinkStateMachine
-    var timers: [LinkStateMachine.Timer: Task<Void, Never>] = [:]
+    /// Armed timers as event-loop tasks (a sleeping Swift Task costs ~2 KB per link; these don't).
+    var timers: [LinkStateMachine.Timer: Scheduled<Void>] = [:]
     var handle: ConnectionHandle?
     var rawRemote: DnodeValue?
     var currentRemote: Remote?
@@ -168,9 +169,9 @@ public actor UpnodeClient {
         case .arm(let timer, let delay):
             timers[timer]?.cancel()
             let inputs = self.inputs
-            timers[timer] = Task {
-                try? await Task.sleep(for: delay)
-                if !Task.isCancelled { inputs.yield(.machine(.timer(timer), at: nil)) }
+            let nanoseconds = Int64(delay.milliseconds * 1_000_000)
+            timers[timer] = group.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
+                inputs.yield(.machine(.timer(timer), at: nil))
             }
         case .cancel(let timer):
             timers.removeValue(forKey: timer)?.cancel()
@@ -324,8 +325,10 @@ public actor UpnodeClient {
     func runTransaction(_ id: Int) {
         guard let remote = currentRemote, let body = transactions.take(id) else { return }
         let inputs = self.inputs
+        let once = FirstCallFlag()
         let tracked = Remote(handle: remote.handle, root: remote.root) {
-            inputs.yield(.machine(.transactionProgressed(id), at: nil))
+            // Only the first call matters to the queue; later calls through this remote cost nothing.
+            if once.fire() { inputs.yield(.machine(.transactionProgressed(id), at: nil)) }
         }
         Task {
             await body(tracked)
@@ -434,4 +437,9 @@ final class TransactionTable: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+}
+
+final class FirstCallFlag: Sendable {
+    let fired = Atomic<Bool>(false)
+    func fire() -> Bool { !fired.exchange(true, ordering: .relaxed) }
 }
