@@ -72,6 +72,16 @@ extension DnodeValue {
         }
     }
 
+    /// Levels of arrays and objects inside each other (a scalar is 0), counting stops at `limit`.
+    func nestingDepth(limit: Int) -> Int {
+        guard limit > 0 else { return 0 }
+        switch self {
+        case .array(let elements): return 1 + elements.reduce(0) { max($0, $1.nestingDepth(limit: limit - 1)) }
+        case .object(let members): return 1 + members.values.reduce(0) { max($0, $1.nestingDepth(limit: limit - 1)) }
+        default: return 0
+        }
+    }
+
     /// Number of nodes in this tree, counting stops at `limit`.
     func nodeCount(limit: Int) -> Int {
         var count = 0

@@ -220,6 +220,12 @@ public struct DnodeSession: Sendable {
                 }
                 copyBudget -= source.nodeCount(limit: copyBudget + 1)
                 guard copyBudget >= 0 else { throw .argumentsTooLarge(limit: limits.maxLinkedValues) }
+                // A copy must not nest deeper than a line may (`maxDepth`): chained copies would
+                // otherwise build trees ~27× deeper than the parser allows from a 36 KB line, and
+                // re-sending one (echo) overflowed the event loop's stack: FuzzRegressionTests.linkChainDepth.
+                guard link.to.count + source.nestingDepth(limit: limits.maxDepth + 1) <= limits.maxDepth else {
+                    throw .invalidPath(link.to, problem: "would nest the linked value deeper than \(limits.maxDepth) levels")
+                }
                 try DnodePath.set(source, at: link.to[...], in: &root)
             }
         }

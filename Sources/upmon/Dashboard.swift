@@ -13,7 +13,7 @@ extension NCursesBackend: InteractiveTerminal {}
 
 /// Starts the ncurses dashboard: the only place where the app and ncurses meet.
 enum Dashboard {
-    static func runLive(session: LiveSession, options: DashboardOptions, snapshot: StateSnapshot) async -> Int32 {
+    static func runLive(session: LiveSession, options: DashboardOptions, snapshot: StateSnapshot?) async -> Int32 {
         let model = AppModel(
             monitor: MonitorState(connections: session.infos), mode: .live, sessionLabel: options.sessionLabel,
             wallClockAtZero: Double(SystemFacts.epochMilliseconds()) / 1000)

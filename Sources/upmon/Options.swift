@@ -64,6 +64,8 @@ func exitWith(_ message: String, code: Int32) -> Never {
 /// `10s`, `800ms`, `2m`, or seconds.
 struct DurationArgument: ExpressibleByArgument {
     let duration: Duration
+    init(_ duration: Duration) { self.duration = duration }
+    var defaultValueDescription: String { duration.shortDescription }
     init?(argument: String) {
         guard let value = try? UpmonConfig.duration(argument, key: "duration", file: "command line", line: 0) else { return nil }
         duration = value

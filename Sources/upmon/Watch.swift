@@ -33,7 +33,7 @@ struct Watch: AsyncParsableCommand {
     @Flag(help: "With --json: include periodic snap lines.")
     var snaps = false
     @Option(help: "How long --once waits for links to settle.")
-    var wait: DurationArgument = DurationArgument(argument: "5s") ?? .init(argument: "5")!
+    var wait: DurationArgument = DurationArgument(.seconds(5))
     @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
     var metrics: String?
 
@@ -122,7 +122,7 @@ struct Watch: AsyncParsableCommand {
             sessionLabel: label, thresholds: config.thresholds, theme: theme ?? config.theme, themesDir: themesDir,
             color: color, ascii: ascii, logFile: logFile, recordPath: record, overwriteRecording: force,
             header: header)
-        let code = await Dashboard.runLive(session: session, options: options, snapshot: snapshot)
+        let code = await Dashboard.runLive(session: session, options: options, snapshot: metrics == nil ? nil : snapshot)
         await metricsServer?.close()
         await demoCluster?.stop()
         Glibc.exit(code)

@@ -74,6 +74,7 @@ public final class UpmonRuntime {
     var recordingOffset: Double = 0
     var isDirty = true
     var lastDrawnSecond = -1
+    var lastDrawInstant = ContinuousClock.now
     var inputSource: (any DispatchSourceRead)?
     var timer: (any DispatchSourceTimer)?
     var signalSources: [any DispatchSourceSignal]
@@ -211,7 +212,6 @@ public final class UpmonRuntime {
     func handleMonitor(_ event: MonitorEvent) {
         let recorded = event
         dispatch(.monitor(event))
-        snapshot?.update(model.monitor, now: event.t)
         if let recorder {
             let shifted = MonitorEvent(t: max(0, recorded.t - recordingOffset), conn: recorded.conn, kind: recorded.kind)
             Task { [weak self] in
@@ -241,6 +241,9 @@ public final class UpmonRuntime {
             }
         }
         dispatch(.tick(now: now))
+        // The metrics endpoint reads a copy; taking it per tick, not per event, keeps the
+        // reducer's storage uniquely owned (no copy-on-write of every ring per event).
+        snapshot?.update(model.monitor, now: now)
         if let recorder {
             let state = model.monitor
             let t = max(0, now - recordingOffset)
@@ -248,8 +251,11 @@ public final class UpmonRuntime {
                 do { _ = try await recorder.snapIfDue(state, t: t) } catch { self?.recordingFailed(error) }
             }
         }
+        // Data changes redraw at most 4 times a second (keys redraw at once); a displayed
+        // duration changes once a second.
         let second = Int(now)
-        if isDirty || second != lastDrawnSecond { draw(force: true) }
+        let sinceDraw = ContinuousClock.now - lastDrawInstant
+        if (isDirty && sinceDraw >= .milliseconds(250)) || second != lastDrawnSecond { draw(force: true) }
     }
 
     /// Monitor time now: session time live, the playback cursor in replay.
@@ -420,6 +426,7 @@ public final class UpmonRuntime {
         renderer.render(buffer, on: terminal)
         isDirty = false
         lastDrawnSecond = Int(now)
+        lastDrawInstant = .now
     }
 
     func quit(reason: MonitorEvent.EndReason) {
