@@ -51,13 +51,21 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { sendMethods() }
+        if context.channel.isActive {
+            becameActive = true
+            sendMethods()
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        becameActive = true
         sendMethods()
         context.fireChannelActive()
     }
+
+    /// A channel that never connected is reported by the dial's failure (refused, TLS …),
+    /// not as a close of a link that never existed.
+    var becameActive = false
 
     private var hasSentMethods = false
 
@@ -201,8 +209,10 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
         let unanswered = pending.values
         pending.removeAll()
         session.close()
+        // Report the close first: a caller reacting to linkLost must find the link already
+        // down, so its next call waits in the queue instead of dying on this connection.
+        if becameActive { onEvent(.closed(reason)) }
         for request in unanswered { request.complete(.failure(.linkLost(method: request.method))) }
-        onEvent(.closed(reason))
     }
 }
 

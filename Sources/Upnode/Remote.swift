@@ -32,8 +32,8 @@ public struct Remote: Sendable {
     /// arguments. Throws `linkLost` if the link dies first, `requestTimeout` after `timeout`.
     public func request(_ method: String, _ arguments: [DnodeValue] = [], timeout: Duration? = nil) async throws(UpnodeError) -> [DnodeValue] {
         let target = try function(method)
-        onCall?()
         let handle = self.handle
+        let onCall = self.onCall
         let result: Result<[DnodeValue], UpnodeError> = await withCheckedContinuation { continuation in
             handle.onLoop { connection in
                 guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
@@ -44,6 +44,9 @@ public struct Remote: Sendable {
                     continuation.resume(returning: $0)
                 }
             }
+            // Signal only after the send is queued on the loop, so the next queued
+            // transaction's calls can never overtake this one.
+            onCall?()
         }
         return try result.get()
     }
@@ -69,7 +72,6 @@ public struct Remote: Sendable {
     /// whenever the peer calls them. Calls keep their order.
     public func call(_ method: String, _ arguments: [DnodeValue] = []) throws(UpnodeError) {
         let target = try function(method)
-        onCall?()
         handle.onLoop { connection in
             guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
                 connection.onEvent(.warning("call of '\(method)' dropped: the remote has no such method"))
@@ -81,6 +83,7 @@ public struct Remote: Sendable {
                 connection.onEvent(.warning("call of '\(method)' failed: \(error)"))
             }
         }
+        onCall?()  // after the send is queued: keeps queued transactions in order
     }
 
     /// Invokes a function the peer passed us (typically the callback of an incoming call).
