@@ -19,7 +19,7 @@ public final class MonitorFeed: Sendable {
 
     /// Seconds since the session started (millisecond precision, as recordings keep).
     public func now() -> Double {
-        MonitorEvent.roundedTime((ContinuousClock.now - origin).seconds)
+        MonitorEvent.roundedTime((ContinuousClock.now - origin).inSeconds)
     }
 
     /// Starts forwarding `client`'s events as connection `id`.
@@ -82,7 +82,7 @@ public final class MonitorFeed: Sendable {
 
 extension Duration {
     /// Seconds as a Double.
-    var seconds: Double {
+    public var inSeconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }

@@ -13,6 +13,7 @@ struct EndToEndTests {
     @Test("the demo shows every link with state words, and latency numbers move")
     func demo() async throws {
         let tmux = try TmuxSession(command: "\(upmon) --demo --demo-seed 7 --log-file /tmp/upmon-e2e-\(getpid()).log")
+        defer { tmux.close() }
         let names = ["api", "auth", "flappy", "local", "lossy", "refused", "slow"]
         // Poll until the whole frame is there: a capture can catch a frame half drawn.
         let first = await tmux.waitForScreen { screen in
@@ -36,6 +37,7 @@ struct EndToEndTests {
         var server = try ServeProcess()
         let port = server.port
         let tmux = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(port)")
+        defer { tmux.close() }
         await tmux.waitForScreen(containing: "● up")
         server.kill()
         let retrying = await tmux.waitForScreen { $0.contains("◐ retry") }
@@ -54,6 +56,7 @@ struct EndToEndTests {
     func callDialog() async throws {
         let server = try ServeProcess()
         let tmux = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(server.port)")
+        defer { tmux.close() }
         await tmux.waitForScreen(containing: "● up")
         tmux.send("c")
         await tmux.waitForScreen(containing: "Pick a method")
@@ -75,6 +78,7 @@ struct EndToEndTests {
         let path = NSTemporaryDirectory() + "upmon-e2e-\(UUID().uuidString).upmon"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let live = try TmuxSession(command: "\(upmon) --demo --demo-seed 7 --record \(path)")
+        defer { live.close() }
         await live.waitForScreen { $0.contains("REC") && $0.contains("● up") }
         try await Task.sleep(for: .seconds(3))
         live.send("q")
@@ -87,6 +91,8 @@ struct EndToEndTests {
         #expect(text.contains("\"kind\":\"end\""), "no end line:\n\(text.suffix(300))")
 
         let replay = try TmuxSession(command: "\(upmon) replay \(path) --paused")
+
+        defer { replay.close() }
         let paused = await replay.waitForScreen { $0.contains("REPLAY") && $0.contains("api ") }
         for name in ["api", "auth", "flappy", "local", "lossy", "refused", "slow"] {
             #expect(paused.contains(" \(name) "), "missing \(name) in replay:\n\(paused)")
@@ -106,6 +112,7 @@ struct EndToEndTests {
     func colourAndThemes() async throws {
         let server = try ServeProcess()
         let plain = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(server.port)", environment: ["NO_COLOR": "1"])
+        defer { plain.close() }
         let screen = await plain.waitForScreen(containing: "● up")
         #expect(screen.contains("● up"))
         let escapes = plain.screenWithColours()
@@ -114,6 +121,8 @@ struct EndToEndTests {
         _ = await plain.waitForExit()
 
         let light = try TmuxSession(command: "\(upmon) --theme light api=127.0.0.1:\(server.port)")
+
+        defer { light.close() }
         let lit = await light.waitForScreen(containing: "● up")
         #expect(lit.contains("LIVE"))
         #expect(light.screenWithColours().contains("[38;"), "no colour with the light theme")
@@ -128,6 +137,7 @@ struct EndToEndTests {
     @Test("TERM unset: a clear message and exit code 3, no curses abort")
     func termUnset() async throws {
         let tmux = try TmuxSession(command: "\(upmon) 127.0.0.1:9", environment: ["TERM": ""])
+        defer { tmux.close() }
         let exit = await tmux.waitForExit()
         #expect(exit.dead && exit.status == 3)
         let screen = tmux.screen()
@@ -138,6 +148,7 @@ struct EndToEndTests {
     func tinyTerminal() async throws {
         let server = try ServeProcess()
         let tmux = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(server.port)", width: 50, height: 12)
+        defer { tmux.close() }
         let small = await tmux.waitForScreen(containing: "too small")
         #expect(small.contains("terminal too small: 50×12 (need 60×15)"), "\(small)")
         tmux.resize(width: 100, height: 30)
@@ -153,6 +164,7 @@ struct EndToEndTests {
     func sigterm() async throws {
         let server = try ServeProcess()
         let tmux = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(server.port)")
+        defer { tmux.close() }
         await tmux.waitForScreen(containing: "● up")
         let pid = try #require(tmux.upmonPID())
         kill(pid, SIGTERM)
@@ -162,11 +174,15 @@ struct EndToEndTests {
         server.kill()
     }
 
-    @Test("stdin that is not a terminal: a clear error and exit code 3")
-    func stdinNotTerminal() async throws {
-        let tmux = try TmuxSession(command: "\(upmon) 127.0.0.1:9 < /dev/null")
-        let exit = await tmux.waitForExit()
-        #expect(exit.dead && exit.status == 3)
-        #expect(tmux.screen().contains("must be a terminal"), "\(tmux.screen())")
+    @Test("stdin that is not a terminal: a clear error on stderr and exit code 3")
+    func stdinNotTerminal() throws {
+        let errors = NSTemporaryDirectory() + "upmon-e2e-stderr-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: errors) }
+        // stdin and stdout are /dev/null and a file here: no terminal at all.
+        let status = try Spawn.run(upmon, ["127.0.0.1:9"], stdoutPath: errors + ".out", stderrPath: errors)
+        try? FileManager.default.removeItem(atPath: errors + ".out")
+        #expect(status == 3)
+        let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(text.contains("stdin and stdout must be a terminal"), "\(text)")
     }
 }

@@ -30,15 +30,20 @@ final class TmuxSession {
         let sorted = env.sorted { $0.key < $1.key }
         let unset = sorted.filter { $0.value.isEmpty }.map { "-u \($0.key)" }
         let set = sorted.filter { !$0.value.isEmpty }.map { "\($0.key)=\($0.value)" }
-        // tmux 3.3 does not report a dead pane's exit status, so the shell prints it.
-        let line = (["env"] + unset + set + ["sh", "-c", "'\(command); echo upmon-exit=$?'"]).joined(separator: " ")
+        // tmux 3.3 neither reports a dead pane's exit status nor reliably shows what a pane wrote
+        // just before it died, so the shell prints the status and then stays alive.
+        let line = (["env"] + unset + set + ["sh", "-c", "'\(command); echo upmon-exit=$?; exec sleep 600'"]).joined(separator: " ")
         try run([
             "new-session", "-d", "-x", String(width), "-y", String(height), "-s", "t", line,
             ";", "set-option", "-g", "remain-on-exit", "on",
         ])
     }
 
-    deinit { _ = try? run(["kill-server"]) }
+    /// Ends the tmux server (and what runs in it). Call it in a `defer`: relying on `deinit`
+    /// left servers behind.
+    func close() { _ = try? run(["kill-server"]) }
+
+    deinit { close() }
 
     /// Runs a tmux client command and returns its standard output.
     @discardableResult
@@ -60,12 +65,11 @@ final class TmuxSession {
     func type(_ text: String) { _ = try? run(["send-keys", "-t", "t", "-l", text]) }
     func resize(width: Int, height: Int) { _ = try? run(["resize-window", "-t", "t", "-x", String(width), "-y", String(height)]) }
 
-    /// (isDead, exit status of upmon as the wrapper shell printed it) of the pane.
+    /// (upmon has exited, its exit status) as the wrapper shell printed it.
     func paneStatus() -> (dead: Bool, status: Int?) {
-        let dead = ((try? run(["display", "-p", "-t", "t", "#{pane_dead}"])) ?? "").hasPrefix("1")
-        guard dead, let range = screen().range(of: "upmon-exit=") else { return (dead, nil) }
-        let digits = screen()[range.upperBound...].prefix { $0.isNumber }
-        return (dead, Int(digits))
+        let text = screen()
+        guard let range = text.range(of: "upmon-exit=") else { return (false, nil) }
+        return (true, Int(text[range.upperBound...].prefix { $0.isNumber }))
     }
 
     /// The pid of the upmon process (the child of the pane's shell).
@@ -92,6 +96,7 @@ final class TmuxSession {
         await waitForScreen(timeout: timeout) { $0.contains(text) }
     }
 
+    /// Waits until upmon has exited (the wrapper printed its status).
     func waitForExit(timeout: Duration = .seconds(15)) async -> (dead: Bool, status: Int?) {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -141,24 +146,37 @@ enum Spawn {
     struct Failure: Error { let code: Int32 }
 
     /// Starts `path` with stdin and stderr on /dev/null and stdout to `stdoutPath` (or /dev/null).
-    static func start(_ path: String, _ arguments: [String], stdoutPath: String?) throws -> pid_t {
+    static func start(_ path: String, _ arguments: [String], stdoutPath: String?, stderrPath: String? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Children get default signal handling and an empty mask: the test runner ignores some
+        // signals, and a tmux server that inherits an ignored SIGTERM survives kill-server.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM] { sigaddset(&defaults, signal) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard result == 0 else { throw Failure(code: result) }
         return pid
     }
 
     /// Runs to completion and returns the exit status.
-    static func run(_ path: String, _ arguments: [String], stdoutPath: String?) throws -> Int32 {
-        let pid = try start(path, arguments, stdoutPath: stdoutPath)
+    static func run(_ path: String, _ arguments: [String], stdoutPath: String?, stderrPath: String? = nil) throws -> Int32 {
+        let pid = try start(path, arguments, stdoutPath: stdoutPath, stderrPath: stderrPath)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status >> 8) & 0xFF

@@ -158,8 +158,11 @@ func httpGet(_ address: String, path: String) async throws -> String {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }
         .connect(host: host, port: port).get()
+    // Bounded: if the server never closes, give up after 5 s rather than hang the suite.
+    let guardTimer = channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
     try await channel.writeAndFlush(channel.allocator.buffer(string: "GET \(path) HTTP/1.0\r\nHost: x\r\n\r\n"))
     try await channel.closeFuture.get()
+    guardTimer.cancel()
     let response = collector.text
     guard let split = response.range(of: "\r\n\r\n") else { return response }
     return String(response[split.upperBound...])

@@ -452,14 +452,6 @@ public final class UpmonRuntime {
     }
 }
 
-extension Duration {
-    /// Seconds as a Double.
-    var inSeconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
-}
-
 /// Appends lines to the log file (never stderr while curses owns the screen).
 final class FileLog: Sendable {
     let descriptor: Int32
