@@ -1,5 +1,6 @@
 import DnodeProtocol
 import NIOCore
+import NIOSSL
 
 /// What a connection tells its owner (client or server), in order.
 enum ConnectionEvent: Sendable {
@@ -187,7 +188,8 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        fail(.ioError("\(error)"), context: context)
+        let isTLS = error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
+        fail(isTLS ? .tlsError("\(error)") : .ioError("\(error)"), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

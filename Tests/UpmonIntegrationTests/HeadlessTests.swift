@@ -151,6 +151,47 @@ struct HeadlessTests {
     }
 }
 
+extension HeadlessTests {
+    @Test("credentials from the environment never reach --json output or metrics")
+    func credentialsStayOut() async throws {
+        var options = ServeMethods.Options()
+        options.credentials = ("moo", "hax-SECRET-VALUE")
+        let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), methods: ServeMethods(options: options).factory)
+        var spec = fastSpec("api", server.boundEndpoint)
+        spec.auth = AuthSpec(method: "auth", arguments: [.environment("T_USER"), .environment("T_PASS")])
+        let session = LiveSession(specs: [spec], environment: ["T_USER": "moo", "T_PASS": "hax-SECRET-VALUE"])
+        let header = SystemFacts.header(connections: session.infos, thresholds: Thresholds(), argsRecorded: true, epochMilliseconds: 0)
+        let output = Locked<[UInt8]>([])
+        let snapshot = StateSnapshot(MonitorState(connections: session.infos))
+        let (stop, stopper) = AsyncStream.makeStream(of: Void.self)
+        let streaming = Task {
+            await Headless.stream(session: session, header: header, snaps: true, snapshot: snapshot, stop: stop) { bytes in
+                output.withLock { $0 += bytes }
+            }
+        }
+        var sawUp = false
+        for _ in 0..<200 where !sawUp {
+            sawUp = String(decoding: output.value, as: UTF8.self).contains("\"to\":\"up\"")
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        stopper.yield()
+        await streaming.value
+        let text = String(decoding: output.value, as: UTF8.self)
+        #expect(sawUp, "the link never came up through auth:\n\(text.suffix(500))")
+        #expect(!text.contains("hax-SECRET-VALUE"))
+        let (state, now) = snapshot.current
+        #expect(!PrometheusExporter.render(state, now: now).contains("hax-SECRET-VALUE"))
+        await server.close()
+    }
+}
+
+final class Locked<Value: Sendable>: Sendable {
+    let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout sending Value) -> sending R) -> R { mutex.withLock(body) }
+    var value: Value { mutex.withLock { $0 } }
+}
+
 /// A minimal HTTP/1.0 GET over a raw NIO socket (loopback only).
 func httpGet(_ address: String, path: String) async throws -> String {
     let (host, port) = try MetricsServer.parseAddress(address)

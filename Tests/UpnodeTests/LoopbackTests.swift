@@ -93,11 +93,10 @@ struct LoopbackTests {
         await server.close()
         #expect(await eventually { await client.state != .up })
         let order = Locked<[Int]>([])
-        for index in 0..<20 {
+        for _ in 0..<20 {
             client.whenUp(timeout: .seconds(20)) { remote in
                 try? remote.call("mark", [.string("fifo"), .function { args in
                     if case .int(let n)? = args.last { order.withLock { $0.append(Int(n)) } }
-                    _ = index
                 }])
             }
         }
@@ -217,7 +216,7 @@ struct LoopbackTests {
         await server.close()
     }
 
-    @Test("TLS with a self-signed certificate made in the test; wrong trust root is refused",
+    @Test("TLS with a self-signed certificate made in the test; a wrong trust root or host name is refused",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
     func tls() async throws {
         let directory = try temporaryDirectory()
@@ -225,7 +224,7 @@ struct LoopbackTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
             process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                                 "-addext", "subjectAltName=DNS:localhost",
                                  "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem"]
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -249,6 +248,16 @@ struct LoopbackTests {
         defer { wrong.close() }
         await #expect(throws: UpnodeError.queueTimeout(.milliseconds(500))) { try await wrong.up(timeout: .milliseconds(500)) { _ in 1 } }
         #expect(log.upCount == 0)
+        #expect(log.reasons(to: .down).contains { $0.code == "tls_error" })
+
+        // The right CA but a name the certificate does not carry: refused too.
+        let misnamed = UpnodeClient(endpoint: .tls(host: "127.0.0.1", port: port), configuration: testConfiguration(),
+                                    tls: TLSOptions(trustRootsFile: "\(directory)/good.pem", serverName: "wrong.example"))
+        let misnamedLog = EventLog(misnamed)
+        misnamed.start()
+        defer { misnamed.close() }
+        await #expect(throws: UpnodeError.queueTimeout(.milliseconds(500))) { try await misnamed.up(timeout: .milliseconds(500)) { _ in 1 } }
+        #expect(misnamedLog.upCount == 0)
         await server.close()
     }
 }

@@ -310,7 +310,6 @@ public final class UpmonRuntime {
     }
 
     func callProgress(id: String, _ update: LiveSession.CallUpdate) {
-        let started = model.calls.first { $0.id == id }?.startedT ?? currentTime()
         switch update {
         case .queued: dispatch(.callStatus(id: id, .queued))
         case .waiting: dispatch(.callStatus(id: id, .waiting))
@@ -321,7 +320,6 @@ public final class UpmonRuntime {
                 dispatch(.callStatus(id: id, isError ? .error(arguments.arrayValue?.first?.jsonText ?? "error") : .ok(ms: ms)))
             }
         case .failed(let code, let message):
-            _ = started
             dispatch(.callStatus(id: id, code == "timeout" ? .timeout : .error(message)))
         }
         draw(force: false)
