@@ -54,29 +54,13 @@ public struct RecordingHeader: Hashable, Sendable {
 
     /// Formats a wall-clock time (milliseconds since 1970, UTC) the way `started` is written.
     public static func timestamp(epochMilliseconds: Int64) -> String {
-        let millisecondsPerDay: Int64 = 86_400_000
-        var days = epochMilliseconds / millisecondsPerDay
-        var rest = epochMilliseconds % millisecondsPerDay
-        if rest < 0 {
-            rest += millisecondsPerDay
-            days -= 1
-        }
-        // Civil-from-days (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
+        let date = UTCDateTime(epochMilliseconds: epochMilliseconds)
+        func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3_600_000, 2)):"
-            + "\(pad(rest / 60_000 % 60, 2)):\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
+        return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(date.hour, 2)):"
+            + "\(pad(date.minute, 2)):\(pad(date.second, 2)).\(pad(date.millisecond, 3))Z"
     }
 }
 

@@ -1,3 +1,5 @@
+import UpnodeMonitor
+
 /// Text formatting for the dashboard. No Foundation, so screens look the same in every
 /// locale and snapshots are stable.
 public enum DashboardFormat {
@@ -84,20 +86,8 @@ public enum DashboardFormat {
     public static func civil(_ secondsSinceEpoch: Double) -> (
         year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
     ) {
-        let total = secondsSinceEpoch.isFinite ? Int(secondsSinceEpoch.rounded(.down)) : 0
-        let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
-        let secondOfDay = total - days * 86_400
-        // Howard Hinnant's days-to-civil algorithm.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day, secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60)
+        let date = UTCDateTime(epochSeconds: secondsSinceEpoch)
+        return (date.year, date.month, date.day, date.hour, date.minute, date.second)
     }
 
     /// The default recording file name, `upmon-YYYYMMDD-HHMMSS.upmon`, for a Unix time.

@@ -341,11 +341,7 @@ public final class UpmonRuntime {
     // MARK: Recording
 
     func defaultRecordingName() -> String {
-        let seconds = Int(Double(SystemFacts.epochMilliseconds()) / 1000)
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(format: "upmon-%04d%02d%02d-%02d%02d%02d.upmon", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec)
+        DashboardFormat.recordingFileName(at: Double(SystemFacts.epochMilliseconds()) / 1000)
     }
 
     func startRecording(path: String, overwrite: Bool) {
