@@ -236,7 +236,7 @@ extension DnodeConnection {
             if NIODeadline.now() - since > limit { fail(.pingTimeout, context: context) }
             return
         }
-        guard let ping = session.remote?.value(atDottedPath: "ping")?.function else { return }
+        guard let ping = remoteFunction("ping") else { return }
         outstandingPingSince = .now()
         request(ping, method: "ping", arguments: [], handle: handle) { _ in
             handle.onLoop { $0.outstandingPingSince = nil }

@@ -61,7 +61,7 @@ public struct LinkStateMachine: Sendable {
         case failTransaction(Int, UpnodeError)
         /// Fail every call still waiting for an answer on this connection with `linkLost`.
         case failInFlight(generation: UInt64)
-        case emit(UpnodeEventSummary)
+        case emit(UpnodeEvent)
     }
 
     struct Queued: Sendable {
@@ -159,12 +159,7 @@ public struct LinkStateMachine: Sendable {
         case .close:
             guard state != .closed else { break }
             actions.append(.cancel(.reconnect))
-            actions.append(.cancel(.connect(generation: generation)))
-            actions.append(.cancel(.pingInterval(generation: generation)))
-            if let ping { actions.append(.cancel(.pingTimeout(generation: generation, ping: ping.id))) }
-            ping = nil
-            actions.append(.closeChannel(generation: generation))
-            actions.append(.failInFlight(generation: generation))
+            endConnection(into: &actions)
             for item in queue {
                 if item.timeout != nil { actions.append(.cancel(.transaction(item.id))) }
                 actions.append(.failTransaction(item.id, .closed))
@@ -172,7 +167,6 @@ public struct LinkStateMachine: Sendable {
             }
             let hadQueue = !queue.isEmpty
             queue.removeAll()
-            startingTransaction = nil
             transition(to: .closed, reason: .closed, into: &actions)
             if hadQueue { emitQueue(now: now, into: &actions) }
         }
@@ -215,7 +209,8 @@ public struct LinkStateMachine: Sendable {
         flushQueue(now: now, into: &actions)
     }
 
-    mutating func goDown(_ reason: LinkReason, now: Duration, into actions: inout [Action], reconnectAtOnce: Bool = false) {
+    /// Stops everything tied to the current connection: its timers, the channel, its calls.
+    mutating func endConnection(into actions: inout [Action]) {
         actions.append(.cancel(.connect(generation: generation)))
         actions.append(.cancel(.pingInterval(generation: generation)))
         if let ping { actions.append(.cancel(.pingTimeout(generation: generation, ping: ping.id))) }
@@ -223,6 +218,10 @@ public struct LinkStateMachine: Sendable {
         startingTransaction = nil
         actions.append(.closeChannel(generation: generation))
         actions.append(.failInFlight(generation: generation))
+    }
+
+    mutating func goDown(_ reason: LinkReason, now: Duration, into actions: inout [Action], reconnectAtOnce: Bool = false) {
+        endConnection(into: &actions)
         transition(to: .down, reason: reason, into: &actions)
         if reconnectAtOnce {
             attempt = 0
@@ -318,29 +317,6 @@ public struct LinkStateMachine: Sendable {
         queueStats.depth = queue.count
         queueStats.oldestAge = queue.first.map { now - $0.enqueuedAt }
         actions.append(.emit(.queue(queueStats)))
-    }
-}
-
-/// The events the state machine emits (a Sendable, Equatable subset of `UpnodeEvent`).
-public enum UpnodeEventSummary: Sendable, Equatable {
-    case state(from: LinkState, to: LinkState, reason: LinkReason)
-    case remoteMethods([String])
-    case ping(rtt: Duration)
-    case pingTimeout(after: Duration, consecutive: Int)
-    case reconnectScheduled(attempt: Int, delay: Duration)
-    case queue(QueueStats)
-    case warning(String)
-
-    var event: UpnodeEvent {
-        switch self {
-        case .state(let from, let to, let reason): .state(from: from, to: to, reason: reason)
-        case .remoteMethods(let methods): .remoteMethods(methods)
-        case .ping(let rtt): .ping(rtt: rtt)
-        case .pingTimeout(let after, let consecutive): .pingTimeout(after: after, consecutive: consecutive)
-        case .reconnectScheduled(let attempt, let delay): .reconnectScheduled(attempt: attempt, delay: delay)
-        case .queue(let stats): .queue(stats)
-        case .warning(let text): .warning(text)
-        }
     }
 }
 

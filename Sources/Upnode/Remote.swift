@@ -32,18 +32,8 @@ public struct Remote: Sendable {
     /// arguments. Throws `linkLost` if the link dies first, `requestTimeout` after `timeout`.
     public func request(_ method: String, _ arguments: [DnodeValue] = [], timeout: Duration? = nil) async throws(UpnodeError) -> [DnodeValue] {
         let target = try function(method)
-        let handle = self.handle
-        let onCall = self.onCall
         let result: Result<[DnodeValue], UpnodeError> = await withCheckedContinuation { continuation in
-            handle.onLoop { connection in
-                guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
-                    continuation.resume(returning: .failure(.noSuchMethod(method)))
-                    return
-                }
-                connection.request(target, method: method, arguments: arguments, timeout: timeout, handle: handle) {
-                    continuation.resume(returning: $0)
-                }
-            }
+            send(method, to: target, arguments, timeout: timeout) { continuation.resume(returning: $0) }
             // Signal only after the send is queued on the loop, so the next queued
             // transaction's calls can never overtake this one.
             onCall?()
@@ -52,19 +42,23 @@ public struct Remote: Sendable {
     }
 
     /// Like `request`, but reports the result to `complete` (on the event loop) instead of awaiting.
-    func requestDetached(_ method: String, _ arguments: [DnodeValue] = [], complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void) {
+    func requestDetached(_ method: String, _ arguments: [DnodeValue] = [], complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void) throws(UpnodeError) {
+        send(method, to: try function(method), arguments, timeout: nil, complete: complete)
+    }
+
+    /// Queues the request on the connection's event loop; `target` nil means "look the method
+    /// up in the peer's latest methods there".
+    private func send(
+        _ method: String, to target: DnodeFunction?, _ arguments: [DnodeValue], timeout: Duration?,
+        complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
+    ) {
         let handle = self.handle
-        let target: DnodeFunction?
-        do { target = try function(method) } catch {
-            complete(.failure(error))
-            return
-        }
         handle.onLoop { connection in
-            guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
+            guard let target = target ?? connection.remoteFunction(method) else {
                 complete(.failure(.noSuchMethod(method)))
                 return
             }
-            connection.request(target, method: method, arguments: arguments, handle: handle, complete: complete)
+            connection.request(target, method: method, arguments: arguments, timeout: timeout, handle: handle, complete: complete)
         }
     }
 
@@ -73,7 +67,7 @@ public struct Remote: Sendable {
     public func call(_ method: String, _ arguments: [DnodeValue] = []) throws(UpnodeError) {
         let target = try function(method)
         handle.onLoop { connection in
-            guard let target = target ?? connection.session.remote?.value(atDottedPath: method)?.function else {
+            guard let target = target ?? connection.remoteFunction(method) else {
                 connection.onEvent(.warning("call of '\(method)' dropped: the remote has no such method"))
                 return
             }
@@ -108,6 +102,11 @@ public struct Remote: Sendable {
 }
 
 extension DnodeConnection {
+    /// The peer's function at a dotted path, from its latest `methods`.
+    func remoteFunction(_ method: String) -> DnodeFunction? {
+        session.remote?.value(atDottedPath: method)?.function
+    }
+
     func request(
         _ target: DnodeFunction, method: String, arguments: [DnodeValue], timeout: Duration?, handle: ConnectionHandle,
         complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void

@@ -180,7 +180,7 @@ public actor UpnodeClient {
         case .failTransaction(let id, let error):
             transactions.fail(id, error)
         case .emit(let event):
-            broadcaster.yield(event.event)
+            broadcaster.yield(event)
         }
     }
 
@@ -313,7 +313,7 @@ public actor UpnodeClient {
         guard let handle, let root = rawRemote else { return }
         let inputs = self.inputs
         let origin = self.origin
-        Remote(handle: handle, root: root).requestDetached("ping") { result in
+        try? Remote(handle: handle, root: root).requestDetached("ping") { result in
             // Time is taken on the event loop as the reply arrives, not after an actor hop.
             let at = ContinuousClock.now - origin
             if case .success = result {

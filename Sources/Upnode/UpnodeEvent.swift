@@ -1,5 +1,3 @@
-import DnodeProtocol
-
 /// Where a connection attempt is.
 public enum ConnectPhase: String, Sendable, Hashable {
     case dial, tls, methods, auth
@@ -107,7 +105,10 @@ public struct QueueStats: Sendable, Hashable {
 }
 
 /// Everything a client reports, in order, on its event streams.
-public enum UpnodeEvent: Sendable {
+///
+/// Why a link went down (refused, TLS, ping timeout, frame too long, …) travels in the
+/// `state` event's reason; problems that do not end the link are `warning`s.
+public enum UpnodeEvent: Sendable, Equatable {
     case state(from: LinkState, to: LinkState, reason: LinkReason)
     /// The method paths of the remote (sorted), on every up.
     case remoteMethods([String])
@@ -115,34 +116,6 @@ public enum UpnodeEvent: Sendable {
     case pingTimeout(after: Duration, consecutive: Int)
     case reconnectScheduled(attempt: Int, delay: Duration)
     case queue(QueueStats)
-    /// A call issued through `up` or a `Remote` (when call events are on).
-    case call(CallInfo)
-    /// A callback invocation answering a call (when call events are on).
-    case result(CallResult)
     /// Something the peer did wrong that did not end the link, or a local warning.
     case warning(String)
-    /// An error that ended the link or a call.
-    case error(UpnodeError)
 }
-
-/// A call seen by the client.
-public struct CallInfo: Sendable {
-    public var id: Int
-    public var method: String
-    public var origin: String
-    public var arguments: [DnodeValueSummary]
-}
-
-/// A result seen by the client.
-public struct CallResult: Sendable {
-    public var id: Int
-    public var invocation: Int
-    public var isOK: Bool
-    public var duration: Duration
-    public var value: [DnodeValueSummary]
-    public var error: UpnodeError?
-}
-
-/// Arguments as plain JSON (functions as "[Function]"), for monitors and recordings.
-public typealias DnodeValueSummary = JSONValue
-

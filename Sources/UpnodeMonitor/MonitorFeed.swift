@@ -27,8 +27,7 @@ public final class MonitorFeed: Sendable {
         let stream = client.events(bufferingNewest: 4096)
         let task = Task { [self] in
             for await event in stream {
-                guard let kind = Self.kind(of: event) else { continue }
-                emit(kind, conn: id)
+                emit(Self.kind(of: event), conn: id)
             }
         }
         watchers.withLock { $0.append(task) }
@@ -49,8 +48,8 @@ public final class MonitorFeed: Sendable {
         continuation.finish()
     }
 
-    /// The monitor form of a client event; `nil` for events the monitor does not record.
-    public static func kind(of event: UpnodeEvent) -> MonitorEvent.Kind? {
+    /// The monitor form of a client event.
+    public static func kind(of event: UpnodeEvent) -> MonitorEvent.Kind {
         switch event {
         case .state(let from, let to, let reason):
             var phase: ConnectPhaseName?
@@ -72,10 +71,6 @@ public final class MonitorFeed: Sendable {
                 flushed: stats.flushed, expired: stats.expired, failed: stats.failed)
         case .warning(let text):
             return .note(level: .warning, text: text)
-        case .error(let error):
-            return .note(level: .error, text: error.description)
-        case .call, .result:
-            return nil  // manual calls are emitted by whoever made them, with their own ids
         }
     }
 }

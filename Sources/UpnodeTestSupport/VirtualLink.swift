@@ -51,7 +51,7 @@ public struct VirtualLink {
         send(.remoteReady(generation: machine.generation, methods: ["add", "ping"], hasPing: hasPing, needsAuth: false))
     }
 
-    public var events: [UpnodeEventSummary] {
+    public var events: [UpnodeEvent] {
         log.compactMap { if case .emit(let event) = $0 { return event } else { return nil } }
     }
 }

@@ -27,12 +27,7 @@ struct Call: AsyncParsableCommand {
     @Flag(help: "Do not append a callback.") var noCallback = false
 
     func run() async throws {
-        let config: UpmonConfig
-        do {
-            config = try connectionOptions.load(commandLine: [])
-        } catch let failure as UsageFailure {
-            exitWith(failure.message, code: failure.exitCode)
-        }
+        let config = connectionOptions.loadOrExit(commandLine: [])
         let spec: ConnectionSpec
         if let named = config.connections.first(where: { $0.name == connection }) {
             spec = named
@@ -90,7 +85,7 @@ struct Call: AsyncParsableCommand {
                 if label != "cb" { line.insert(("cb", .string(label)), at: 0) }
                 StandardOutput.write(JSONValue.object(.init(uniqueKeysWithValues: line)).jsonText + "\n")
                 if exitCode == 1 {
-                    exitCode = isErrorFirst(args) ? 1 : 0
+                    exitCode = LiveSession.isErrorResult(args) ? 1 : 0
                     timer.cancel()
                     guard let stream else { break loop }
                     let until = ContinuousClock.now + stream.duration
@@ -111,11 +106,6 @@ struct Call: AsyncParsableCommand {
         queuedNotice.cancel()
         await session.close()
         Glibc.exit(exitCode)
-    }
-
-    func isErrorFirst(_ args: JSONValue) -> Bool {
-        if case .object(let members)? = args.arrayValue?.first, members["message"] != nil { return true }
-        return false
     }
 }
 

@@ -12,47 +12,41 @@ struct ConnectionOptions: ParsableArguments {
     var recordArgs = false
 
     /// The config file to read: explicit, from the environment, or the default path if it exists.
-    func configPath(environment: [String: String]) -> (path: String, isExplicit: Bool)? {
-        if let config { return (config, true) }
-        if let path = environment["UPMON_CONFIG"], !path.isEmpty { return (path, true) }
+    func configPath(environment: [String: String]) -> String? {
+        if let config { return config }
+        if let path = environment["UPMON_CONFIG"], !path.isEmpty { return path }
         let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"].map { $0 + "/.config" } ?? "")
         let path = base + "/upmon/upmon.conf"
-        return FileManager.default.fileExists(atPath: path) ? (path, false) : nil
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
-    /// Loads the config (if any) and adds command-line connections.
-    func load(commandLine: [String]) throws -> UpmonConfig {
+    /// Loads the config (if any) and adds command-line connections; a bad file or connection
+    /// ends the process with its `file:line` message and exit code 2 (ARCHITECTURE §8).
+    func loadOrExit(commandLine: [String]) -> UpmonConfig {
         let environment = ProcessInfo.processInfo.environment
         var config = UpmonConfig()
-        if let (path, _) = configPath(environment: environment) {
+        if let path = configPath(environment: environment) {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw UsageFailure(message: "\(path): cannot read the config file (does it exist? is it readable?)", exitCode: 2)
+                exitWith("\(path): cannot read the config file (does it exist? is it readable?)", code: 2)
             }
             guard let text = String(validating: data, as: UTF8.self) else {
-                throw UsageFailure(message: "\(path): the config file is not UTF-8 text", exitCode: 2)
+                exitWith("\(path): the config file is not UTF-8 text", code: 2)
             }
             do {
                 config = try UpmonConfig.parse(text, file: path)
             } catch {
-                throw UsageFailure(message: error.description, exitCode: 2)
+                exitWith(error.description, code: 2)
             }
         }
         for text in commandLine {
             do {
                 config.connections.append(try ConnectionSpec(commandLine: text))
             } catch {
-                throw UsageFailure(message: error.description, exitCode: 2)
+                exitWith(error.description, code: 2)
             }
         }
         return config
     }
-}
-
-/// A failure with a message for stderr and an exit code (ARCHITECTURE §8: 1 runtime, 2 files, 3 terminal).
-struct UsageFailure: Error, CustomStringConvertible {
-    let message: String
-    let exitCode: Int32
-    var description: String { message }
 }
 
 /// Prints `message` to stderr and exits with `code` (only before or after curses owns the screen).

@@ -13,12 +13,7 @@ struct Record: AsyncParsableCommand {
     @Flag(help: "Overwrite an existing file.") var force = false
 
     func run() async throws {
-        let config: UpmonConfig
-        do {
-            config = try connectionOptions.load(commandLine: connections)
-        } catch let failure as UsageFailure {
-            exitWith(failure.message, code: failure.exitCode)
-        }
+        let config = connectionOptions.loadOrExit(commandLine: connections)
         guard !config.connections.isEmpty else { exitWith("nothing to record: give connections or a config file", code: 64) }
         let session = LiveSession(specs: config.connections, recordsArguments: connectionOptions.recordArgs,
                                   environment: ProcessInfo.processInfo.environment)

@@ -62,12 +62,7 @@ struct Watch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var config: UpmonConfig
-        do {
-            config = try connectionOptions.load(commandLine: connections)
-        } catch let failure as UsageFailure {
-            exitWith(failure.message, code: failure.exitCode)
-        }
+        var config = connectionOptions.loadOrExit(commandLine: connections)
         var demoCluster: DemoCluster?
         if demo {
             do {

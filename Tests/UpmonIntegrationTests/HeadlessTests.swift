@@ -71,7 +71,7 @@ struct HeadlessTests {
 
         let fail = await run(api, "fail", [])
         guard case .invocation(_, _, _, let failArgs)? = fail.last else { Issue.record("fail: \(fail)"); return }
-        #expect(ManualCallTracker.isErrorFirst(failArgs.arrayValue?.map(DnodeValue.init) ?? []))
+        #expect(LiveSession.isErrorResult(failArgs))
 
         let stream = await run(api, "subscribe", [["$cb": "tick"], 20, 3], until: 3)
         let ticks = stream.compactMap { if case .invocation("tick", _, _, let a) = $0 { a } else { nil } }

@@ -141,6 +141,13 @@ public final class LiveSession: Sendable {
         return callID
     }
 
+    /// Whether a result (the callback's arguments as a JSON array) reports a failure: Node sends
+    /// an Error as `{"message": …}`, and error-first callbacks put it first.
+    public static func isErrorResult(_ arguments: JSONValue) -> Bool {
+        if case .object(let members)? = arguments.arrayValue?.first, members["message"] != nil { return true }
+        return false
+    }
+
     func nextCallID() -> String {
         callCounter.withLock { value in
             value += 1

@@ -67,15 +67,9 @@ final class ManualCallTracker: Sendable {
         }
         update(.invocation(label: label, n: n, ms: ms, arguments: payload))
         if isResult {
-            handler?(n, !Self.isErrorFirst(arguments), ms, payload)
+            handler?(n, !LiveSession.isErrorResult(payload), ms, payload)
             if n == 1 { onSettled() }
         }
-    }
-
-    /// Node sends an Error as `{"message": …}`; as a first argument it means failure.
-    static func isErrorFirst(_ arguments: [DnodeValue]) -> Bool {
-        if case .object(let members)? = arguments.first, members["message"] != nil { return true }
-        return false
     }
 
     func fail(code: String, message: String) {

@@ -316,7 +316,7 @@ public final class UpmonRuntime {
         case .invocation(let label, let n, let ms, let arguments):
             dispatch(.callInvocation(id: id, ManualCall.Invocation(label: label, n: n, ms: ms, arguments: arguments)))
             if n == 1, let call = model.calls.first(where: { $0.id == id }), call.status == .waiting || call.status == .queued {
-                let isError = ManualCallTracker.isErrorFirst(arguments.arrayValue?.map(DnodeValue.init) ?? [])
+                let isError = LiveSession.isErrorResult(arguments)
                 dispatch(.callStatus(id: id, isError ? .error(arguments.arrayValue?.first?.jsonText ?? "error") : .ok(ms: ms)))
             }
         case .failed(let code, let message):
