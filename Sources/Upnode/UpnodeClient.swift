@@ -35,18 +35,24 @@ public actor UpnodeClient {
     let maxLineBytes: Int
     let logger: Logger
 
+    /// The link's event loop: the actor runs on it and so does every connection it dials,
+    /// so the actor, its timers and its channel talk without thread hops.
+    nonisolated let eventLoop: any EventLoop
     var machine: LinkStateMachine
     /// Armed timers as event-loop tasks (a sleeping Swift Task costs ~2 KB per link; these don't).
     var timers: [LinkStateMachine.Timer: Scheduled<Void>] = [:]
     var handle: ConnectionHandle?
     var rawRemote: DnodeValue?
     var currentRemote: Remote?
-    var consumer: Task<Void, Never>?
+    var isFinished = false
     let origin = ContinuousClock.now
-    nonisolated let inputs: AsyncStream<ClientCommand>.Continuation
-    let inputStream: AsyncStream<ClientCommand>
     nonisolated let broadcaster = EventBroadcaster()
     nonisolated let transactions = TransactionTable()
+
+    /// Runs the actor on its link's event loop (see `eventLoop`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        eventLoop.executor.asUnownedSerialExecutor()
+    }
 
     /// Creates a client; call `start()` to connect.
     ///
@@ -70,7 +76,7 @@ public actor UpnodeClient {
         self.maxLineBytes = maxLineBytes
         self.logger = logger
         self.machine = LinkStateMachine(configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
-        (inputStream, inputs) = AsyncStream.makeStream(of: ClientCommand.self)
+        self.eventLoop = group.next()
     }
 
     /// A new stream of this client's events (each caller gets its own; oldest dropped past 1024).
@@ -79,34 +85,25 @@ public actor UpnodeClient {
     }
 
     /// Starts connecting. Idempotent.
-    public nonisolated func start() {
-        inputs.yield(.machine(.start, at: nil))
-        Task { await self.runIfNeeded() }
-    }
-
-    func runIfNeeded() {
-        guard consumer == nil else { return }
-        let stream = inputStream
-        consumer = Task {
-            for await command in stream {
-                self.handle(command)
-                if case .closed = self.machine.state { break }
-            }
-            self.finishClose()
-        }
-    }
+    public nonisolated func start() { post(.machine(.start, at: nil)) }
 
     /// Disconnects and stops reconnecting until `reconnectNow()`.
-    public nonisolated func hold() { inputs.yield(.machine(.hold, at: nil)) }
+    public nonisolated func hold() { post(.machine(.hold, at: nil)) }
 
     /// Reconnects at once: cancels a pending delay, releases a hold, or drops a live link and dials again.
-    public nonisolated func reconnectNow() { inputs.yield(.machine(.reconnectNow, at: nil)) }
+    public nonisolated func reconnectNow() { post(.machine(.reconnectNow, at: nil)) }
 
     /// Ends the link for good: queued transactions fail with `closed`, no more reconnects,
     /// and the event streams finish.
-    public nonisolated func close() {
-        inputs.yield(.machine(.close, at: nil))
-        Task { await self.runIfNeeded() }
+    public nonisolated func close() { post(.machine(.close, at: nil)) }
+
+    /// Hands `command` to the actor, in order with every earlier command. Always queued on the
+    /// loop (never run inline): a connection reporting from inside its own handler must not
+    /// be re-entered by the actions its report causes.
+    nonisolated func post(_ command: ClientCommand) {
+        eventLoop.execute {
+            self.assumeIsolated { client in client.handle(command) }
+        }
     }
 
     /// The current link state.
@@ -119,16 +116,21 @@ public actor UpnodeClient {
     /// removed and this throws `queueTimeout` (Node calls it with no arguments instead).
     /// Calls the body had already sent when the link died throw `linkLost`: nothing is retried,
     /// because calls need not be idempotent.
+    ///
+    /// When the link is up and nothing waits in the queue, `body` runs at once in the caller's
+    /// task (no hop through the actor): that keeps FIFO order, since nothing is ahead of it.
     public nonisolated func up<T: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) async throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let id = transactions.add(
+        if let remote = transactions.remoteIfIdle() { return try await body(remote) }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            admit(
+                timeout: timeout,
                 run: { remote in
                     do { continuation.resume(returning: try await body(remote)) } catch { continuation.resume(throwing: error) }
                 },
+                runNow: nil,
                 fail: { error in continuation.resume(throwing: error) })
-            inputs.yield(.machine(.enqueue(transaction: id, timeout: timeout), at: nil))
         }
     }
 
@@ -138,8 +140,20 @@ public actor UpnodeClient {
         timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) -> Void,
         onFailure: @escaping @Sendable (UpnodeError) -> Void = { _ in }
     ) {
-        let id = transactions.add(run: { remote in body(remote) }, fail: onFailure)
-        inputs.yield(.machine(.enqueue(transaction: id, timeout: timeout), at: nil))
+        admit(timeout: timeout, run: { remote in body(remote) }, runNow: body, fail: onFailure)
+    }
+
+    /// Runs a transaction at once when the link is idle and up (`runNow`), else queues it.
+    nonisolated func admit(
+        timeout: Duration?, run: @escaping @Sendable (Remote) async -> Void,
+        runNow: (@Sendable (Remote) -> Void)?, fail: @escaping @Sendable (UpnodeError) -> Void
+    ) {
+        switch transactions.admit(run: run, fail: fail, allowImmediate: runNow != nil) {
+        case .runNow(let remote):
+            runNow?(remote)
+        case .queued(let id):
+            post(.machine(.enqueue(transaction: id, timeout: timeout), at: nil))
+        }
     }
 
     // MARK: Running the state machine
@@ -147,9 +161,18 @@ public actor UpnodeClient {
     var now: Duration { ContinuousClock.now - origin }
 
     func process(_ input: LinkStateMachine.Input, at time: Duration? = nil) {
+        let wasUp = machine.state == .up
         for action in machine.handle(input, now: time ?? now) {
             perform(action)
         }
+        let isUp = machine.state == .up
+        if isUp != wasUp {
+            // The channel shares this loop, so its state can be read here: a connection that
+            // already closed (its close is still on the way to us) never opens the fast path.
+            let live = currentRemote.flatMap { $0.handle.connection.value.isClosed ? nil : $0 }
+            transactions.setIdleRemote(isUp ? live : nil, generation: machine.generation)
+        }
+        if machine.state == .closed, !isFinished { finishClose() }
     }
 
     func perform(_ action: LinkStateMachine.Action) {
@@ -168,10 +191,12 @@ public actor UpnodeClient {
             sendPing(generation, ping)
         case .arm(let timer, let delay):
             timers[timer]?.cancel()
-            let inputs = self.inputs
             let nanoseconds = Int64(delay.milliseconds * 1_000_000)
-            timers[timer] = group.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
-                inputs.yield(.machine(.timer(timer), at: nil))
+            timers[timer] = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+                self.assumeIsolated { client in
+                    client.timers[timer] = nil
+                    client.process(.timer(timer))
+                }
             }
         case .cancel(let timer):
             timers.removeValue(forKey: timer)?.cancel()
@@ -185,7 +210,6 @@ public actor UpnodeClient {
     }
 
     func dial(_ generation: UInt64) {
-        let inputs = self.inputs
         let origin = self.origin
         let localMethods = self.localMethods
         let endpoint = self.endpoint
@@ -194,27 +218,31 @@ public actor UpnodeClient {
         do {
             sslContext = try tls.map { options throws(UpnodeError) in try options.clientContext() }
         } catch {
-            inputs.yield(.machine(.connectFailed(generation: generation, .tlsError(error.description)), at: nil))
+            post(.machine(.connectFailed(generation: generation, .tlsError(error.description)), at: nil))
             return
         }
         let serverName = tls?.serverName
-        let bootstrap = ClientBootstrap(group: group)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000)))
             .channelInitializer { channel in
                 do {
                     if case .unix = endpoint {} else {
                         try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
                     }
+                    let client = self
                     let connection = DnodeConnection(
                         session: DnodeSession(sessionID: generation, instance: .object([:])), maxLineBytes: maxLineBytes
                     ) { event in
                         switch event {
                         case .remoteReady(let remote, let methods):
-                            inputs.yield(.remoteReady(generation: generation, remote: remote, methods: methods))
+                            client.post(.remoteReady(generation: generation, remote: remote, methods: methods))
                         case .warning(let text):
-                            inputs.yield(.warning(text))
+                            client.post(.warning(text))
                         case .closed(let reason):
-                            inputs.yield(.machine(.channelClosed(generation: generation, reason), at: ContinuousClock.now - origin))
+                            // At once, before in-flight calls fail: a caller reacting to
+                            // linkLost must find the link down and wait in the queue.
+                            client.transactions.clearIdleRemote(generation: generation)
+                            client.post(.machine(.channelClosed(generation: generation, reason), at: ContinuousClock.now - origin))
                         }
                     }
                     let handle = ConnectionHandle(connection: connection, channel: channel)
@@ -229,7 +257,7 @@ public actor UpnodeClient {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHandler(connection)
-                    inputs.yield(.connected(generation: generation, handle: handle))
+                    client.post(.connected(generation: generation, handle: handle))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -245,10 +273,10 @@ public actor UpnodeClient {
         future.whenComplete { result in
             switch result {
             case .success:
-                inputs.yield(.machine(.dialed(generation: generation), at: nil))
+                self.post(.machine(.dialed(generation: generation), at: nil))
             case .failure(let error):
                 let reason: LinkReason = error is NIOSSLError ? .tlsError("\(error)") : .refused(Self.describe(error))
-                inputs.yield(.machine(.connectFailed(generation: generation, reason), at: nil))
+                self.post(.machine(.connectFailed(generation: generation, reason), at: nil))
             }
         }
     }
@@ -268,6 +296,15 @@ public actor UpnodeClient {
     }
 
     func handle(_ command: ClientCommand) {
+        if isFinished {
+            // After close only the queue still answers (late transactions fail with `closed`).
+            switch command {
+            case .machine(let input, let at): process(input, at: at)
+            case .connected(_, let handle): handle.close(reason: .closed)
+            case .remoteReady, .authenticated, .warning: break
+            }
+            return
+        }
         switch command {
         case .machine(let input, let at):
             process(input, at: at)
@@ -298,45 +335,47 @@ public actor UpnodeClient {
 
     func runConnectHook(_ generation: UInt64) {
         guard let onConnect, let remote = currentRemote else { return }
-        let inputs = self.inputs
         Task {
             do {
                 let authenticated = try await onConnect(remote)
-                inputs.yield(.authenticated(generation: generation, remote: authenticated))
+                self.post(.authenticated(generation: generation, remote: authenticated))
             } catch {
-                inputs.yield(.machine(.authFailed(generation: generation, .authFailed("\(error)")), at: nil))
+                self.post(.machine(.authFailed(generation: generation, .authFailed("\(error)")), at: nil))
             }
         }
     }
 
     func sendPing(_ generation: UInt64, _ ping: Int) {
         guard let handle, let root = rawRemote else { return }
-        let inputs = self.inputs
         let origin = self.origin
         try? Remote(handle: handle, root: root).requestDetached("ping") { result in
-            // Time is taken on the event loop as the reply arrives, not after an actor hop.
+            // Time is taken on the event loop as the reply arrives.
             let at = ContinuousClock.now - origin
             if case .success = result {
-                inputs.yield(.machine(.pingReplied(generation: generation, ping: ping), at: at))
+                self.post(.machine(.pingReplied(generation: generation, ping: ping), at: at))
             }
         }
     }
 
     func runTransaction(_ id: Int) {
-        guard let remote = currentRemote, let body = transactions.take(id) else { return }
-        let inputs = self.inputs
-        let once = FirstCallFlag()
-        let tracked = Remote(handle: remote.handle, root: remote.root) {
+        guard let remote = currentRemote, let entry = transactions.take(id) else { return }
+        let transactions = self.transactions
+        let progressed: @Sendable () -> Void = {
             // Only the first call matters to the queue; later calls through this remote cost nothing.
-            if once.fire() { inputs.yield(.machine(.transactionProgressed(id), at: nil)) }
+            if entry.started.fire() {
+                transactions.unblock()
+                self.post(.machine(.transactionProgressed(id), at: nil))
+            }
         }
+        let tracked = Remote(handle: remote.handle, root: remote.root, onCall: progressed)
         Task {
-            await body(tracked)
-            inputs.yield(.machine(.transactionProgressed(id), at: nil))
+            await entry.run(tracked)
+            progressed()
         }
     }
 
     func finishClose() {
+        isFinished = true
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
         handle?.close(reason: .closed)
@@ -358,7 +397,7 @@ public actor UpnodeClient {
     }
 }
 
-/// What the client's single consumer loop handles, in arrival order.
+/// What the client actor handles, in arrival order, on its event loop.
 enum ClientCommand: Sendable {
     case machine(LinkStateMachine.Input, at: Duration?)
     case connected(generation: UInt64, handle: ConnectionHandle)
@@ -402,30 +441,82 @@ final class EventBroadcaster: Sendable {
     }
 }
 
-/// Transactions waiting to run: each is taken exactly once, to run or to fail.
+/// Transactions waiting to run, and the gate that lets a transaction skip the queue.
+///
+/// Each entry is taken exactly once, to run or to fail. A queued transaction blocks the fast
+/// path from the moment it is admitted until its first call is on the wire (or it ended), so a
+/// later transaction can never overtake it.
 final class TransactionTable: Sendable {
     struct Entry: Sendable {
         let run: @Sendable (Remote) async -> Void
         let fail: @Sendable (UpnodeError) -> Void
+        /// Fires once: at the first call, when the body ends, or when the entry fails.
+        let started = FirstCallFlag()
     }
 
-    let state = Mutex<(next: Int, entries: [Int: Entry])>((0, [:]))
+    enum Admission {
+        case runNow(Remote)
+        case queued(Int)
+    }
 
-    func add(run: @escaping @Sendable (Remote) async -> Void, fail: @escaping @Sendable (UpnodeError) -> Void) -> Int {
+    struct State {
+        var next = 0
+        var entries: [Int: Entry] = [:]
+        /// Queued transactions that have not made their first call yet.
+        var blocking = 0
+        /// The up link's remote, while the link is up; nil while down.
+        var idleRemote: Remote?
+        var idleGeneration: UInt64 = 0
+    }
+
+    let state = Mutex(State())
+
+    /// The remote to run a transaction with at once: the link is up and nothing is ahead.
+    func remoteIfIdle() -> Remote? {
+        state.withLock { $0.blocking == 0 ? $0.idleRemote : nil }
+    }
+
+    func admit(
+        run: @escaping @Sendable (Remote) async -> Void, fail: @escaping @Sendable (UpnodeError) -> Void,
+        allowImmediate: Bool
+    ) -> Admission {
         state.withLock { state in
+            if allowImmediate, state.blocking == 0, let remote = state.idleRemote { return .runNow(remote) }
             let id = state.next
             state.next += 1
             state.entries[id] = Entry(run: run, fail: fail)
-            return id
+            state.blocking += 1
+            return .queued(id)
         }
     }
 
-    func take(_ id: Int) -> (@Sendable (Remote) async -> Void)? {
-        state.withLock { $0.entries.removeValue(forKey: id)?.run }
+    func setIdleRemote(_ remote: Remote?, generation: UInt64) {
+        state.withLock { state in
+            state.idleRemote = remote
+            state.idleGeneration = generation
+        }
+    }
+
+    /// Called by the connection as it closes, before anything else hears of it.
+    func clearIdleRemote(generation: UInt64) {
+        state.withLock { state in
+            if state.idleGeneration == generation { state.idleRemote = nil }
+        }
+    }
+
+    /// A queued transaction made its first call or ended: later ones may run at once again.
+    func unblock() {
+        state.withLock { $0.blocking -= 1 }
+    }
+
+    func take(_ id: Int) -> Entry? {
+        state.withLock { $0.entries.removeValue(forKey: id) }
     }
 
     func fail(_ id: Int, _ error: UpnodeError) {
-        state.withLock { $0.entries.removeValue(forKey: id) }?.fail(error)
+        guard let entry = state.withLock({ $0.entries.removeValue(forKey: id) }) else { return }
+        if entry.started.fire() { unblock() }
+        entry.fail(error)
     }
 
     func failAll(_ error: UpnodeError) {
@@ -433,7 +524,10 @@ final class TransactionTable: Sendable {
             defer { state.entries.removeAll() }
             return Array(state.entries.values)
         }
-        for entry in entries { entry.fail(error) }
+        for entry in entries {
+            if entry.started.fire() { unblock() }
+            entry.fail(error)
+        }
     }
 
     var count: Int { state.withLock { $0.entries.count } }
