@@ -71,12 +71,56 @@ extension DnodeMessage {
     }
 
     /// The wire line without its trailing newline (ASCII only).
-    public func encode() -> [UInt8] { JSONPrinter.bytes(json) }
+    public func encode() -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(into: &bytes)
+        bytes.removeLast()
+        return bytes
+    }
 
     /// Appends the wire line and its newline to `buffer`.
+    ///
+    /// Prints the four fields directly (the same bytes as printing `json`, without building
+    /// its dictionaries: this runs once per message).
     public func encode(into buffer: inout [UInt8]) {
-        JSONPrinter.write(json, into: &buffer)
-        buffer.append(0x0A)
+        buffer.append(contentsOf: #"{"method":"#.utf8)
+        switch method {
+        case .name(let name): JSONPrinter.writeString(name, into: &buffer)
+        case .callback(let id): JSONPrinter.writeInteger(Int64(id), into: &buffer)
+        }
+        buffer.append(contentsOf: #","arguments":"#.utf8)
+        JSONPrinter.write(.array(arguments), into: &buffer)
+        if !(isCull && callbacks.isEmpty && links.isEmpty) {
+            buffer.append(contentsOf: #","callbacks":{"#.utf8)
+            let ids = callbacks.keys.count > 1 ? callbacks.keys.sorted() : Array(callbacks.keys)
+            for (index, id) in ids.enumerated() {
+                if index > 0 { buffer.append(UInt8(ascii: ",")) }
+                buffer.append(UInt8(ascii: "\""))
+                JSONPrinter.writeInteger(Int64(id), into: &buffer)
+                buffer.append(contentsOf: #"":"#.utf8)
+                Self.writePath(callbacks[id] ?? [], into: &buffer)
+            }
+            buffer.append(contentsOf: #"},"links":["#.utf8)
+            for (index, link) in links.enumerated() {
+                if index > 0 { buffer.append(UInt8(ascii: ",")) }
+                buffer.append(contentsOf: #"{"from":"#.utf8)
+                Self.writePath(link.from, into: &buffer)
+                buffer.append(contentsOf: #","to":"#.utf8)
+                Self.writePath(link.to, into: &buffer)
+                buffer.append(UInt8(ascii: "}"))
+            }
+            buffer.append(UInt8(ascii: "]"))
+        }
+        buffer.append(contentsOf: "}\n".utf8)
+    }
+
+    static func writePath(_ path: [String], into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "["))
+        for (index, key) in path.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            JSONPrinter.writeString(key, into: &buffer)
+        }
+        buffer.append(UInt8(ascii: "]"))
     }
 
     /// Decodes one line (without its LF; a trailing CR and surrounding whitespace are accepted).

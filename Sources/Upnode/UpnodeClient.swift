@@ -49,6 +49,11 @@ public actor UpnodeClient {
     nonisolated let broadcaster = EventBroadcaster()
     nonisolated let transactions = TransactionTable()
 
+    /// Prefer this executor for tasks that make many calls on this link
+    /// (`Task(executorPreference: client.taskExecutor) { … }` or `withTaskExecutorPreference`):
+    /// they then run on the link's own thread, and a call and its reply cost no thread wake-ups.
+    public nonisolated var taskExecutor: EventLoopTaskExecutor { EventLoopTaskExecutor(eventLoop: eventLoop) }
+
     /// Runs the actor on its link's event loop (see `eventLoop`).
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         eventLoop.executor.asUnownedSerialExecutor()

@@ -25,9 +25,29 @@ struct GoldenTranscriptTests {
             let reparsed = try JSONValue(parsing: message.encode())
             #expect(reparsed.isEquivalent(to: normalizedPaths(original)), "\(name): \(entry.line.prefix(200))")
             #expect(message.encode().allSatisfy { $0 < 0x80 })
+            // The direct printer writes exactly what printing the `json` value writes.
+            #expect(message.encode() == JSONPrinter.bytes(message.json), "\(name): \(entry.line.prefix(200))")
             decoded += 1
         }
         #expect(decoded > 0)
+    }
+
+    @Test("the direct encoder matches the JSON value printer for cull, several callbacks and links")
+    func directEncoderMatchesPrinter() {
+        let messages = [
+            DnodeMessage.cull([3, 1]),
+            DnodeMessage(method: .name("cull"), arguments: [.int(1)], callbacks: [2: ["0"]]),
+            DnodeMessage(
+                method: .callback(7), arguments: [.string("é\n\u{1F600}"), .array([.string("[Function]")]), .double(1e21)],
+                callbacks: [9: ["1", "0"], 2: ["0"]], links: [.init(from: ["0"], to: ["1", "x"]), .init(from: [], to: ["2"])]),
+            DnodeMessage(method: .name("methods"), arguments: [.object(["a": .string("[Function]")])], callbacks: [0: ["0", "a"]]),
+        ]
+        for message in messages {
+            #expect(message.encode() == JSONPrinter.bytes(message.json))
+            var line: [UInt8] = []
+            message.encode(into: &line)
+            #expect(line == JSONPrinter.bytes(message.json) + [0x0A])
+        }
     }
 
     @Test("a Swift session in the server role reproduces Node's server lines", arguments: names)

@@ -31,9 +31,17 @@ struct Settings: Sendable {
     /// A hard cap on one repetition.
     var capSeconds = 5.0
     var quick = false
+
+    init(arguments: [String]) {
+        if arguments.contains("--quick") {
+            quick = true
+            targetSeconds = 0.3
+        }
+    }
 }
 
-nonisolated(unsafe) var settings = Settings()
+/// Read once from the command line; never changes.
+let settings = Settings(arguments: CommandLine.arguments)
 
 /// Throughput of `body(n)` (which performs n operations and returns when done):
 /// a warm-up that also calibrates n to `targetSeconds`, then `repetitions` timed runs;
@@ -52,6 +60,37 @@ func throughput(
         rates.append(Double(n) / (now() - start))
     }
     return median(rates)
+}
+
+/// Two throughputs measured alternately (a, b, a, b, …) so that drift in machine load hits both
+/// alike; returns the median rate of each and the median of the per-pair ratios b / a.
+func pairedThroughput(
+    warmup: Int, maxOps: Int, pairs: Int = 5,
+    _ a: (Int) async throws -> Void, _ b: (Int) async throws -> Void
+) async throws -> (a: Double, b: Double, ratio: Double) {
+    func calibrate(_ body: (Int) async throws -> Void) async throws -> Int {
+        let t0 = now()
+        try await body(warmup)
+        let rate = Double(warmup) / max(now() - t0, 1e-6)
+        return max(100, min(maxOps, Int(rate * settings.targetSeconds / 2)))
+    }
+    let na = try await calibrate(a)
+    let nb = try await calibrate(b)
+    var ratesA: [Double] = []
+    var ratesB: [Double] = []
+    var ratios: [Double] = []
+    for _ in 0..<(settings.quick ? 3 : pairs) {
+        var start = now()
+        try await a(na)
+        let rateA = Double(na) / (now() - start)
+        start = now()
+        try await b(nb)
+        let rateB = Double(nb) / (now() - start)
+        ratesA.append(rateA)
+        ratesB.append(rateB)
+        ratios.append(rateB / rateA)
+    }
+    return (median(ratesA), median(ratesB), median(ratios))
 }
 
 /// Synchronous variant for CPU-bound cases.
