@@ -128,15 +128,14 @@ public actor UpnodeClient {
         timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) async throws -> T
     ) async throws -> T {
         if let remote = transactions.remoteIfIdle() { return try await body(remote) }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            admit(
-                timeout: timeout,
-                run: { remote in
-                    do { continuation.resume(returning: try await body(remote)) } catch { continuation.resume(throwing: error) }
-                },
-                runNow: nil,
-                fail: { error in continuation.resume(throwing: error) })
+        // Wait for our turn, then run the body here, in the caller's own task (its priority,
+        // task-locals and executor preference apply), and tell the queue when it is done.
+        let remote = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Remote, any Error>) in
+            admit(timeout: timeout, run: { remote in continuation.resume(returning: remote) }, runNow: nil,
+                  fail: { error in continuation.resume(throwing: error) })
         }
+        defer { remote.onCall?() }
+        return try await body(remote)
     }
 
     /// Closure form of `up` (Node's `up(timeout, fn)`): `body` runs once with the remote, or
@@ -145,12 +144,18 @@ public actor UpnodeClient {
         timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) -> Void,
         onFailure: @escaping @Sendable (UpnodeError) -> Void = { _ in }
     ) {
-        admit(timeout: timeout, run: { remote in body(remote) }, runNow: body, fail: onFailure)
+        admit(
+            timeout: timeout,
+            run: { remote in
+                body(remote)
+                remote.onCall?()  // done: the next queued transaction may start
+            },
+            runNow: body, fail: onFailure)
     }
 
     /// Runs a transaction at once when the link is idle and up (`runNow`), else queues it.
     nonisolated func admit(
-        timeout: Duration?, run: @escaping @Sendable (Remote) async -> Void,
+        timeout: Duration?, run: @escaping @Sendable (Remote) -> Void,
         runNow: (@Sendable (Remote) -> Void)?, fail: @escaping @Sendable (UpnodeError) -> Void
     ) {
         switch transactions.admit(run: run, fail: fail, allowImmediate: runNow != nil) {
@@ -372,11 +377,9 @@ public actor UpnodeClient {
                 self.post(.machine(.transactionProgressed(id), at: nil))
             }
         }
-        let tracked = Remote(handle: remote.handle, root: remote.root, onCall: progressed)
-        Task {
-            await entry.run(tracked)
-            progressed()
-        }
+        // `run` resumes the waiting `up` (or runs a `whenUp` body); whoever runs the body calls
+        // `onCall` once more when it ends, in case it made no call at all.
+        entry.run(Remote(handle: remote.handle, root: remote.root, onCall: progressed))
     }
 
     func finishClose() {
@@ -453,7 +456,7 @@ final class EventBroadcaster: Sendable {
 /// later transaction can never overtake it.
 final class TransactionTable: Sendable {
     struct Entry: Sendable {
-        let run: @Sendable (Remote) async -> Void
+        let run: @Sendable (Remote) -> Void
         let fail: @Sendable (UpnodeError) -> Void
         /// Fires once: at the first call, when the body ends, or when the entry fails.
         let started = FirstCallFlag()
@@ -482,7 +485,7 @@ final class TransactionTable: Sendable {
     }
 
     func admit(
-        run: @escaping @Sendable (Remote) async -> Void, fail: @escaping @Sendable (UpnodeError) -> Void,
+        run: @escaping @Sendable (Remote) -> Void, fail: @escaping @Sendable (UpnodeError) -> Void,
         allowImmediate: Bool
     ) -> Admission {
         state.withLock { state in

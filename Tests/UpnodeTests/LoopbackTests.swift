@@ -106,6 +106,56 @@ struct LoopbackTests {
         await server.close()
     }
 
+    @Test("transactions issued while the queue drains after a reconnect never overtake queued ones")
+    func noOvertakingWhileDraining() async throws {
+        let endpoint = Endpoint.unix(path: try temporaryDirectory() + "/drain.sock")
+        var server = try await serve(endpoint)
+        let client = UpnodeClient(endpoint: endpoint, configuration: testConfiguration())
+        client.start()
+        defer { client.close() }
+        _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
+        await server.close()
+        #expect(await eventually { await client.state != .up })
+        // issue index → the server's running count for the tag (its execution order)
+        let ran = Locked<[Int: Int]>([:])
+        func issue(_ index: Int) {
+            client.whenUp(timeout: .seconds(20)) { remote in
+                try? remote.call("mark", [.string("drain"), .function { args in
+                    if case .int(let n)? = args.last { ran.withLock { $0[index] = Int(n) } }
+                }])
+            }
+        }
+        for index in 0..<20 { issue(index) }
+        server = try await serve(endpoint)
+        // Keep issuing across the reconnect and the drain: early ones queue, later ones may
+        // take the fast path once the queue is empty; either way the order must hold.
+        for index in 20..<80 {
+            issue(index)
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(await eventually { ran.withLock { $0.count } == 80 })
+        let order = ran.withLock { $0 }
+        #expect((0..<80).map { order[$0] } == (1...80).map { $0 }, "the server ran the calls in issue order")
+        await server.close()
+    }
+
+    @Test("a task that prefers the client's taskExecutor runs on the link's event loop")
+    func taskExecutorRunsOnTheLoop() async throws {
+        let server = try await serve()
+        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        client.start()
+        defer { client.close() }
+        let onLoop = try await withTaskExecutorPreference(client.taskExecutor) {
+            try await client.up(timeout: .seconds(10)) { remote in
+                let sum = try await remote.request("add", [.int(2), .int(3)])
+                return (sum.json, client.eventLoop.inEventLoop)
+            }
+        }
+        #expect(onLoop.0 == [.int(5)])
+        #expect(onLoop.1, "the body resumed on the link's event loop")
+        await server.close()
+    }
+
     @Test("a call in flight when the link dies fails with linkLost")
     func inFlightFails() async throws {
         let server = try await serve()
