@@ -91,6 +91,13 @@ public actor UpnodeClient {
         broadcaster.subscribe(bufferingNewest: limit)
     }
 
+    /// Calls `handler` with every event from now on, synchronously on the link's event loop and
+    /// in order (no stream, no task: the cheapest way to watch many links). It must return
+    /// quickly and never block. After `close()` no more events come.
+    public nonisolated func addEventHandler(_ handler: @escaping @Sendable (UpnodeEvent) -> Void) {
+        broadcaster.addHandler(handler)
+    }
+
     /// Starts connecting. Idempotent.
     public nonisolated func start() { post(.machine(.start, at: nil)) }
 
@@ -421,19 +428,26 @@ enum ClientCommand: Sendable {
     case warning(String)
 }
 
-/// Fans events out to every subscriber.
+/// Fans events out to every subscriber: streams and synchronous handlers.
 final class EventBroadcaster: Sendable {
-    let subscribers = Mutex<(next: Int, continuations: [Int: AsyncStream<UpnodeEvent>.Continuation], finished: Bool)>((0, [:], false))
+    struct State {
+        var next = 0
+        var continuations: [Int: AsyncStream<UpnodeEvent>.Continuation] = [:]
+        var handlers: [@Sendable (UpnodeEvent) -> Void] = []
+        var finished = false
+    }
+
+    let state = Mutex(State())
 
     func subscribe(bufferingNewest limit: Int) -> AsyncStream<UpnodeEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: UpnodeEvent.self, bufferingPolicy: .bufferingNewest(limit))
-        let isFinished = subscribers.withLock { state in
+        let isFinished = state.withLock { state in
             if state.finished { return true }
             let id = state.next
             state.next += 1
             state.continuations[id] = continuation
             continuation.onTermination = { [weak self] _ in
-                self?.subscribers.withLock { _ = $0.continuations.removeValue(forKey: id) }
+                self?.state.withLock { _ = $0.continuations.removeValue(forKey: id) }
             }
             return false
         }
@@ -441,14 +455,24 @@ final class EventBroadcaster: Sendable {
         return stream
     }
 
+    func addHandler(_ handler: @escaping @Sendable (UpnodeEvent) -> Void) {
+        state.withLock { state in
+            if !state.finished { state.handlers.append(handler) }
+        }
+    }
+
     func yield(_ event: UpnodeEvent) {
-        let continuations = subscribers.withLock { Array($0.continuations.values) }
+        let (continuations, handlers) = state.withLock { state in
+            (state.continuations.isEmpty ? [] : Array(state.continuations.values), state.handlers)
+        }
+        for handler in handlers { handler(event) }
         for continuation in continuations { continuation.yield(event) }
     }
 
     func finish() {
-        let continuations = subscribers.withLock { state in
+        let continuations = state.withLock { state in
             state.finished = true
+            state.handlers.removeAll()
             defer { state.continuations.removeAll() }
             return Array(state.continuations.values)
         }

@@ -91,7 +91,8 @@ public enum LinkReason: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Transaction queue counters; the totals are cumulative so a consumer that misses an event
-/// still ends up correct.
+/// still ends up correct. They count transactions that went through the queue: one that runs
+/// at once on an up link with nothing queued never touches it (and costs no event).
 public struct QueueStats: Sendable, Hashable {
     public var depth = 0
     /// Age of the oldest waiting transaction.

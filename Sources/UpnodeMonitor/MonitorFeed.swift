@@ -1,5 +1,4 @@
 import DnodeProtocol
-import Synchronization
 import Upnode
 
 /// Merges the event streams of many `UpnodeClient`s into one stream of `MonitorEvent`s,
@@ -9,7 +8,6 @@ public final class MonitorFeed: Sendable {
     public let events: AsyncStream<MonitorEvent>
     let continuation: AsyncStream<MonitorEvent>.Continuation
     let origin: ContinuousClock.Instant
-    let watchers = Mutex<[Task<Void, Never>]>([])
 
     /// A feed whose t = 0 is `origin`.
     public init(origin: ContinuousClock.Instant = .now) {
@@ -24,13 +22,8 @@ public final class MonitorFeed: Sendable {
 
     /// Starts forwarding `client`'s events as connection `id`.
     public func watch(_ client: UpnodeClient, as id: ConnectionID) {
-        let stream = client.events(bufferingNewest: 4096)
-        let task = Task { [self] in
-            for await event in stream {
-                emit(Self.kind(of: event), conn: id)
-            }
-        }
-        watchers.withLock { $0.append(task) }
+        // A handler, not a stream + task per link: no hop per event, nothing per link to keep.
+        client.addEventHandler { [weak self] event in self?.emit(Self.kind(of: event), conn: id) }
     }
 
     /// Adds an event that did not come from a client (a call, a result, a mark, a note).
@@ -40,12 +33,7 @@ public final class MonitorFeed: Sendable {
 
     /// Stops forwarding and ends `events`.
     public func finish() {
-        let tasks = watchers.withLock { tasks in
-            defer { tasks.removeAll() }
-            return tasks
-        }
-        tasks.forEach { $0.cancel() }
-        continuation.finish()
+        continuation.finish()  // handlers still attached to clients find a finished stream
     }
 
     /// The monitor form of a client event.

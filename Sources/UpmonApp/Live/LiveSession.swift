@@ -174,12 +174,9 @@ public final class LiveSession: Sendable {
 
     /// Calls already sent on a link that goes down before their result fail with `link_down`.
     func watchForLinkLoss(_ client: UpnodeClient, id: ConnectionID) {
-        let stream = client.events(bufferingNewest: 256)
         let calls = self.calls
-        Task {
-            for await event in stream {
-                if case .state(.up, let to, _) = event, to != .up { calls.failSent(on: id) }
-            }
+        client.addEventHandler { event in
+            if case .state(.up, let to, _) = event, to != .up { calls.failSent(on: id) }
         }
     }
 }
