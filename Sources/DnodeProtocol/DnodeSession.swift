@@ -45,7 +45,7 @@ public struct DnodeSession: Sendable {
     /// Identifies this connection's callbacks; remote handles from other sessions are refused.
     public let sessionID: UInt64
     public let limits: Limits
-    let instance: DnodeValue
+    private(set) var instance: DnodeValue
     var table: [Int: LocalEntry] = [:]
     var firstIDOfCallback: [ObjectIdentifier: Int] = [:]
     var firstIDOfForward: [Int: Int] = [:]
@@ -126,6 +126,9 @@ public struct DnodeSession: Sendable {
 
     /// Forgets every callback (the connection ended).
     public mutating func close() {
+        // The exported functions usually capture the connection that owns this session:
+        // dropping them here breaks that cycle, or every closed connection would stay in memory.
+        instance = .object([:])
         table.removeAll()
         firstIDOfCallback.removeAll()
         firstIDOfForward.removeAll()

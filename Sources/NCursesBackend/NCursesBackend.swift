@@ -225,6 +225,25 @@ public final class NCursesBackend: TerminalBackend {
         return events
     }
 
+    /// Leaves curses mode for a job-control stop (`def_prog_mode` + `endwin`): the shell's
+    /// terminal modes, the normal screen and the cursor come back. After the stop call
+    /// `resume()`; the next `flush()` (`doupdate`) then re-enters the alternate screen.
+    public func suspend() {
+        guard !isShutDown else { return }
+        def_prog_mode()
+        endwin()
+    }
+
+    /// Takes the terminal back after a job-control stop. `endwin` switched keypad transmit
+    /// mode off and ncurses does not switch it on again before keys arrive (the first arrow
+    /// keys would come as sequences it does not decode), so it is set here; the next `flush()` re-enters
+    /// the alternate screen, and a `clearAll()` before it repaints every cell.
+    public func resume() {
+        guard !isShutDown else { return }
+        reset_prog_mode()
+        keypad(window, true)
+    }
+
     /// Restores the terminal (`endwin`) and disarms the crash guard. Safe to call more
     /// than once; after it, every other method does nothing.
     public func shutdown() {

@@ -54,8 +54,10 @@ enum Dashboard {
         } catch {
             exitWith("\(error)", code: 2)
         }
-        // Signals first: ncurses only installs handlers for signals still at SIG_DFL.
-        let signals = [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT].map { number -> any DispatchSourceSignal in
+        // Signals first: ncurses only installs handlers for signals still at SIG_DFL. SIGTSTP
+        // is ours too: ncurses' handler would call endwin and redraw from signal context,
+        // racing the main queue's drawing; the runtime suspends on the main queue instead.
+        let signals = [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT, SIGTSTP].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             return DispatchSource.makeSignalSource(signal: number, queue: .main)
         }

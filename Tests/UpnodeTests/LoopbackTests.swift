@@ -139,6 +139,31 @@ struct LoopbackTests {
         await server.close()
     }
 
+    @Test("a closed connection is freed: its exported functions do not keep it alive")
+    func closedConnectionIsFreed() async throws {
+        let server = try await serve()
+        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        client.start()
+        defer { client.close() }
+        let weak = try await Self.weakConnection(of: client)
+        client.reconnectNow()
+        // The new link is up, and nothing holds the old connection any more.
+        #expect(await eventually { (try? await Self.weakConnection(of: client))?.value !== weak.value })
+        #expect(await eventually { weak.value == nil }, "the old DnodeConnection was never freed (a retain cycle)")
+        await server.close()
+    }
+
+    final class WeakConnection: @unchecked Sendable {
+        // Written once before it is shared; `weak` loads are atomic in Swift.
+        weak var value: DnodeConnection?
+        init(_ value: DnodeConnection) { self.value = value }
+    }
+
+    static func weakConnection(of client: UpnodeClient) async throws -> WeakConnection {
+        let handle = try await client.up(timeout: .seconds(10)) { $0.handle }
+        return try await handle.eventLoop.submit { WeakConnection(handle.connection.value) }.get()
+    }
+
     @Test("a task that prefers the client's taskExecutor runs on the link's event loop")
     func taskExecutorRunsOnTheLoop() async throws {
         let server = try await serve()

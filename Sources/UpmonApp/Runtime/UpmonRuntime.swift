@@ -12,6 +12,11 @@ import UpnodeMonitor
 public protocol InteractiveTerminal: TerminalBackend {
     /// Re-reads the size after SIGWINCH (rows and columns from TIOCGWINSZ).
     func resize(rows: Int, cols: Int)
+    /// Gives the terminal back for a job-control stop (endwin): shell modes, normal screen,
+    /// visible cursor. The next frame drawn takes it again.
+    func suspend()
+    /// Takes the terminal back after a stop (program modes, keypad); the next frame redraws.
+    func resume()
     /// Gives the terminal back (endwin); safe to call more than once.
     func shutdown()
 }
@@ -149,7 +154,7 @@ public final class UpmonRuntime {
                     self.quit(reason: .stdinClosed)
                     return
                 }
-                for event in self.terminal.readInput() { self.handleKey(event) }
+                self.handleKeys(self.terminal.readInput())
             }
         }
         source.resume()
@@ -179,34 +184,63 @@ public final class UpmonRuntime {
     func handleSignal(_ number: Int32) {
         switch number {
         case SIGWINCH:
-            var size = winsize()
-            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 {
-                terminal.resize(rows: Int(size.ws_row), cols: Int(size.ws_col))
-            }
-            let current = terminal.size
-            dispatch(.resize(width: current.width, height: current.height))
-            renderer.invalidate()
+            readTerminalSize()
             draw(force: true)
         case SIGINT:
-            handleKey(.ctrl("c"))
+            handleKeys([.ctrl("c")])
+        case SIGTSTP:
+            suspend()
         case SIGCONT:
-            renderer.invalidate()
+            // After a stop by anyone (SIGSTOP included): the screen may hold anything now.
+            readTerminalSize()
             draw(force: true)
         default:
             quit(reason: .signal)
         }
     }
 
-    func handleKey(_ event: InputEvent) {
-        if case .resize = event {
-            let current = terminal.size
-            dispatch(.resize(width: current.width, height: current.height))
-            renderer.invalidate()
-            draw(force: true)
-            return
+    /// Re-reads the size (TIOCGWINSZ) into curses and the model; the next frame is a full redraw.
+    func readTerminalSize() {
+        guard !isShuttingDown else { return }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 {
+            terminal.resize(rows: Int(size.ws_row), cols: Int(size.ws_col))
         }
-        dispatch(.key(event))
-        draw(force: false)
+        let current = terminal.size
+        dispatch(.resize(width: current.width, height: current.height))
+        renderer.invalidate()
+    }
+
+    /// SIGTSTP (Ctrl-Z, `kill -TSTP`): give the terminal back, stop as the default action
+    /// would, and after SIGCONT take the terminal again and redraw everything. It runs on the
+    /// main queue like every other input, so curses is never entered from a signal handler
+    /// or from two threads at once (ncurses' own SIGTSTP handler would do both).
+    func suspend() {
+        guard !isShuttingDown else { return }
+        terminal.suspend()
+        JobControl.stopAsForSIGTSTP()
+        // Continued: the terminal may have been resized or scribbled on meanwhile.
+        terminal.resume()
+        readTerminalSize()
+        draw(force: true)
+    }
+
+    /// Applies every key read in one go, then draws once: a 10 KB paste costs a few frames,
+    /// not one per character (each frame validates the call dialog's whole argument text).
+    func handleKeys(_ events: [InputEvent]) {
+        var resized = false
+        for event in events {
+            guard !isShuttingDown else { return }
+            if case .resize = event {
+                let current = terminal.size
+                dispatch(.resize(width: current.width, height: current.height))
+                renderer.invalidate()
+                resized = true
+            } else {
+                dispatch(.key(event))
+            }
+        }
+        draw(force: resized)
     }
 
     func handleMonitor(_ event: MonitorEvent) {

@@ -1,0 +1,161 @@
+import DnodeProtocol
+import Foundation
+import Testing
+import Upnode
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real `upmon serve` process frozen with SIGSTOP: its socket stays open and the kernel
+/// keeps accepting, but nothing answers — the half-open case only the heartbeat can notice.
+@Suite("A stopped serve process (SIGSTOP)", .enabled(if: ServeBinary.isAvailable), .timeLimit(.minutes(1)))
+struct StoppedServerTests {
+    @Test("SIGSTOP the real serve process: down with ping_timeout within interval + timeout; SIGCONT: up again")
+    func sigstop() async throws {
+        let directory = NSTemporaryDirectory() + "upmon-stop-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let socketPath = directory + "/s.sock"
+        let server = try ChildProcess(ServeBinary.path, ["serve", "--unix", socketPath, "--quiet"])
+        // Whatever happens, the child is resumed and killed: a stopped child would outlive us.
+        defer { server.terminate() }
+        #expect(await poll(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: socketPath) }, "serve never listened")
+
+        let interval = Duration.milliseconds(200)
+        let timeout = Duration.milliseconds(500)
+        var configuration = LinkConfiguration()
+        configuration.pingInterval = interval
+        configuration.pingTimeout = timeout
+        configuration.reconnect = .fixed(.milliseconds(100))
+        configuration.connectTimeout = .seconds(2)
+        let client = UpnodeClient(endpoint: .unix(path: socketPath), configuration: configuration)
+        let log = ClientLog(client)
+        client.start()
+        defer { client.close() }
+
+        let sum = try await client.up(timeout: .seconds(30)) { try await $0.request("add", [.int(2), .int(3)]) }
+        #expect(sum.map(\.json) == [.int(5)])
+        // A healthy heartbeat first: at least two answered pings (the immediate one and one on the interval).
+        #expect(await poll(timeout: .seconds(30)) { log.pings >= 2 }, "the heartbeat never answered")
+
+        let downsBefore = log.downs(reason: .pingTimeout)
+        kill(server.pid, SIGSTOP)
+        let stoppedAt = ContinuousClock.now
+        let noticed = await poll(timeout: .seconds(30)) { log.downs(reason: .pingTimeout) > downsBefore }
+        let detected = ContinuousClock.now - stoppedAt
+        #expect(noticed, "no ping_timeout after SIGSTOP: \(log.summary)")
+        // At most one interval until the next ping goes out, then the timeout; the margin
+        // absorbs a loaded 2-core machine (scheduling, not the protocol).
+        let margin = Duration.seconds(4)
+        #expect(detected <= interval + timeout + margin, "ping_timeout after \(detected)")
+        #expect(log.pingTimeouts.first == timeout, "the timer that fired: \(log.pingTimeouts)")
+        // While stopped the link must not claim to be up.
+        #expect(await client.state != .up)
+
+        let upsBefore = log.ups
+        kill(server.pid, SIGCONT)
+        let resumedAt = ContinuousClock.now
+        let back = await poll(timeout: .seconds(30)) {
+            let state = await client.state
+            return log.ups > upsBefore && state == .up
+        }
+        let recovered = ContinuousClock.now - resumedAt
+        #expect(back, "not up again after SIGCONT: \(log.summary)")
+        let after = try await client.up(timeout: .seconds(30)) { try await $0.request("add", [.int(20), .int(22)]) }
+        #expect(after.map(\.json) == [.int(42)])
+        print("SIGSTOP: ping_timeout after \(ms(detected)) ms (interval \(ms(interval)) + timeout \(ms(timeout)) ms); up again \(ms(recovered)) ms after SIGCONT")
+        client.close()
+    }
+}
+
+func ms(_ duration: Duration) -> Int {
+    Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes (a hang guard, not a speed assertion).
+func poll(timeout: Duration, _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return await condition()
+}
+
+/// Everything one client reported, collected from its event stream.
+final class ClientLog: Sendable {
+    let events = Locked<[UpnodeEvent]>([])
+    let task: Task<Void, Never>
+
+    init(_ client: UpnodeClient) {
+        let stream = client.events()
+        let events = self.events
+        task = Task { for await event in stream { events.withLock { $0.append(event) } } }
+    }
+
+    deinit { task.cancel() }
+
+    var pings: Int { events.value.filter { if case .ping = $0 { true } else { false } }.count }
+    var ups: Int { events.value.filter { if case .state(_, .up, _) = $0 { true } else { false } }.count }
+    var pingTimeouts: [Duration] { events.value.compactMap { if case .pingTimeout(let after, _) = $0 { after } else { nil } } }
+    func downs(reason: LinkReason) -> Int {
+        events.value.filter { if case .state(_, .down, reason) = $0 { true } else { false } }.count
+    }
+    var summary: String {
+        events.value.compactMap { if case .state(let from, let to, let reason) = $0 { "\(from)→\(to) \(reason.code)" } else { nil } }
+            .joined(separator: ", ")
+    }
+}
+
+/// The `upmon` binary for tests that need a real process: `$UPMON_BIN`, else the debug build.
+enum ServeBinary {
+    static let path: String = {
+        if let path = ProcessInfo.processInfo.environment["UPMON_BIN"], !path.isEmpty { return path }
+        return packageRoot.appendingPathComponent(".build/debug/upmon").path
+    }()
+    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
+}
+
+/// The package root (three levels above this file).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A child process (posix_spawn, stdio on /dev/null, default signal handling).
+final class ChildProcess: Sendable {
+    struct Failure: Error { let code: Int32 }
+    let pid: pid_t
+
+    init(_ path: String, _ arguments: [String]) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE] { sigaddset(&defaults, signal) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw Failure(code: result) }
+        self.pid = pid
+    }
+
+    /// SIGCONT (so nothing is left stopped even if the kill fails) and SIGKILL, then reaps it.
+    func terminate() {
+        kill(pid, SIGCONT)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+}
