@@ -47,6 +47,8 @@ public actor UpnodeClient {
     var rawRemote: DnodeValue?
     var currentRemote: Remote?
     var isFinished = false
+    /// Set while `process` runs, so that nothing re-enters it (see `progressed`).
+    var isHandling = false
     let origin = ContinuousClock.now
     nonisolated let broadcaster = EventBroadcaster()
     nonisolated let transactions = TransactionTable()
@@ -54,7 +56,7 @@ public actor UpnodeClient {
     /// Prefer this executor for tasks that make many calls on this link
     /// (`Task(executorPreference: client.taskExecutor) { … }` or `withTaskExecutorPreference`):
     /// they then run on the link's own thread, and a call and its reply cost no thread wake-ups.
-    public nonisolated var taskExecutor: EventLoopTaskExecutor { EventLoopTaskExecutor(eventLoop: eventLoop) }
+    public nonisolated let taskExecutor: EventLoopTaskExecutor
 
     /// Runs the actor on its link's event loop (see `eventLoop`).
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -84,6 +86,7 @@ public actor UpnodeClient {
         self.logger = logger
         self.machine = LinkStateMachine(configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()
+        self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
     }
 
     /// A new stream of this client's events (each caller gets its own; oldest dropped past 1024).
@@ -133,18 +136,23 @@ public actor UpnodeClient {
     ///
     /// When the link is up and nothing waits in the queue, `body` runs at once in the caller's
     /// task (no hop through the actor): that keeps FIFO order, since nothing is ahead of it.
+    /// A body that had to wait also runs in the caller's task, but on the link's event loop
+    /// (as `taskExecutor`): keep it short and never block in it, as in Node.
     public nonisolated func up<T: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) async throws -> T
     ) async throws -> T {
         if let remote = transactions.remoteIfIdle() { return try await body(remote) }
-        // Wait for our turn, then run the body here, in the caller's own task (its priority,
-        // task-locals and executor preference apply), and tell the queue when it is done.
-        let remote = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Remote, any Error>) in
-            admit(timeout: timeout, run: { remote in continuation.resume(returning: remote) }, runNow: nil,
-                  fail: { error in continuation.resume(throwing: error) })
+        // Wait for our turn, then run the body here, in the caller's own task (its priority and
+        // task-locals apply), starting on the link's event loop: after a reconnect the queued
+        // bodies then start one after another without a thread wake-up between them.
+        return try await withTaskExecutorPreference(taskExecutor) {
+            let remote = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Remote, any Error>) in
+                admit(timeout: timeout, run: { remote in continuation.resume(returning: remote) }, runNow: nil,
+                      fail: { error in continuation.resume(throwing: error) })
+            }
+            defer { remote.onCall?() }  // done: the next queued transaction may start
+            return try await body(remote)
         }
-        defer { remote.onCall?() }
-        return try await body(remote)
     }
 
     /// Closure form of `up` (Node's `up(timeout, fn)`): `body` runs once with the remote, or
@@ -180,6 +188,8 @@ public actor UpnodeClient {
     var now: Duration { ContinuousClock.now - origin }
 
     func process(_ input: LinkStateMachine.Input, at time: Duration? = nil) {
+        isHandling = true
+        defer { isHandling = false }
         let wasUp = machine.state == .up
         for action in machine.handle(input, now: time ?? now) {
             perform(action)
@@ -320,6 +330,20 @@ public actor UpnodeClient {
         return String(describing: error)
     }
 
+    /// A transaction made its first call (or ended): the next queued one may start. Handled at
+    /// once when that happens on the loop outside the actor's own work (a queued body runs
+    /// there), which saves a loop iteration per transaction when a queue drains.
+    nonisolated func progressed(_ id: Int) {
+        guard eventLoop.inEventLoop else { return post(.machine(.transactionProgressed(id), at: nil)) }
+        assumeIsolated { client in
+            if client.isHandling {
+                client.post(.machine(.transactionProgressed(id), at: nil))
+            } else {
+                client.handle(.machine(.transactionProgressed(id), at: nil))
+            }
+        }
+    }
+
     func handle(_ command: ClientCommand) {
         if isFinished {
             // After close only the queue still answers (late transactions fail with `closed`).
@@ -389,7 +413,7 @@ public actor UpnodeClient {
             // Only the first call matters to the queue; later calls through this remote cost nothing.
             if entry.started.fire() {
                 transactions.unblock()
-                self.post(.machine(.transactionProgressed(id), at: nil))
+                self.progressed(id)
             }
         }
         // `run` resumes the waiting `up` (or runs a `whenUp` body); whoever runs the body calls
