@@ -42,8 +42,13 @@ extension MonitorState {
                 stats.append(ConnectionStats(info: info))
             }
         }
+        self.init(stats: stats, log: try Self.decodeLog(json["log"]?.arrayValue ?? []))
+    }
+
+    /// The event log of a snapshot.
+    static func decodeLog(_ items: [JSONValue]) throws(SnapDecodingError) -> [LogEntry] {
         var entries: [LogEntry] = []
-        for (position, item) in (json["log"]?.arrayValue ?? []).enumerated() {
+        for (position, item) in items.enumerated() {
             let path = "log[\(position)]"
             guard let parts = item.arrayValue, parts.count >= 4, let t = parts[0].doubleValue,
                 let kind = parts[2].stringValue, let text = parts[3].stringValue
@@ -55,7 +60,7 @@ extension MonitorState {
                     t: t, conn: parts[1].stringValue.map { ConnectionID($0) }, kind: kind,
                     text: text, level: level))
         }
-        self.init(stats: stats, log: entries)
+        return entries
     }
 
     private static func json(of stats: ConnectionStats) -> JSONValue {
@@ -106,69 +111,118 @@ extension MonitorState {
         ])
     }
 
-    private static func decodeStats(
-        _ link: JSONValue, info: ConnectionInfo, path: String
+    /// One link of a snapshot, read through `SnapFields` so that the byte-level reader of
+    /// `SnapLineDecoder` and `JSONValue` share this code.
+    static func decodeStats<Link: SnapFields>(
+        _ link: Link, info: ConnectionInfo, path: String
     ) throws(SnapDecodingError) -> ConnectionStats {
         var stats = ConnectionStats(info: info)
-        guard let state = link.string("state").flatMap(LinkStateName.init) else {
+        guard let state = link.text("state").flatMap(LinkStateName.init) else {
             throw SnapDecodingError(path: path + ".state", expected: "a link state name")
         }
         stats.state = state
-        stats.since = link.number("since") ?? 0
-        stats.phase = link.string("phase").flatMap(ConnectPhaseName.init)
-        stats.isHeld = link.boolean("held") ?? false
-        for (position, item) in (link["history"]?.arrayValue ?? []).enumerated() {
-            guard let pair = item.arrayValue, pair.count >= 2, let t = pair[0].doubleValue,
-                let name = pair[1].stringValue.flatMap(LinkStateName.init)
-            else {
-                throw SnapDecodingError(
-                    path: "\(path).history[\(position)]", expected: "[t, state]")
-            }
-            stats.history.append(.init(t: t, state: name))
+        stats.since = link.finite("since") ?? 0
+        stats.phase = link.text("phase").flatMap(ConnectPhaseName.init)
+        stats.isHeld = link.flag("held") ?? false
+        try link.forEachStateChange(path: path) { stats.history.append($0) }
+        try link.forEachRTTSample(path: path) { stats.rtt.append($0) }
+        stats.attempt = link.whole("attempt") ?? 0
+        stats.reconnects = link.whole("reconnects") ?? 0
+        stats.nextRetryT = link.finite("next_retry_t")
+        if let queue = try link.object("queue") {
+            stats.queue.depth = queue.whole("depth") ?? 0
+            stats.queue.oldestT = queue.finite("oldest_t")
+            stats.queue.enqueued = queue.whole("enqueued") ?? 0
+            stats.queue.flushed = queue.whole("flushed") ?? 0
+            stats.queue.expired = queue.whole("expired") ?? 0
+            stats.queue.failed = queue.whole("failed") ?? 0
         }
-        for (position, item) in (link["rtt"]?.arrayValue ?? []).enumerated() {
-            guard let pair = item.arrayValue, pair.count >= 2, let t = pair[0].doubleValue,
-                pair[1].isNull || pair[1].doubleValue != nil
-            else {
-                throw SnapDecodingError(
-                    path: "\(path).rtt[\(position)]", expected: "[t, ms or null]")
-            }
-            stats.rtt.append(.init(t: t, rttMs: pair[1].doubleValue))
+        if let calls = try link.object("calls") {
+            stats.calls.ok = calls.whole("ok") ?? 0
+            stats.calls.err = calls.whole("err") ?? 0
+            stats.calls.timeouts = calls.whole("timeouts") ?? 0
+            stats.calls.lastDurationMs = calls.finite("last_ms")
         }
-        stats.attempt = link.integer("attempt") ?? 0
-        stats.reconnects = link.integer("reconnects") ?? 0
-        stats.nextRetryT = link.number("next_retry_t")
-        if let queue = link["queue"] {
-            stats.queue.depth = queue.integer("depth") ?? 0
-            stats.queue.oldestT = queue.number("oldest_t")
-            stats.queue.enqueued = queue.integer("enqueued") ?? 0
-            stats.queue.flushed = queue.integer("flushed") ?? 0
-            stats.queue.expired = queue.integer("expired") ?? 0
-            stats.queue.failed = queue.integer("failed") ?? 0
-        }
-        if let calls = link["calls"] {
-            stats.calls.ok = calls.integer("ok") ?? 0
-            stats.calls.err = calls.integer("err") ?? 0
-            stats.calls.timeouts = calls.integer("timeouts") ?? 0
-            stats.calls.lastDurationMs = calls.number("last_ms")
-        }
-        stats.methods = (link["methods"]?.arrayValue ?? []).compactMap(\.stringValue)
+        stats.methods = (link.list("methods") ?? []).compactMap(\.stringValue)
             .prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
-        stats.connects = link.integer("connects") ?? (state == .up ? 1 : 0)
-        stats.disconnects = link.integer("disconnects") ?? 0
+        stats.connects = link.whole("connects") ?? (state == .up ? 1 : 0)
+        stats.disconnects = link.whole("disconnects") ?? 0
         stats.firstAttemptT =
-            link.number("first_attempt_t")
+            link.finite("first_attempt_t")
             ?? (state == .idle ? nil : stats.history.first?.t ?? stats.since)
-        stats.upSeconds = link.number("up_s") ?? 0
-        stats.pingCount = link.integer("ping_count") ?? 0
-        stats.pingSumMs = link.number("ping_sum_ms") ?? 0
-        stats.pingTimeouts = link.integer("ping_timeouts") ?? 0
-        for item in (link["pending"]?.arrayValue ?? []).suffix(ConnectionStats.maxPendingCalls) {
+        stats.upSeconds = link.finite("up_s") ?? 0
+        stats.pingCount = link.whole("ping_count") ?? 0
+        stats.pingSumMs = link.finite("ping_sum_ms") ?? 0
+        stats.pingTimeouts = link.whole("ping_timeouts") ?? 0
+        for item in (link.list("pending") ?? []).suffix(ConnectionStats.maxPendingCalls) {
             guard let pair = item.arrayValue, pair.count >= 2, let id = pair[0].stringValue,
                 let method = pair[1].stringValue
             else { continue }
             stats.pendingCalls.append(.init(id: id, method: method))
         }
         return stats
+    }
+}
+
+/// Member access to one object of a snapshot, as `JSONValue` gives it: the last of duplicate
+/// keys wins, `number` is finite, `integer` accepts integral doubles.
+protocol SnapFields {
+    /// `JSONValue.string`.
+    func text(_ key: StaticString) -> String?
+    /// `JSONValue.number`: finite numbers only.
+    func finite(_ key: StaticString) -> Double?
+    /// `JSONValue.integer`.
+    func whole(_ key: StaticString) -> Int?
+    /// `JSONValue.boolean`.
+    func flag(_ key: StaticString) -> Bool?
+    /// The member as an object to read on (any present value; one that is not an object
+    /// has no members).
+    func object(_ key: StaticString) throws(SnapDecodingError) -> Self?
+    /// The member as an array of values; `nil` when missing or not an array.
+    func list(_ key: StaticString) -> [JSONValue]?
+    /// Each entry of `history`, in order; a malformed entry throws.
+    func forEachStateChange(
+        path: String, _ body: (ConnectionStats.StateChange) -> Void
+    ) throws(SnapDecodingError)
+    /// Each entry of `rtt`, in order; a malformed entry throws.
+    func forEachRTTSample(
+        path: String, _ body: (ConnectionStats.RTTSample) -> Void
+    ) throws(SnapDecodingError)
+}
+
+extension JSONValue: SnapFields {
+    func text(_ key: StaticString) -> String? { string(key.description) }
+    func finite(_ key: StaticString) -> Double? { number(key.description) }
+    func whole(_ key: StaticString) -> Int? { integer(key.description) }
+    func flag(_ key: StaticString) -> Bool? { boolean(key.description) }
+    func object(_ key: StaticString) -> JSONValue? { self[key.description] }
+    func list(_ key: StaticString) -> [JSONValue]? { self[key.description]?.arrayValue }
+
+    func forEachStateChange(
+        path: String, _ body: (ConnectionStats.StateChange) -> Void
+    ) throws(SnapDecodingError) {
+        for (position, item) in (self["history"]?.arrayValue ?? []).enumerated() {
+            guard let pair = item.arrayValue, pair.count >= 2, let t = pair[0].doubleValue,
+                let name = pair[1].stringValue.flatMap(LinkStateName.init)
+            else {
+                throw SnapDecodingError(
+                    path: "\(path).history[\(position)]", expected: "[t, state]")
+            }
+            body(.init(t: t, state: name))
+        }
+    }
+
+    func forEachRTTSample(
+        path: String, _ body: (ConnectionStats.RTTSample) -> Void
+    ) throws(SnapDecodingError) {
+        for (position, item) in (self["rtt"]?.arrayValue ?? []).enumerated() {
+            guard let pair = item.arrayValue, pair.count >= 2, let t = pair[0].doubleValue,
+                pair[1].isNull || pair[1].doubleValue != nil
+            else {
+                throw SnapDecodingError(
+                    path: "\(path).rtt[\(position)]", expected: "[t, ms or null]")
+            }
+            body(.init(t: t, rttMs: pair[1].doubleValue))
+        }
     }
 }

@@ -31,14 +31,31 @@ public struct MonitorState: Equatable, Sendable {
         /// Number of links currently in `state`.
         public func count(in state: LinkStateName) -> Int { connectionsByState[state] ?? 0 }
 
-        mutating func add(_ stats: ConnectionStats, sign: Int) {
-            let count = (connectionsByState[stats.state] ?? 0) + sign
-            connectionsByState[stats.state] = count == 0 ? nil : count
-            reconnects += sign * stats.reconnects
-            callsOK += sign * stats.calls.ok
-            callsErr += sign * stats.calls.err
-            queueDepth += sign * stats.queue.depth
-            pingTimeouts += sign * stats.pingTimeouts
+        /// What one link adds to the totals.
+        struct Share: Equatable {
+            var state: LinkStateName
+            var reconnects, callsOK, callsErr, queueDepth, pingTimeouts: Int
+
+            init(_ stats: borrowing ConnectionStats) {
+                state = stats.state
+                reconnects = stats.reconnects
+                callsOK = stats.calls.ok
+                callsErr = stats.calls.err
+                queueDepth = stats.queue.depth
+                pingTimeouts = stats.pingTimeouts
+            }
+        }
+
+        mutating func add(_ stats: ConnectionStats, sign: Int) { add(Share(stats), sign: sign) }
+
+        mutating func add(_ share: Share, sign: Int) {
+            let count = (connectionsByState[share.state] ?? 0) + sign
+            connectionsByState[share.state] = count == 0 ? nil : count
+            reconnects += sign * share.reconnects
+            callsOK += sign * share.callsOK
+            callsErr += sign * share.callsErr
+            queueDepth += sign * share.queueDepth
+            pingTimeouts += sign * share.pingTimeouts
         }
     }
 
@@ -98,9 +115,15 @@ public struct MonitorState: Equatable, Sendable {
             break
         }
         guard let conn = event.conn, let index = indexByID[conn] else { return }
-        totals.add(connections[index], sign: -1)
+        // Most events (pings) leave the link's share of the totals as it was: skip the two
+        // dictionary updates then (removing a share and adding it back changes nothing).
+        let before = Totals.Share(connections[index])
         let text = Self.update(&connections[index], with: event)
-        totals.add(connections[index], sign: 1)
+        let after = Totals.Share(connections[index])
+        if before != after {
+            totals.add(before, sign: -1)
+            totals.add(after, sign: 1)
+        }
         if let (text, level) = text {
             appendLog(event, text: text, level: level)
         }

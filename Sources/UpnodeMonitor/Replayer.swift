@@ -2,8 +2,10 @@
 ///
 /// Opening reads the file with one `read`, checks the header and scans it once into a
 /// `SeekIndex`. Playback keeps a cursor time `time` (T): `advance(to:)` applies the events up
-/// to a later T, `seek(to:)` jumps anywhere by decoding the nearest earlier keyframe, and the
-/// view renders `state` with `now = time`.
+/// to a later T, `seek(to:)` jumps anywhere by starting from the nearest earlier known state
+/// (the cursor, a state remembered in `keyframes`, or a keyframe of the index), and the view
+/// renders `state` with `now = time`. Event lines are decoded by `EventLineDecoder`, with
+/// `RecordingDecoder` for the lines it leaves.
 public struct Replayer: Sendable {
     public let file: String
     public let header: RecordingHeader
@@ -13,9 +15,13 @@ public struct Replayer: Sendable {
     /// The cursor time T, within `0...lastT`.
     public private(set) var time: Double = 0
     /// The next entry of `index` to apply.
-    private var nextEntry = 0
+    private(set) var nextEntry = 0
     private let bytes: [UInt8]
     private let decoder: RecordingDecoder
+    private let lineDecoder: EventLineDecoder
+    private let snapDecoder: SnapLineDecoder
+    /// States remembered at entry boundaries while replaying, for later seeks.
+    var keyframes = KeyframeCache()
 
     /// Opens the recording at `path`.
     public init(path: String) throws(RecordingError) {
@@ -33,6 +39,8 @@ public struct Replayer: Sendable {
         self.file = file
         self.bytes = bytes
         decoder = RecordingDecoder(header: header)
+        lineDecoder = EventLineDecoder(header: header)
+        snapDecoder = SnapLineDecoder(header: header)
         index = SeekIndex(bytes: bytes, bodyStart: min(bytes.count, headerEnd + 1), header: header)
         state = header.initialState
         seek(to: 0)
@@ -52,31 +60,39 @@ public struct Replayer: Sendable {
         if let damage = index.damageSummary { notes.append(damage) }
         if index.ignoredCount > 0 {
             let count = index.ignoredCount
-            notes.append("ignored \(count) line\(count == 1 ? "" : "s") of unknown kinds (newer upmon?)")
+            notes.append(
+                "ignored \(count) line\(count == 1 ? "" : "s") of unknown kinds (newer upmon?)")
         }
         if index.decreasingTimeCount > 0 {
             let count = index.decreasingTimeCount
-            notes.append("\(count) line\(count == 1 ? "" : "s") went back in time; kept in file order")
+            notes.append(
+                "\(count) line\(count == 1 ? "" : "s") went back in time; kept in file order")
         }
         return notes
     }
 
-    /// Moves the cursor to `target` (clamped to `0...lastT`) and rebuilds `state` for it:
-    /// forward within the same keyframe span it just applies events, otherwise it starts from
-    /// the last keyframe at or before `target`.
+    /// Moves the cursor to `target` (clamped to `0...lastT`) and rebuilds `state` for it,
+    /// starting from the latest known state before it: the cursor itself when it is not past
+    /// `target`, a remembered state, or the last keyframe of the index at or before `target`.
+    ///
+    /// Any of them gives the same result, since the state after the first `n` entries depends
+    /// only on `n`; the latest one applies the fewest lines. A `snap` keyframe is used only
+    /// when nothing later is known, as replaying across it would decode it anyway.
     public mutating func seek(to target: Double) {
         let clamped = Swift.min(Swift.max(0, target), index.lastT)
-        let keyframeIndex = index.keyframeIndex(atOrBefore: clamped)
-        let keyframe = index.keyframes[keyframeIndex]
-        if clamped >= time, nextEntry >= keyframe.nextEntry {
-            _ = advance(to: clamped)
-            return
+        let end = index.entryCount(atOrBefore: clamped)
+        var start = nextEntry <= end ? nextEntry : -1
+        if let remembered = keyframes.latest(atOrBefore: end), remembered.entry > start {
+            start = remembered.entry
+            state = remembered.state
+            nextEntry = remembered.entry
         }
-        let (start, startEntry) = keyframeState(at: keyframeIndex)
-        state = start
-        nextEntry = startEntry
-        time = Swift.max(0, keyframe.t)
-        _ = advance(to: clamped)
+        let keyframeIndex = index.keyframeIndex(atOrBefore: clamped)
+        if index.keyframes[keyframeIndex].nextEntry > start {
+            (state, nextEntry) = keyframeState(at: keyframeIndex)
+        }
+        time = Swift.max(0, clamped)  // as before: 0 when every line has a negative `t`
+        applyEntries(upTo: end)
     }
 
     /// The state at `target` without moving the cursor.
@@ -94,9 +110,10 @@ public struct Replayer: Sendable {
     @discardableResult
     public mutating func advance(to target: Double) -> [MonitorEvent] {
         var applied: [MonitorEvent] = []
-        while nextEntry < index.entries.count, index.entries[nextEntry].t <= target {
-            if let event = applyEntry(nextEntry) { applied.append(event) }
-            nextEntry += 1
+        let end = index.entryCount(atOrBefore: target)
+        if end > nextEntry {
+            applied.reserveCapacity(end - nextEntry)
+            applyEntries(upTo: end) { applied.append($0) }
         }
         time = Swift.max(time, Swift.min(target, index.lastT))
         return applied
@@ -104,13 +121,14 @@ public struct Replayer: Sendable {
 
     /// Applies exactly the next event (and any snap before it) and sets the cursor to its `t`.
     public mutating func stepForward() -> MonitorEvent? {
-        while nextEntry < index.entries.count {
-            let entry = nextEntry
-            nextEntry += 1
-            time = Swift.max(time, index.entries[entry].t)
-            if let event = applyEntry(entry) { return event }
+        let bytes = self.bytes
+        return bytes.withUnsafeBufferPointer { buffer in
+            while nextEntry < index.entries.count {
+                time = Swift.max(time, index.entries[nextEntry].t)
+                if let event = applyNext(buffer) { return event }
+            }
+            return nil
         }
-        return nil
     }
 
     /// The `t` of the latest event before the cursor, for stepping back with `seek(to:)`.
@@ -139,28 +157,64 @@ public struct Replayer: Sendable {
         index.marks.last { $0.t < t - 0.5 }
     }
 
-    /// Applies entry `position`: a snap replaces the state, an event goes through the reducer.
-    private mutating func applyEntry(_ position: Int) -> MonitorEvent? {
-        let entry = index.entries[position]
-        switch decodeEntry(position) {
-        case .snap(_, let json)?:
-            if let snapState = try? MonitorState(json: json, connections: header.connections) {
-                state = snapState
+    /// Applies the entries from `nextEntry` up to (not including) `end`, handing each event
+    /// applied to `body`.
+    private mutating func applyEntries(upTo end: Int, _ body: (MonitorEvent) -> Void = { _ in }) {
+        let bytes = self.bytes
+        bytes.withUnsafeBufferPointer { buffer in
+            while nextEntry < end {
+                if let event = applyNext(buffer) { body(event) }
             }
-            return nil
-        case .event(var event)?:
-            event.t = entry.t
-            state.apply(event)
-            return event
-        case .ignored?, nil:
-            return nil
         }
     }
 
-    private func decodeEntry(_ position: Int) -> RecordingLine? {
-        let entry = index.entries[position]
+    /// Applies entry `nextEntry` and moves past it: a snap replaces the state, an event goes
+    /// through the reducer. Remembers the state at `keyframes` boundaries.
+    private mutating func applyNext(_ buffer: UnsafeBufferPointer<UInt8>) -> MonitorEvent? {
+        let entry = index.entries[nextEntry]
+        nextEntry += 1
+        var applied: MonitorEvent?
         let range = entry.offset..<(entry.offset + Int(entry.length))
-        return try? decoder.decode(bytes[range])
+        if entry.kind == .event, var event = lineDecoder.decode(buffer, range, t: entry.t) {
+            event.t = entry.t
+            state.apply(event)
+            applied = event
+        } else if entry.kind == .snap, let snapState = snapDecoder.decode(buffer, range) {
+            state = snapState
+        } else {
+            switch decodeEntry(entry, buffer) {
+            case .snap(_, let json)?:
+                if let snapState = try? MonitorState(json: json, connections: header.connections) {
+                    state = snapState
+                }
+            case .event(var event)?:
+                event.t = entry.t
+                state.apply(event)
+                applied = event
+            case .ignored?, nil:
+                break
+            }
+        }
+        if keyframes.wants(nextEntry) { keyframes.insert(state, at: nextEntry) }
+        return applied
+    }
+
+    private func decodeEntry(_ entry: SeekIndex.Entry, _ buffer: UnsafeBufferPointer<UInt8>)
+        -> RecordingLine?
+    {
+        let range = entry.offset..<(entry.offset + Int(entry.length))
+        guard range.lowerBound >= 0, range.upperBound <= buffer.count else { return nil }
+        return try? decoder.decode(UnsafeBufferPointer(rebasing: buffer[range]))
+    }
+
+    /// The state a snap entry holds, or `nil` if it does not decode.
+    private func snapState(_ entry: SeekIndex.Entry, _ buffer: UnsafeBufferPointer<UInt8>)
+        -> MonitorState?
+    {
+        let range = entry.offset..<(entry.offset + Int(entry.length))
+        if let decoded = snapDecoder.decode(buffer, range) { return decoded }
+        guard case .snap(_, let json)? = decodeEntry(entry, buffer) else { return nil }
+        return try? MonitorState(json: json, connections: header.connections)
     }
 
     /// The state of keyframe `position` and the first entry after it; a snap that no longer
@@ -173,9 +227,9 @@ public struct Replayer: Sendable {
             case .state(let saved):
                 return (saved, keyframe.nextEntry)
             case .snap(let entry):
-                if case .snap(_, let json)? = decodeEntry(entry),
-                    let decoded = try? MonitorState(json: json, connections: header.connections)
-                {
+                if let decoded = bytes.withUnsafeBufferPointer({
+                    snapState(index.entries[entry], $0)
+                }) {
                     return (decoded, keyframe.nextEntry)
                 }
             }

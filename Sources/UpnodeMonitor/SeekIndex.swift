@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What one pass over a recording learned (RECORDING.md §7, "Opening").
 ///
 /// Holds the byte range and time of every valid line, so the replayer can decode any line
@@ -64,11 +72,109 @@ public struct SeekIndex: Sendable {
     /// Valid event and snap lines (header, damaged and ignored lines excluded).
     public var eventLineCount: Int { entries.count }
 
-    /// Kinds the scan indexes; lines of any other kind are counted as ignored.
-    static let knownKinds: Set<String> = [
-        "snap", "state", "ping", "ping_timeout", "reconnect", "queue", "call", "result",
-        "remote_methods", "mark", "note", "end",
-    ]
+    /// The kinds the scan indexes; lines of any other kind are counted as ignored.
+    enum LineKind: CaseIterable {
+        case snap, state, ping, pingTimeout, reconnect, queue, call, result, remoteMethods, mark
+        case note, end
+
+        /// The name as written in recordings.
+        var name: String {
+            switch self {
+            case .snap: "snap"
+            case .state: "state"
+            case .ping: "ping"
+            case .pingTimeout: "ping_timeout"
+            case .reconnect: "reconnect"
+            case .queue: "queue"
+            case .call: "call"
+            case .result: "result"
+            case .remoteMethods: "remote_methods"
+            case .mark: "mark"
+            case .note: "note"
+            case .end: "end"
+            }
+        }
+
+        /// The kind whose name is `bytes[range]`, compared byte for byte (the common
+        /// four- and five-letter names as one little-endian word).
+        @inline(__always)
+        static func named(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> LineKind? {
+            guard range.lowerBound >= 0, range.upperBound <= bytes.count,
+                let base = bytes.baseAddress
+            else { return nil }
+            func matches(_ name: StaticString) -> Bool { ByteText.equals(bytes, range, name) }
+            switch range.count {
+            case 4:
+                switch UnsafeRawPointer(base + range.lowerBound).loadUnaligned(as: UInt32.self) {
+                case UInt32(littleEndian: 0x676E_6970): return .ping  // "ping"
+                case UInt32(littleEndian: 0x6C6C_6163): return .call  // "call"
+                case UInt32(littleEndian: 0x7061_6E73): return .snap  // "snap"
+                case UInt32(littleEndian: 0x6B72_616D): return .mark  // "mark"
+                case UInt32(littleEndian: 0x6574_6F6E): return .note  // "note"
+                default: return nil
+                }
+            case 5:
+                guard bytes[range.lowerBound + 4] == UInt8(ascii: "e") else { return nil }
+                switch UnsafeRawPointer(base + range.lowerBound).loadUnaligned(as: UInt32.self) {
+                case UInt32(littleEndian: 0x7461_7473): return .state  // "stat" + "e"
+                case UInt32(littleEndian: 0x7565_7571): return .queue  // "queu" + "e"
+                default: return nil
+                }
+            case 3: return matches("end") ? .end : nil
+            case 6: return matches("result") ? .result : nil
+            case 9: return matches("reconnect") ? .reconnect : nil
+            case 12: return matches("ping_timeout") ? .pingTimeout : nil
+            case 14: return matches("remote_methods") ? .remoteMethods : nil
+            default: return nil
+            }
+        }
+    }
+
+    /// What a line's `kind` value is.
+    private enum KindLookup {
+        /// Missing, not a string, or a string that does not decode.
+        case missing
+        case unknown
+        case known(LineKind)
+    }
+
+    @inline(never)
+    private static func kind(_ bytes: UnsafeBufferPointer<UInt8>, _ fields: LineScanner.RawFields)
+        -> KindLookup
+    {
+        guard let value = fields.kind else { return .missing }
+        if !fields.kindHasEscapes, value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\"") {
+            let content = (value.lowerBound + 1)..<(value.upperBound - 1)
+            return LineKind.named(bytes, content).map(KindLookup.known) ?? .unknown
+        }
+        // Not a string, or a string with escapes (rare): decode it as the full parser does.
+        guard let text = LineScanner.string(bytes, value) else { return .missing }
+        return LineKind.allCases.first { $0.name == text }.map(KindLookup.known) ?? .unknown
+    }
+
+    /// The id of a `conn` value that does not name a header connection, or `nil` when it is
+    /// absent, `null` or known. A value that is not a string counts as the id `""`.
+    @inline(never)
+    private static func unknownConnection(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ fields: LineScanner.RawFields,
+        _ connections: ConnectionLookup
+    ) -> String? {
+        guard let value = fields.conn, !LineScanner.isNull(bytes, value) else { return nil }
+        if !fields.connHasEscapes, value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\"") {
+            let content = (value.lowerBound + 1)..<(value.upperBound - 1)
+            guard connections.position(bytes, content) == nil else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[content]), as: UTF8.self)
+        }
+        let id = LineScanner.string(bytes, value) ?? ""
+        return connections.position(of: id) == nil ? id : nil
+    }
+
+    /// Scans `bytes` (whose first line, ending at `bodyStart`, is the header) once.
+    init(bytes: [UInt8], bodyStart: Int, header: RecordingHeader) {
+        self = bytes.withUnsafeBufferPointer { buffer in
+            SeekIndex(bytes: buffer, bodyStart: bodyStart, header: header)
+        }
+    }
 
     /// Scans `bytes` (whose first line, ending at `bodyStart`, is the header) once.
     ///
@@ -76,48 +182,85 @@ public struct SeekIndex: Sendable {
     /// are decoded and applied only until the first `snap` turns up, to build synthetic
     /// keyframes for files that have none. A line that passes the scan but whose fields turn
     /// out wrong (say, a `ping` without `rtt_ms`) is skipped when it would be applied.
-    init(bytes: [UInt8], bodyStart: Int, header: RecordingHeader) {
+    ///
+    /// Per line this makes no `String` and hashes nothing in the usual case: `kind` is compared
+    /// byte for byte, `conn` is looked up by number, `t` is read as a fixed-point decimal.
+    init(bytes: UnsafeBufferPointer<UInt8>, bodyStart: Int, header: RecordingHeader) {
         let decoder = RecordingDecoder(header: header)
-        let knownConnections = Set(header.connections.map(\.id.rawValue))
+        let lineDecoder = EventLineDecoder(header: header)
+        let connections = lineDecoder.connections
         var synthetic = SyntheticKeyframes(state: header.initialState)
         keyframes = [Keyframe(t: -.infinity, nextEntry: 0, source: .state(header.initialState))]
-        var position = bodyStart
+        let count = bytes.count
+        guard let base = bytes.baseAddress, bodyStart < count else { return }
+        // Event lines are about 50 bytes or more (snaps far more), so this usually suffices
+        // without growing; memory reserved beyond the entries is never touched.
+        entries.reserveCapacity((count - bodyStart) / 48 + 16)
+        var position = max(0, bodyStart)
         var lineNumber = 1
         var previousT = -Double.infinity
-        while position < bytes.count {
+        while position < count {
             lineNumber += 1
-            let newline = bytes[position...].firstIndex(of: 0x0A)
-            let end = newline ?? bytes.count
-            let range = position..<end
-            position = end + 1
-            if newline == nil {
-                recordDamage(.truncated, line: lineNumber)
-                break
+            // The scan finds the end of a good line itself; otherwise look for the `\n`.
+            var fields = LineScanner.RawFields()
+            let range: Range<Int>
+            let shape: LineScanner.Shape
+            if let (found, end) = LineScanner.scan(bytes, lineFrom: position, into: &fields) {
+                range = position..<end
+                shape = found
+            } else {
+                guard let newline = memchr(base + position, 0x0A, count - position) else {
+                    recordDamage(.truncated, line: lineNumber)
+                    break
+                }
+                range =
+                    position..<(position
+                    + UnsafeRawPointer(base + position).distance(to: UnsafeRawPointer(newline)))
+                shape = .invalid
             }
-            let fields: LineScanner.Fields
-            switch LineScanner.scan(bytes[range]) {
+            position = range.upperBound + 1
+            switch shape {
             case .invalid:
                 recordDamage(.invalidJSON, line: lineNumber)
                 continue
             case .notAnObject:
                 recordDamage(.notAnObject, line: lineNumber)
                 continue
-            case .object(let found):
-                fields = found
+            case .object:
+                break
             }
             guard let lineT = fields.t else {
                 recordDamage(.missingTime, line: lineNumber)
                 continue
             }
-            guard let kind = fields.kind else {
+            // The usual `kind` and `conn`: strings without escapes, compared in place.
+            let kindLookup: KindLookup
+            if let value = fields.kind, !fields.kindHasEscapes, value.count >= 2,
+                bytes[value.lowerBound] == UInt8(ascii: "\"")
+            {
+                kindLookup =
+                    LineKind.named(bytes, (value.lowerBound + 1)..<(value.upperBound - 1))
+                    .map(KindLookup.known) ?? .unknown
+            } else {
+                kindLookup = Self.kind(bytes, fields)
+            }
+            if case .missing = kindLookup {
                 recordDamage(.missingKind, line: lineNumber)
                 continue
             }
-            if case .some(.some(let id)) = fields.conn, !knownConnections.contains(id) {
-                recordDamage(.unknownConnection(id), line: lineNumber)
-                continue
+            if let value = fields.conn {
+                if !fields.connHasEscapes, value.count >= 2,
+                    bytes[value.lowerBound] == UInt8(ascii: "\""),
+                    connections.position(bytes, (value.lowerBound + 1)..<(value.upperBound - 1))
+                        != nil
+                {
+                    // A known connection.
+                } else if let id = Self.unknownConnection(bytes, fields, connections) {
+                    recordDamage(.unknownConnection(id), line: lineNumber)
+                    continue
+                }
             }
-            guard Self.knownKinds.contains(kind) else {
+            guard case .known(let kind) = kindLookup else {
                 ignoredCount += 1
                 continue
             }
@@ -127,15 +270,17 @@ public struct SeekIndex: Sendable {
                 decreasingTimeCount += 1
             }
             let entryKind: EntryKind
-            if kind == "snap" {
+            if kind == .snap {
                 entryKind = .snap
                 snapCount += 1
                 keyframes.append(
                     Keyframe(t: t, nextEntry: entries.count + 1, source: .snap(entries.count)))
             } else {
                 entryKind = .event
-                let needsDecoding = kind == "mark" || kind == "end" || snapCount == 0
-                if needsDecoding, case .event(var event)? = try? decoder.decode(bytes[range]) {
+                if kind == .mark || kind == .end || snapCount == 0,
+                    var event = lineDecoder.decode(bytes, range, t: t)
+                        ?? Self.fullDecode(decoder, bytes, range)
+                {
                     event.t = t
                     if case .mark(let label) = event.kind { marks.append(Mark(t: t, label: label)) }
                     if case .end = event.kind { hasEnd = true }
@@ -156,6 +301,28 @@ public struct SeekIndex: Sendable {
                     t: t))
             lastT = t
         }
+    }
+
+    /// An event line through `RecordingDecoder`; `nil` when it is damaged (or not an event).
+    static func fullDecode(
+        _ decoder: RecordingDecoder, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
+    ) -> MonitorEvent? {
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count,
+            case .event(let event)? = try? decoder.decode(
+                UnsafeBufferPointer(rebasing: bytes[range]))
+        else { return nil }
+        return event
+    }
+
+    /// The number of entries with `t <= target` (entries are in time order).
+    func entryCount(atOrBefore target: Double) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].t <= target { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     private mutating func recordDamage(_ damage: LineDamage, line: Int) {
