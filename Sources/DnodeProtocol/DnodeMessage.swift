@@ -141,7 +141,7 @@ extension DnodeMessage {
         case .string(let name)?: method = .name(name)
         case let number? where number.doubleValue != nil:
             guard let id = number.intValue, id >= 0 else {
-                throw .badField(field: "method", problem: "callback id \(number) is not a non-negative integer")
+                throw .badField(field: "method", problem: "callback id \(Self.describeNumber(number)) is not a non-negative integer")
             }
             method = .callback(id)
         case let other?: throw .badField(field: "method", problem: "expected a string or a callback id, found \(other.kindName)")
@@ -158,7 +158,7 @@ extension DnodeMessage {
         case .object(let entries)?:
             for (key, pathValue) in entries {
                 guard let id = Int(key), id >= 0 else {
-                    throw .badField(field: "callbacks", problem: "key \"\(key)\" is not a callback id")
+                    throw .badField(field: "callbacks", problem: "key \"\(DnodeProtocolError.shown(key))\" is not a callback id")
                 }
                 callbacks[id] = try Self.path(pathValue, field: "callbacks.\(key)")
             }
@@ -178,6 +178,15 @@ extension DnodeMessage {
         }
     }
 
+    /// A number for an error message. JSON numbers beyond a double's range (`1e400`) parse as
+    /// ±infinity, which JSON would print as `null`: say what they were instead.
+    static func describeNumber(_ number: JSONValue) -> String {
+        if case .double(let value) = number, !value.isFinite {
+            return (value < 0 ? "-" : "") + "Infinity (a number beyond a double's range)"
+        }
+        return number.jsonText
+    }
+
     /// A path is an array of keys; Node writes strings but accepts integers (PROTOCOL §1.2).
     static func path(_ value: JSONValue, field: String) throws(DnodeProtocolError) -> [String] {
         guard case .array(let keys) = value, !keys.isEmpty else {
@@ -189,7 +198,7 @@ extension DnodeMessage {
             switch key {
             case .string(let text): path.append(text)
             case .int(let number): path.append(String(number))
-            default: throw .badField(field: field, problem: "path key \(key) is not a string or an integer")
+            default: throw .badField(field: field, problem: "path key \(DnodeProtocolError.shown(key.jsonText)) is not a string or an integer")
             }
         }
         return path

@@ -41,7 +41,7 @@ enum DnodePath {
             value = .object(members)
         case .array(var elements):
             guard let index = Int(key), index >= 0, index <= elements.count else {
-                throw .invalidPath(Array(fullPath), problem: "has key '\(key)' that is not an index of an array of \(elements.count)")
+                throw .invalidPath(Array(fullPath), problem: "has key '\(DnodeProtocolError.shown(key))' that is not an index of an array of \(elements.count)")
             }
             value = .null
             if index == elements.count { elements.append(rest.isEmpty ? .null : .object([:])) }

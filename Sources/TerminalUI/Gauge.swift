@@ -33,7 +33,7 @@ public struct Gauge: Sendable {
     /// Columns filled out of `width`.
     public static func filledColumns(ratio: Double, width: Int) -> Int {
         guard ratio.isFinite, width > 0 else { return 0 }
-        return Int((min(1, max(0, ratio)) * Double(width)).rounded(.down))
+        return Int(saturating: (min(1, max(0, ratio)) * Double(width)).rounded(.down))
     }
 
     /// Draws in the first row of `area`.

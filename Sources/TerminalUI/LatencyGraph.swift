@@ -80,6 +80,7 @@ public struct LatencyGraph: Sendable {
 
     /// A short label for an axis value: no decimals for whole numbers, one otherwise.
     public static func label(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
         if value == value.rounded() { return String(Int(value)) }
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
@@ -121,7 +122,7 @@ public struct LatencyGraph: Sendable {
 
     private func height(of value: Double, top: Double, levels: Int) -> Int {
         guard top > 0, value > 0 else { return 0 }
-        let h = Int((value / top * Double(levels)).rounded())
+        let h = Int(saturating: (value / top * Double(levels)).rounded())
         return min(levels, max(1, h))
     }
 

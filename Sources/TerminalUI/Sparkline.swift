@@ -44,7 +44,7 @@ public struct Sparkline {
     public static func level(of value: Double, maxValue: Double) -> Int {
         guard maxValue > 0, value > 0 else { return 0 }
         let scaled = (value / maxValue * 8).rounded(.up)
-        return min(7, max(0, Int(scaled) - 1))
+        return min(7, max(0, Int(saturating: scaled) - 1))
     }
 
     /// Draws in the first row of `area`; a shorter series is right-aligned.

@@ -15,6 +15,8 @@ public struct ThemeSchema: Sendable, Hashable {
 
     /// The closest known role to a misspelt one, if any is close enough to suggest.
     public func suggestion(for role: String) -> String? {
+        // A name far longer than any role is no typo of one (and edit distance is O(n·m)).
+        guard role.utf8.count <= 64 else { return nil }
         var best: (name: String, distance: Int)?
         for candidate in roles {
             let d = editDistance(role, candidate)

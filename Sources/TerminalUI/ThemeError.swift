@@ -22,11 +22,15 @@ public struct ThemeError: Error, CustomStringConvertible, Sendable, Hashable {
         case missingBackground
         /// A role or setting with nothing after `=`.
         case emptyValue(String)
+        /// The file could not be used: missing, a directory, unreadable, binary (the reason).
+        case unreadable(String)
+        /// No theme of this name in any of the searched directories.
+        case notFound(String, searched: [String])
     }
 
     /// The file's path as given to the parser.
     public let file: String
-    /// The 1-based line number.
+    /// The 1-based line number; 0 when the problem is the whole file.
     public let line: Int
     /// The problem.
     public let problem: Problem
@@ -39,32 +43,37 @@ public struct ThemeError: Error, CustomStringConvertible, Sendable, Hashable {
     }
 
     /// `file:line: message`, e.g. `themes/x.theme:12: unknown role 'lnk_up'`.
-    public var description: String { "\(file):\(line): \(message)" }
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 
     /// The message without the `file:line:` prefix.
     public var message: String {
         switch problem {
         case .unknownRole(let role, let suggestion):
-            if let suggestion { return "unknown role '\(role)' (did you mean '\(suggestion)'?)" }
-            return "unknown role '\(role)'"
+            if let suggestion { return "unknown role '\(shownInMessage(role))' (did you mean '\(suggestion)'?)" }
+            return "unknown role '\(shownInMessage(role))'"
         case .badColour(let token):
-            return "bad colour '\(token)' (want #rrggbb, 0-255, an ANSI name, or default)"
+            return "bad colour '\(shownInMessage(token))' (want #rrggbb, 0-255, an ANSI name, or default)"
         case .badAttribute(let token):
-            return "'\(token)' is not an attribute (bold dim underline reverse italic)"
+            return "'\(shownInMessage(token))' is not an attribute (bold dim underline reverse italic)"
         case .alreadySet(let name, let firstLine):
             return "'\(name)' already set on line \(firstLine)"
         case .inheritanceCycle(let names):
-            return "inherits " + names.map { "'\($0)'" }.joined(separator: " → ") + ": cycle"
+            return "inherits " + names.map { "'\(shownInMessage($0))'" }.joined(separator: " → ") + ": cycle"
         case .parentNotFound(let name):
-            return "inherits '\(name)': no such theme"
+            return "inherits '\(shownInMessage(name))': no such theme"
         case .syntax(let text):
-            return "expected 'role = value', got '\(text)'"
+            return "expected 'role = value', got '\(shownInMessage(text))'"
         case .badGraph(let value):
-            return "bad graph '\(value)' (want braille, block or ascii)"
+            return "bad graph '\(shownInMessage(value))' (want braille, block or ascii)"
         case .missingBackground:
             return "'on' needs a colour after it"
         case .emptyValue(let name):
-            return "'\(name)' has no value"
+            return "'\(shownInMessage(name))' has no value"
+        case .unreadable(let reason):
+            return "theme file: \(reason)"
+        case .notFound(let name, let searched):
+            let places = searched.isEmpty ? "" : " (looked for \(shownInMessage(name)).theme in \(searched.joined(separator: ", ")))"
+            return "no theme named '\(shownInMessage(name))'\(places); give a theme name or a path to a .theme file"
         }
     }
 }

@@ -21,8 +21,10 @@ struct Call: AsyncParsableCommand {
     @Argument(help: "The method (dotted paths like session.whoami work).") var method: String
     @Argument(help: "Arguments, each a JSON literal.") var arguments: [String] = []
     @OptionGroup var connectionOptions: ConnectionOptions
-    @Option(help: "Give up after this long (waiting for the link plus the answer).") var timeout: DurationArgument = DurationArgument(.seconds(10))
-    @Option(help: "Keep printing invocations for this long after the first.") var stream: DurationArgument?
+    @Option(help: "Give up after this long, waiting for the link plus the answer (default: 10s).", transform: DurationArgument.parse)
+    var timeout: DurationArgument = DurationArgument(.seconds(10))
+    @Option(help: "Keep printing invocations for this long after the first.", transform: DurationArgument.parse)
+    var stream: DurationArgument?
     @Flag(help: "Reject arguments that are not valid JSON.") var strictJson = false
     @Flag(help: "Do not append a callback.") var noCallback = false
 

@@ -26,14 +26,8 @@ struct ConnectionOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         var config = UpmonConfig()
         if let path = configPath(environment: environment) {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                exitWith("\(path): cannot read the config file (does it exist? is it readable?)", code: 2)
-            }
-            guard let text = String(validating: data, as: UTF8.self) else {
-                exitWith("\(path): the config file is not UTF-8 text", code: 2)
-            }
             do {
-                config = try UpmonConfig.parse(text, file: path)
+                config = try UpmonConfig.load(path: path)
             } catch {
                 exitWith(error.description, code: 2)
             }
@@ -63,5 +57,14 @@ struct DurationArgument: ExpressibleByArgument {
     init?(argument: String) {
         guard let value = try? UpmonConfig.duration(argument, key: "duration", file: "command line", line: 0) else { return nil }
         duration = value
+    }
+
+    /// For `@Option(transform:)`: a bad value says why, not only that it is invalid.
+    static func parse(_ argument: String) throws -> DurationArgument {
+        do {
+            return DurationArgument(try UpmonConfig.duration(argument, key: "duration", file: "command line", line: 0))
+        } catch {
+            throw ValidationError("'\(argument)' is not a duration from 0 to 30 days (like 800ms, 5s, 2m)")
+        }
     }
 }

@@ -32,7 +32,7 @@ struct Watch: AsyncParsableCommand {
     var json = false
     @Flag(help: "With --json: include periodic snap lines.")
     var snaps = false
-    @Option(help: "How long --once waits for links to settle.")
+    @Option(help: "How long --once waits for links to settle (default: 5s).", transform: DurationArgument.parse)
     var wait: DurationArgument = DurationArgument(.seconds(5))
     @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
     var metrics: String?
@@ -74,6 +74,10 @@ struct Watch: AsyncParsableCommand {
             }
         }
         guard !config.connections.isEmpty else {
+            if let path = connectionOptions.configPath(environment: ProcessInfo.processInfo.environment) {
+                exitWith("nothing to watch: \(path) defines no connections (add a [name] section with an endpoint), "
+                    + "and none were given on the command line", code: 64)
+            }
             exitWith("nothing to watch: give connections (host:port …), a config file (--config), or try --demo", code: 64)
         }
         let environment = ProcessInfo.processInfo.environment.merging(demoCluster?.environment ?? [:]) { _, demo in demo }

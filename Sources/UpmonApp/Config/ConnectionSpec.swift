@@ -1,4 +1,5 @@
 import DnodeProtocol
+import TerminalUI
 import Upnode
 
 /// One link to watch: where it goes and how to keep it up.
@@ -27,11 +28,33 @@ public struct ConnectionSpec: Sendable {
         do {
             endpoint = try Endpoint(parsing: rest)
         } catch {
-            throw ConfigError(file: "command line", line: 0, message: "\(error)")
+            throw ConfigError(file: "command line", line: 0, message: shownInMessage(String(describing: error), limit: 300))
+        }
+        if let problem = Self.problem(with: endpoint) {
+            throw ConfigError(file: "command line", line: 0, message: "bad endpoint: \(problem)")
         }
         if let name, name.isEmpty { throw ConfigError(file: "command line", line: 0, message: "'\(text)' has an empty name before '='") }
         self.name = name ?? endpoint.description
         if case .tls = endpoint { tls = TLSOptions() }
+    }
+}
+
+extension ConnectionSpec {
+    /// Longest DNS host name (RFC 1035) and unix socket path (`sun_path` less its NUL).
+    static let maxHostBytes = 253
+    static let maxUnixPathBytes = 107
+
+    /// What is wrong with an endpoint that parsed but cannot work: a host name or a socket
+    /// path too long for DNS or the kernel. Nil when it is fine.
+    static func problem(with endpoint: Endpoint) -> String? {
+        switch endpoint {
+        case .tcp(let host, _), .tls(let host, _):
+            guard host.utf8.count > maxHostBytes else { return nil }
+            return "host name '\(shownInMessage(host))' is \(host.utf8.count) bytes; a host name is at most \(maxHostBytes)"
+        case .unix(let path):
+            guard path.utf8.count > maxUnixPathBytes else { return nil }
+            return "socket path '\(shownInMessage(path))' is \(path.utf8.count) bytes; unix socket paths are at most \(maxUnixPathBytes)"
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import DnodeProtocol
+import TerminalUI
 import Upnode
 
 /// The config file (ARCHITECTURE §9): global settings and one `[name]` section per link.
@@ -25,6 +26,22 @@ public struct UpmonConfig: Sendable {
         "reconnect_max", "connect_timeout", "max_queue", "auth_method", "auth_args", "tags",
     ]
 
+    /// Reads and parses the config file at `path`. Every failure names the file (and the line
+    /// where there is one): missing, a directory, unreadable, binary, or a bad line.
+    public static func load(path: String) throws(ConfigError) -> UpmonConfig {
+        switch TextFile.read(path: path) {
+        case .success(let text):
+            return try parse(text, file: path)
+        case .failure(let failure):
+            let hint: String
+            switch failure.problem {
+            case .missing, .isDirectory, .notARegularFile: hint = " (give the config file's path with --config or $UPMON_CONFIG)"
+            default: hint = ""
+            }
+            throw ConfigError(file: path, line: failure.line, message: "config file: \(failure)\(hint)")
+        }
+    }
+
     /// Parses config text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> UpmonConfig {
         var config = UpmonConfig()
@@ -34,7 +51,7 @@ public struct UpmonConfig: Sendable {
         func finishSection() throws(ConfigError) {
             guard let section = current else { return }
             guard let spec = section.spec else {
-                throw ConfigError(file: file, line: section.line, message: "[\(section.name)] has no 'endpoint'")
+                throw ConfigError(file: file, line: section.line, message: "[\(shownInMessage(section.name))] has no 'endpoint'")
             }
             if let auth = spec.auth, auth.method.isEmpty {
                 throw ConfigError(file: file, line: section.keys["auth_args"] ?? section.line, message: "auth_args needs auth_method")
@@ -51,21 +68,21 @@ public struct UpmonConfig: Sendable {
                 try applySection(&current, pending: &pending, file: file)
                 try finishSection()
                 guard line.hasSuffix("]"), line.count > 2 else {
-                    throw ConfigError(file: file, line: lineNumber, message: "bad section header '\(line)' (want [name])")
+                    throw ConfigError(file: file, line: lineNumber, message: "bad section header '\(shownInMessage(line))' (want [name])")
                 }
                 let name = String(line.dropFirst().dropLast()).trimmingWhitespace()
                 if config.connections.contains(where: { $0.name == name }) {
-                    throw ConfigError(file: file, line: lineNumber, message: "connection '\(name)' is defined twice")
+                    throw ConfigError(file: file, line: lineNumber, message: "connection '\(shownInMessage(name))' is defined twice")
                 }
                 current = (nil, name, lineNumber, [:])
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else {
-                throw ConfigError(file: file, line: lineNumber, message: "expected 'key = value', got '\(line)'")
+                throw ConfigError(file: file, line: lineNumber, message: "expected 'key = value', got '\(shownInMessage(line))'")
             }
             let key = String(line[..<equals]).trimmingWhitespace()
             let value = String(line[line.index(after: equals)...]).trimmingWhitespace()
-            guard !value.isEmpty else { throw ConfigError(file: file, line: lineNumber, message: "'\(key)' has no value") }
+            guard !value.isEmpty else { throw ConfigError(file: file, line: lineNumber, message: "'\(shownInMessage(key))' has no value") }
             if current == nil {
                 guard globalKeys.contains(key) else {
                     let known = connectionKeys.contains(key) ? [] : globalKeys
@@ -104,7 +121,10 @@ public struct UpmonConfig: Sendable {
         do {
             endpoint = try Endpoint(parsing: endpointEntry.value)
         } catch {
-            throw ConfigError(file: file, line: endpointEntry.line, message: "endpoint: \(error)")
+            throw ConfigError(file: file, line: endpointEntry.line, message: "endpoint: \(shownInMessage(String(describing: error), limit: 300))")
+        }
+        if let problem = ConnectionSpec.problem(with: endpoint) {
+            throw ConfigError(file: file, line: endpointEntry.line, message: "endpoint: \(problem)")
         }
         var spec = ConnectionSpec(name: section.name, endpoint: endpoint)
         if case .tls = endpoint { spec.tls = TLSOptions() }
@@ -135,7 +155,7 @@ public struct UpmonConfig: Sendable {
             switch value {
             case "on", "true", "yes": spec.tls = spec.tls ?? TLSOptions()
             case "off", "false", "no": spec.tls = nil
-            default: throw ConfigError(file: file, line: line, message: "tls: '\(value)' is not on or off")
+            default: throw ConfigError(file: file, line: line, message: "tls: '\(shownInMessage(value))' is not on or off")
             }
         case "tls_ca": spec.tls = withTLS(spec.tls) { $0.trustRootsFile = value }
         case "tls_server_name": spec.tls = withTLS(spec.tls) { $0.serverName = value }
@@ -150,8 +170,8 @@ public struct UpmonConfig: Sendable {
             case "never": spec.link.reconnect.kind = .never
             default: spec.link.reconnect.kind = .fixed(try duration(value, key: key, file: file, line: line))
             }
-        case "reconnect_max": spec.link.reconnect.maxAttempts = Int(try number(value, key: key, file: file, line: line))
-        case "max_queue": spec.link.maxQueuedTransactions = max(1, Int(try number(value, key: key, file: file, line: line)))
+        case "reconnect_max": spec.link.reconnect.maxAttempts = try count(value, key: key, file: file, line: line)
+        case "max_queue": spec.link.maxQueuedTransactions = max(1, try count(value, key: key, file: file, line: line))
         case "auth_method": spec.auth = AuthSpec(method: value, arguments: spec.auth?.arguments ?? [])
         case "auth_args":
             let arguments = try authArguments(value, file: file, line: line)
@@ -179,7 +199,7 @@ public struct UpmonConfig: Sendable {
                 do {
                     arguments.append(.literal(try JSONValue(parsing: token)))
                 } catch {
-                    throw ConfigError(file: file, line: line, message: "auth_args: '\(token)' is neither env:NAME nor JSON (\(error)); quote strings")
+                    throw ConfigError(file: file, line: line, message: "auth_args: '\(shownInMessage(token))' is neither env:NAME nor JSON (\(error)); quote strings")
                 }
             }
         }
@@ -215,21 +235,44 @@ public struct UpmonConfig: Sendable {
 
     static func number(_ value: String, key: String, file: String, line: Int) throws(ConfigError) -> Double {
         guard let number = Double(value), number.isFinite, number >= 0 else {
-            throw ConfigError(file: file, line: line, message: "\(key): '\(value)' is not a non-negative number")
+            throw ConfigError(file: file, line: line, message: "\(key): '\(shownInMessage(value))' is not a non-negative number")
         }
         return number
     }
 
+    /// The largest count a config key takes (`reconnect_max`, `max_queue`).
+    static let maxCount = 1_000_000_000
+
+    /// A whole, non-negative count up to `maxCount` (a bigger one would not fit an `Int` or mean anything).
+    static func count(_ value: String, key: String, file: String, line: Int) throws(ConfigError) -> Int {
+        let number = try number(value, key: key, file: file, line: line)
+        guard number <= Double(maxCount), number == number.rounded(.down) else {
+            throw ConfigError(file: file, line: line, message: "\(key): '\(shownInMessage(value))' is not a whole number from 0 to \(maxCount)")
+        }
+        return Int(number)
+    }
+
+    /// The longest duration a key takes: 30 days (longer ones would overflow timers).
+    public static let maxDurationSeconds = 30.0 * 86_400
+
     /// `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds.
     public static func duration(_ value: String, key: String, file: String, line: Int) throws(ConfigError) -> Duration {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        var seconds: Double?
         for (suffix, scale) in units where value.hasSuffix(suffix) {
             if let number = Double(value.dropLast(suffix.count)), number.isFinite, number >= 0 {
-                return .milliseconds(Int64((number * scale * 1000).rounded()))
+                seconds = number * scale
+                break
             }
         }
-        if let seconds = Double(value), seconds.isFinite, seconds >= 0 { return .milliseconds(Int64((seconds * 1000).rounded())) }
-        throw ConfigError(file: file, line: line, message: "\(key): '\(value)' is not a duration (like 800ms, 1s, 2m)")
+        if seconds == nil, let number = Double(value), number.isFinite, number >= 0 { seconds = number }
+        guard let seconds else {
+            throw ConfigError(file: file, line: line, message: "\(key): '\(shownInMessage(value))' is not a duration (like 800ms, 1s, 2m)")
+        }
+        guard seconds <= maxDurationSeconds else {
+            throw ConfigError(file: file, line: line, message: "\(key): '\(shownInMessage(value))' is longer than 30 days")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
     static func stripComment(_ line: String) -> String {
@@ -245,9 +288,11 @@ public struct UpmonConfig: Sendable {
     }
 
     static func unknownKeyMessage(_ key: String, known: [String], inSection: Bool) -> String {
-        let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }
+        // A key far longer than any known one is no typo of one (and the distance is O(n·m)).
+        let suggestion = key.count > 40 ? nil : known.min { editDistance($0, key) < editDistance($1, key) }
         let hint = suggestion.flatMap { editDistance($0, key) <= 2 ? " (did you mean '\($0)'?)" : nil } ?? ""
-        return inSection ? "unknown key '\(key)'\(hint)" : "unknown setting '\(key)'\(hint); connection keys go under a [name] section"
+        let shown = shownInMessage(key)
+        return inSection ? "unknown key '\(shown)'\(hint)" : "unknown setting '\(shown)'\(hint); connection keys go under a [name] section"
     }
 }
 

@@ -60,11 +60,11 @@ public struct CallDialogState: Sendable, Equatable {
         return unique.filter { !isPing($0) }.sorted() + unique.filter(isPing).sorted()
     }
 
-    /// The wait field in milliseconds (10 s when it does not parse).
+    /// The wait field in milliseconds (10 s when it does not parse; at most 30 days).
     public var waitMs: Double {
         guard let seconds = Double(String(wait.characters)), seconds.isFinite, seconds >= 0
         else { return 10_000 }
-        return seconds * 1000
+        return min(seconds, UpmonConfig.maxDurationSeconds) * 1000
     }
 }
 

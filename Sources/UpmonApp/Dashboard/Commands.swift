@@ -128,7 +128,7 @@ private func setYAxis(_ model: inout AppModel, _ argument: String) -> [Effect]? 
         return []
     }
     let bounds = argument.split(separator: "-").map { Double($0) }
-    guard bounds.count == 2, let low = bounds[0], let high = bounds[1], high > low, low >= 0 else {
+    guard bounds.count == 2, let low = bounds[0], let high = bounds[1], high > low, low >= 0, high.isFinite else {
         return nil
     }
     model.ui.yAxis = .fixed(min: low, max: high)

@@ -1,3 +1,4 @@
+import TerminalUI
 import UpnodeMonitor
 
 /// Text formatting for the dashboard. No Foundation, so screens look the same in every
@@ -9,7 +10,7 @@ public enum DashboardFormat {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()
-        guard scaled < 9e15 else { return String(Int(value)) }
+        guard scaled < 9e15 else { return abs(value) < 9e18 ? String(Int(value)) : "\(value)" }
         let units = Int64(scaled)
         let whole = units / Int64(scale)
         var text = (value < 0 && units != 0 ? "-" : "") + String(whole)
@@ -34,7 +35,7 @@ public enum DashboardFormat {
 
     /// A duration in seconds, short: `2s`, `41s`, `3m51s`, `12m04s`, `2h05m`, `3d04h`.
     public static func duration(_ seconds: Double) -> String {
-        let total = seconds.isFinite ? max(0, Int(seconds.rounded(.down))) : 0
+        let total = seconds.isFinite ? max(0, Int(saturating: seconds.rounded(.down))) : 0
         if total < 60 { return "\(total)s" }
         if total < 3600 { return "\(total / 60)m\(pad2(total % 60))s" }
         if total < 86_400 { return "\(total / 3600)h\(pad2(total % 3600 / 60))m" }
@@ -53,7 +54,7 @@ public enum DashboardFormat {
 
     /// `HH:MM:SS` of `secondsSinceEpoch` in UTC.
     public static func clock(_ secondsSinceEpoch: Double) -> String {
-        let total = secondsSinceEpoch.isFinite ? Int(secondsSinceEpoch.rounded(.down)) : 0
+        let total = secondsSinceEpoch.isFinite ? Int(saturating: secondsSinceEpoch.rounded(.down)) : 0
         let day = ((total % 86_400) + 86_400) % 86_400
         return "\(pad2(day / 3600)):\(pad2(day % 3600 / 60)):\(pad2(day % 60))"
     }
@@ -61,7 +62,7 @@ public enum DashboardFormat {
     /// `HH:MM:SS.mmm` of `secondsSinceEpoch` in UTC.
     public static func clockMillis(_ secondsSinceEpoch: Double) -> String {
         guard secondsSinceEpoch.isFinite else { return "--:--:--.---" }
-        let millis = Int((secondsSinceEpoch * 1000).rounded())
+        let millis = Int(saturating: (secondsSinceEpoch * 1000).rounded())
         let fraction = ((millis % 1000) + 1000) % 1000
         let seconds = Double((millis - fraction) / 1000)
         var text = String(fraction)
@@ -71,13 +72,13 @@ public enum DashboardFormat {
 
     /// `HH:MM:SS` for a duration (recording badge).
     public static func elapsed(_ seconds: Double) -> String {
-        let total = seconds.isFinite ? max(0, Int(seconds.rounded(.down))) : 0
+        let total = seconds.isFinite ? max(0, Int(saturating: seconds.rounded(.down))) : 0
         return "\(pad2(total / 3600)):\(pad2(total % 3600 / 60)):\(pad2(total % 60))"
     }
 
     /// `MM:SS` (or `H:MM:SS` past an hour) for replay positions.
     public static func position(_ seconds: Double) -> String {
-        let total = seconds.isFinite ? max(0, Int(seconds.rounded(.down))) : 0
+        let total = seconds.isFinite ? max(0, Int(saturating: seconds.rounded(.down))) : 0
         if total >= 3600 { return "\(total / 3600):\(pad2(total % 3600 / 60)):\(pad2(total % 60))" }
         return "\(pad2(total / 60)):\(pad2(total % 60))"
     }

@@ -96,7 +96,7 @@ func drawReplayProgress(into buffer: inout Buffer, area: Rect, context: ViewCont
             x: x + TextWidth.width(of: bar.filled), y: area.y, bar.empty,
             style: context.style("muted"))
         for mark in replay.marks where replay.duration > 0 {
-            let column = Int((min(1, max(0, mark.t / replay.duration)) * Double(barWidth - 1)).rounded())
+            let column = Int(saturating: (min(1, max(0, mark.t / replay.duration)) * Double(barWidth - 1)).rounded())
             buffer.set(x: x + column, y: area.y, unicode ? "▲" : "^", style: context.style("title"))
         }
         x += barWidth
@@ -109,12 +109,12 @@ func drawReplayProgress(into buffer: inout Buffer, area: Rect, context: ViewCont
 func progressBar(ratio: Double, width: Int, unicode: Bool) -> (filled: String, empty: String) {
     guard width > 0 else { return ("", "") }
     if !unicode {
-        let filled = Int((ratio * Double(width)).rounded(.down))
+        let filled = min(width, max(0, Int(saturating: (ratio * Double(width)).rounded(.down))))
         return (
             String(repeating: "#", count: filled), String(repeating: "-", count: width - filled)
         )
     }
-    let eighths = Int((ratio * Double(width * 8)).rounded(.down))
+    let eighths = min(width * 8, max(0, Int(saturating: (ratio * Double(width * 8)).rounded(.down))))
     let full = min(width, eighths / 8)
     let partial = full < width ? eighths % 8 : 0
     let partials: [String] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]

@@ -160,7 +160,7 @@ private func drawTimeAxis(
     while Double(k) * step < span {
         let label = "-" + relativeLabel(Double(k) * step)
         let labelWidth = TextWidth.width(of: label)
-        let column = area.maxX - 1 - Int((Double(k) * step / secondsPerColumn).rounded())
+        let column = area.maxX - 1 - Int(saturating: (Double(k) * step / secondsPerColumn).rounded())
         let x = column - labelWidth / 2
         if x >= plotX, x + labelWidth < rightEdgeOfPrevious {
             buffer.set(x: x, y: labelY, label, style: context.style("muted"))
@@ -172,7 +172,7 @@ private func drawTimeAxis(
 
 /// `30s`, `90s`, `2m`, `7m30s`.
 func relativeLabel(_ seconds: Double) -> String {
-    let whole = Int(seconds.rounded())
+    let whole = Int(saturating: seconds.rounded())
     if whole < 120 { return "\(whole)s" }
     if whole % 60 == 0, whole < 3600 { return "\(whole / 60)m" }
     return DashboardFormat.duration(Double(whole))

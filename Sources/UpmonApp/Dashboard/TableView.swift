@@ -211,7 +211,7 @@ func graphSamples(_ stats: ConnectionStats, now: Double, limit: Int) -> [GraphSa
     if stats.state != .up, stats.state != .idle {
         let interval = max(0.1, Double(stats.info.options.pingMilliseconds) / 1000)
         let downFor = max(0, now - ConnectionQuery.upBoundary(stats))
-        let gap = min(limit, Int(downFor / interval))
+        let gap = min(limit, Int(saturating: downFor / interval))
         samples.append(contentsOf: repeatElement(.missing, count: gap))
     }
     return Array(samples.suffix(limit))

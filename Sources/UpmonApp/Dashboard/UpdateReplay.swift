@@ -95,9 +95,13 @@ public func gotoTarget(_ text: String, position: Double, wallClockAtZero: Double
             return nil
         }
         let numbers = parts.compactMap { $0 }
+        // A clock time: hours 0-23, minutes and seconds 0-59 (bigger numbers would overflow).
+        guard numbers[0] >= 0, numbers[0] < 24, numbers.dropFirst().allSatisfy({ $0 >= 0 && $0 < 60 }) else {
+            return nil
+        }
         let secondOfDay =
             numbers[0] * 3600 + numbers[1] * 60 + (numbers.count == 3 ? numbers[2] : 0)
-        let startOfDay = wallClockAtZero - Double(Int(wallClockAtZero) % 86_400)
+        let startOfDay = wallClockAtZero - Double(Int(saturating: wallClockAtZero) % 86_400)
         var t = startOfDay + Double(secondOfDay) - wallClockAtZero
         if t < 0 { t += 86_400 }
         return t

@@ -10,29 +10,61 @@ public struct ThemeLibrary: Sendable {
         directories = ThemeSearchPath.directories(themesDir: themesDir, environment: environment, executableDirectory: executableDirectory)
     }
 
-    /// The source of theme `name` (first directory that has `NAME.theme`), or a direct path.
+    /// The source of theme `name` (first directory that has `NAME.theme`), or a direct path;
+    /// nil when there is none or it cannot be read (`findSource` says why).
     public func source(named name: String) -> ThemeSource? {
-        if ThemeSearchPath.isPath(name) { return Self.read(name) }
+        (try? findSource(named: name)) ?? nil
+    }
+
+    /// The source of theme `name`: nil when no file has that name; an error naming the file
+    /// when one exists but cannot be used (a directory, unreadable, binary), or when a path is missing.
+    public func findSource(named name: String) throws(ThemeError) -> ThemeSource? {
+        if ThemeSearchPath.isPath(name) {
+            guard let source = try Self.read(name) else {
+                throw ThemeError(file: name, line: 0, problem: .unreadable(TextFile.Failure(.missing).description))
+            }
+            return source
+        }
         if name == "default" { return ThemeSource(path: BuiltinThemes.defaultPath, text: BuiltinThemes.defaultTheme) }
         for directory in directories {
-            if let source = Self.read(directory + "/" + name + ".theme") { return source }
+            if let source = try Self.read(directory + "/" + name + ".theme") { return source }
         }
         if name == "monochrome" { return ThemeSource(path: BuiltinThemes.monochromePath, text: BuiltinThemes.monochromeTheme) }
         return nil
     }
 
-    static func read(_ path: String) -> ThemeSource? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return ThemeSource(path: path, text: String(decoding: data, as: UTF8.self))
+    /// The file at `path`; nil when there is no such file.
+    static func read(_ path: String) throws(ThemeError) -> ThemeSource? {
+        switch TextFile.read(path: path) {
+        case .success(let text): return ThemeSource(path: path, text: text)
+        case .failure(let failure) where failure.problem == .missing: return nil
+        case .failure(let failure): throw ThemeError(file: path, line: failure.line, problem: .unreadable(failure.description))
+        }
     }
 
     /// Loads and resolves inheritance; errors name file:line.
     public func load(_ name: String) throws(ThemeError) -> Theme {
-        guard let source = source(named: name) else {
-            throw ThemeError(file: name, line: 0, problem: .parentNotFound(name))
+        guard let source = try findSource(named: name) else {
+            throw ThemeError(file: name, line: 0, problem: .notFound(name, searched: directories))
         }
         let themeName = ThemeSearchPath.isPath(name) ? ThemeParser.themeName(forPath: name) : name
-        return try parser.load(name: themeName, source: source) { self.source(named: $0) }
+        // A parent that exists but cannot be read is reported as itself, not as "no such theme".
+        var parentFailure: ThemeError?
+        do throws(ThemeError) {
+            return try parser.load(name: themeName, source: source) { parent in
+                do throws(ThemeError) {
+                    // A missing parent path is "inherits 'x': no such theme" at the child's line.
+                    if ThemeSearchPath.isPath(parent) { return try Self.read(parent) }
+                    return try self.findSource(named: parent)
+                } catch {
+                    parentFailure = error
+                    return nil
+                }
+            }
+        } catch {
+            if let parentFailure, case .parentNotFound = error.problem { throw parentFailure }
+            throw error
+        }
     }
 
     /// The monochrome attribute mapping (user override or the shipped one).

@@ -287,7 +287,7 @@ public final class UpmonRuntime {
         }
         // Data changes redraw at most 4 times a second (keys redraw at once); a displayed
         // duration changes once a second.
-        let second = Int(now)
+        let second = Int(saturating: now)
         let sinceDraw = ContinuousClock.now - lastDrawInstant
         if (isDirty && sinceDraw >= .milliseconds(250)) || second != lastDrawnSecond { draw(force: true) }
     }
@@ -314,7 +314,7 @@ public final class UpmonRuntime {
             guard case .live(let session) = source else { return }
             session.call(
                 id: id, conn: conn, method: method, args: args.arrayValue ?? [args], autoCallback: autoCallback,
-                wait: .milliseconds(Int64(waitMs))
+                wait: .milliseconds(Int64(Int(saturating: min(waitMs, UpmonConfig.maxDurationSeconds * 1000))))
             ) { update in
                 Task { @MainActor [weak self] in self?.callProgress(id: id, update) }
             }
@@ -453,7 +453,7 @@ public final class UpmonRuntime {
         let buffer = view(model, now: now, width: size.width, height: size.height, theme: resolvedTheme, glyphs: glyphs)
         renderer.render(buffer, on: terminal)
         isDirty = false
-        lastDrawnSecond = Int(now)
+        lastDrawnSecond = Int(saturating: now)
         lastDrawInstant = .now
     }
 
