@@ -40,6 +40,13 @@ public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
             throw .badEndpoint("'\(text)': port '\(portText)' is not a number from 0 to 65535")
         }
         guard !host.isEmpty else { throw .badEndpoint("'\(text)' has no host") }
+        if let bad = Self.firstInvalidHostCharacter(host, bracketed: rest.hasPrefix("[")) {
+            throw .badEndpoint(
+                "'\(Self.shown(text))': host '\(Self.shown(host))' contains \(Self.describe(bad)),"
+                    + " which cannot be in a host name"
+                    + " (want a DNS name of letters, digits, '-', '.' and '_', an IPv4 address"
+                    + " or [ipv6])")
+        }
         self = isTLS ? .tls(host: String(host), port: port) : .tcp(host: String(host), port: port)
     }
 
@@ -62,4 +69,36 @@ public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+
+    /// The first character of `host` that no host name or IP literal may contain, or `nil`.
+    ///
+    /// Allowed: ASCII letters and digits, `-`, `.` and `_` (DNS names, including the `_` that
+    /// service names use, and IPv4 addresses). An IPv6 literal also has `:`, and `%` for a zone
+    /// (`fe80::1%eth0`); these are allowed in `[brackets]`, and without them when the host has a
+    /// `:` (an unbracketed IPv6 literal, as `::1:7000` has always been read). Anything else
+    /// (`=`, `/`, `@`, spaces, control bytes, non-ASCII; internationalised names must be given
+    /// in their `xn--` form) is refused rather than handed to the resolver.
+    static func firstInvalidHostCharacter(_ host: Substring, bracketed: Bool) -> Unicode.Scalar? {
+        let isIPv6 = bracketed || host.contains(":")
+        for scalar in host.unicodeScalars {
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "_": continue
+            case ":" where isIPv6, "%" where isIPv6: continue
+            default: return scalar
+            }
+        }
+        return nil
+    }
+
+    /// `text` cut to 60 characters (with `…`), so a huge argument keeps the message readable.
+    static func shown(_ text: some StringProtocol) -> String {
+        text.count > 60 ? text.prefix(60) + "…" : String(text)
+    }
+
+    /// `'='` for a printable ASCII character, `U+0009` for anything else.
+    static func describe(_ scalar: Unicode.Scalar) -> String {
+        if scalar.value > 0x20, scalar.value < 0x7F { return "'\(Character(scalar))'" }
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
 }

@@ -42,15 +42,72 @@ public enum RecordingEncoder {
         return bytes
     }
 
-    /// Seconds with exactly three decimals: `0.000`, `12.345`.
+    /// Seconds with exactly three decimals: `0.000`, `12.345`, rounded to the millisecond
+    /// (halves away from zero).
+    ///
+    /// Every finite value prints as its own value, however large:
+    /// - below 9e12 s, `seconds × 1000` is rounded and split into whole seconds and
+    ///   milliseconds (as it always has been);
+    /// - from there to 2^63 s the whole seconds and the fraction are taken apart exactly (a
+    ///   double that large has at most 9 fraction bits, so `fraction × 1000` is exact too);
+    /// - from 2^63 s up, a double has no fraction: its integer is written out from the shortest
+    ///   digits that read back as the same double (`1.2e29` → `120000000000000000000000000000.000`).
+    ///
+    /// A replay refuses such times as implausible (see `SeekIndex.maxPlausibleTime`); writing them
+    /// as they are keeps the damage visible instead of hiding it behind a wrong small number.
+    /// JSON has no infinity or NaN, so a non-finite time is written as `null`, as `JSONPrinter`
+    /// writes any non-finite number: a reader then reports the line's `t` as missing instead of
+    /// reading a made-up time.
     static func fixedMilliseconds(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "null" }
         let scaled = (seconds * 1000).rounded()
-        guard scaled.isFinite, abs(scaled) < 9e15 else { return "0.000" }
-        let milliseconds = Int64(scaled)
-        let magnitude = milliseconds.magnitude
-        let fraction = String(magnitude % 1000)
-        let padded = String(repeating: "0", count: 3 - fraction.count) + fraction
-        return (milliseconds < 0 ? "-" : "") + String(magnitude / 1000) + "." + padded
+        if abs(scaled) < 9e15 {
+            let milliseconds = Int64(scaled)
+            let magnitude = milliseconds.magnitude
+            return (milliseconds < 0 ? "-" : "") + String(magnitude / 1000) + "."
+                + threeDigits(magnitude % 1000)
+        }
+        let sign = seconds < 0 ? "-" : ""
+        let magnitude = seconds.magnitude
+        guard magnitude < 0x1p63 else { return sign + integerDigits(magnitude) + ".000" }
+        var whole = UInt64(magnitude)  // exact: below 2^63, truncated toward zero
+        let fraction = magnitude - Double(whole)  // exact: the low bits of `magnitude`
+        var milliseconds = UInt64((fraction * 1000).rounded())
+        if milliseconds == 1000 {
+            whole += 1
+            milliseconds = 0
+        }
+        return sign + String(whole) + "." + threeDigits(milliseconds)
+    }
+
+    /// `7` → `007`, for `0..<1000`.
+    private static func threeDigits(_ value: UInt64) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, 3 - text.count)) + text
+    }
+
+    /// The decimal digits of a finite, non-negative, integer-valued double from its shortest
+    /// round-trip form (`1.2e+29` → `120000000000000000000000000000`).
+    static func integerDigits(_ value: Double) -> String {
+        var text = value.description
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = String(text[..<e])
+        }
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0]
+        let fraction = parts.count > 1 ? parts[1] : ""
+        // The decimal point goes `exponent` places to the right of where it is.
+        let pointAt = whole.count + exponent
+        var digits = Array(whole + fraction)
+        if digits.count < pointAt {
+            digits += Array(repeating: "0", count: pointAt - digits.count)
+        } else {
+            digits.removeLast(digits.count - max(0, pointAt))  // only zeros: the value is whole
+        }
+        let trimmed = digits.drop { $0 == "0" }
+        return trimmed.isEmpty ? "0" : String(trimmed)
     }
 
     private static func fields(of event: MonitorEvent) -> [(String, JSONValue)] {

@@ -6,6 +6,11 @@ public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertibl
     public enum Problem: Sendable, Equatable {
         /// Line 1 is not a JSON object with `"upmon":"recording"`.
         case notARecording
+        /// The file has no bytes at all (say, a writer that never got to its header).
+        case emptyFile
+        /// The whole file is the start of a recording header, cut off before its `\n` (the
+        /// writer stopped while writing line 1); `bytes` is how much of it there is.
+        case truncatedHeader(bytes: Int)
         /// The header's `version` is one this upmon cannot read.
         case unsupportedVersion(Int)
         /// The file starts with the gzip magic bytes.
@@ -34,7 +39,9 @@ public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Process exit code for `upmon replay`: 2 for files it refuses, 1 for I/O failures.
     public var exitCode: Int32 {
         switch problem {
-        case .notARecording, .unsupportedVersion, .compressed, .badHeader: 2
+        case .notARecording, .emptyFile, .truncatedHeader, .unsupportedVersion, .compressed,
+            .badHeader:
+            2
         default: 1
         }
     }
@@ -48,6 +55,12 @@ public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertibl
         switch problem {
         case .notARecording:
             return "not an upmon recording"
+        case .emptyFile:
+            return "empty file (0 bytes), not an upmon recording"
+        case .truncatedHeader(let count):
+            let bytes = count == 1 ? "1 byte" : "\(count) bytes"
+            return
+                "the header line is truncated (\(bytes), no newline); the file ends inside line 1"
         case .unsupportedVersion(let version) where version > RecordingHeader.formatVersion:
             return "recording format version \(version) is newer than this upmon understands"
                 + " (\(RecordingHeader.formatVersion)); upgrade upmon"
@@ -82,6 +95,9 @@ public enum LineDamage: Error, Sendable, Hashable, CustomStringConvertible {
     case badField(kind: String, field: String)
     /// The final line has no `\n`: the writer stopped mid-line.
     case truncated
+    /// `t` is a finite number but further from the start than any recording runs: beyond
+    /// `SeekIndex.maxPlausibleTime` (10 years) either way.
+    case implausibleTime(Double)
 
     public var description: String {
         switch self {
@@ -92,6 +108,8 @@ public enum LineDamage: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownConnection(let id): "unknown connection '\(MonitorText.bounded(id))'"
         case .badField(let kind, let field): "\(kind): bad or missing '\(field)'"
         case .truncated: "truncated"
+        case .implausibleTime(let t):
+            "implausible t \(t) (more than 10 years from the start of the recording)"
         }
     }
 }

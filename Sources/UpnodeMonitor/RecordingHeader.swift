@@ -100,11 +100,34 @@ extension RecordingHeader {
     }
 
     /// Reads a header line, checking the magic value and the version first.
-    public init(line: some Collection<UInt8>, file: String) throws(RecordingError) {
+    ///
+    /// `terminated` says whether a `\n` followed the line in the file. When it did not, the line
+    /// is the whole file, and two cases get their own message instead of "not an upmon
+    /// recording": an empty file (`.emptyFile`), and the start of a recording header cut off
+    /// mid-line (`.truncatedHeader`): JSON that ends too soon (a value, string or number running
+    /// into the end) and starts like the header upmon writes (a prefix of `{"upmon":"recording"`,
+    /// or a line with an `"upmon"` key in it). Any other line that is not a header, ended or
+    /// not, is `.notARecording`.
+    public init(line: some Collection<UInt8>, file: String, terminated: Bool = true)
+        throws(RecordingError)
+    {
+        if !terminated, line.isEmpty {
+            throw RecordingError(file: file, problem: .emptyFile)
+        }
         if line.starts(with: [0x1F, 0x8B]) {
             throw RecordingError(file: file, line: 1, problem: .compressed)
         }
-        guard let json = try? JSONValue(parsing: line), json.string("upmon") == "recording" else {
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: line)
+        } catch {
+            if !terminated, Self.isCutShort(line, error), Self.startsLikeHeader(line) {
+                throw RecordingError(
+                    file: file, line: 1, problem: .truncatedHeader(bytes: line.count))
+            }
+            throw RecordingError(file: file, line: 1, problem: .notARecording)
+        }
+        guard json.string("upmon") == "recording" else {
             throw RecordingError(file: file, line: 1, problem: .notARecording)
         }
         guard let version = json.integer("version") else {
@@ -145,5 +168,35 @@ extension RecordingHeader {
                 queueStuckAfterMs: settings.number("queue_stuck_after_ms")
                     ?? defaults.queueStuckAfterMs),
             connections: links)
+    }
+
+    /// Whether `error` says the JSON text `line` stopped before it was complete: input ended
+    /// inside a value, or a number ran into the end unfinished (`1.`, `-`, `2e`).
+    private static func isCutShort(_ line: some Collection<UInt8>, _ error: JSONError) -> Bool {
+        switch error.problem {
+        case .unexpectedEnd:
+            return true
+        case .invalidNumber:
+            return line.dropFirst(error.offset).allSatisfy { byte in
+                byte &- 0x30 < 10 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+                    || byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e")
+            }
+        default:
+            return false
+        }
+    }
+
+    /// Whether `line` (after leading whitespace) begins as upmon's header does, or is a shorter
+    /// piece of that beginning, or has an `"upmon"` key somewhere in it.
+    private static func startsLikeHeader(_ line: some Collection<UInt8>) -> Bool {
+        let text = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        let magic = Array(#"{"upmon":"recording""#.utf8)
+        if text.starts(with: magic) || (!text.isEmpty && magic.starts(with: text)) { return true }
+        let key = Array(#""upmon""#.utf8)
+        let bytes = Array(text)
+        guard bytes.count >= key.count else { return false }
+        return (0...(bytes.count - key.count)).contains { start in
+            bytes[start..<(start + key.count)].elementsEqual(key)
+        }
     }
 }

@@ -35,7 +35,8 @@ public struct Replayer: Sendable {
     /// Opens a recording held in memory; `file` is used in error messages.
     public init(bytes: [UInt8], file: String) throws(RecordingError) {
         let headerEnd = bytes.firstIndex(of: 0x0A) ?? bytes.count
-        header = try RecordingHeader(line: bytes[..<headerEnd], file: file)
+        header = try RecordingHeader(
+            line: bytes[..<headerEnd], file: file, terminated: headerEnd < bytes.count)
         self.file = file
         self.bytes = bytes
         decoder = RecordingDecoder(header: header)

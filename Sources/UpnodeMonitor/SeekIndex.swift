@@ -54,6 +54,22 @@ public struct SeekIndex: Sendable {
     /// Spacing of in-memory keyframes when the file has no `snap`.
     public static let syntheticKeyframeEvery: Double = 30
 
+    /// The largest `t` (either way from the header's `started`) a line may have: 10 years.
+    ///
+    /// `t` is seconds since the recording started, so no real recording gets near this; a line
+    /// beyond it (`1.2e29`, `5e15`: a corrupted digit, an exponent from a hand edit) would
+    /// otherwise become the replay's length and, through the "never decreases" clamp
+    /// (RECORDING.md §7 step 5), drag every later line's `t` up to it. Such a line is damaged
+    /// (`LineDamage.implausibleTime`) and skipped, so the rest replays normally; a `t` that is
+    /// not finite (`1e999`) is damaged already, as a missing `t`.
+    ///
+    /// The bound is on `t` itself, not on the step from the previous line: the clock is
+    /// `ContinuousClock`, which keeps running while the machine sleeps, so a laptop suspended
+    /// for a month mid-recording writes a real month-long gap, and a rule on steps would throw
+    /// away everything after it. A damaged `t` below 10 years is therefore still taken as
+    /// written (and reported through the decreasing-time count when later lines fall behind it).
+    public static let maxPlausibleTime: Double = 10 * 365.25 * 86_400
+
     var entries: [Entry] = []
     var keyframes: [Keyframe] = []
     public internal(set) var marks: [Mark] = []
@@ -262,6 +278,10 @@ public struct SeekIndex: Sendable {
             }
             guard case .known(let kind) = kindLookup else {
                 ignoredCount += 1
+                continue
+            }
+            if lineT.magnitude > Self.maxPlausibleTime {
+                recordDamage(.implausibleTime(lineT), line: lineNumber)
                 continue
             }
             var t = lineT

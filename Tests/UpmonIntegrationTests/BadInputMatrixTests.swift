@@ -255,7 +255,7 @@ struct BadInputMatrixTests {
     func recordingFiles() throws {
         let files = try BadFiles()
         let empty = files.write("empty.upmon", [])
-        #expect(expectRecordingError(empty)?.description == "\(empty):1: not an upmon recording")
+        #expect(expectRecordingError(empty)?.description == "\(empty): empty file (0 bytes), not an upmon recording")
         for seed in 0..<8 as Range<UInt64> {
             let junk = files.write("junk\(seed).upmon", BadBytes.junk(seed: seed, count: 4096))
             let error = expectRecordingError(junk)
@@ -315,6 +315,7 @@ struct BadInputProcessTests {
         Case(["--once", "--json", "unix:"], 2, "'unix:' has no socket path"),
         Case(["--once", "--json", "127.0.0.1:99999"], 2, "127.0.0.1:99999", "is not a number from 0 to 65535"),
         Case(["--once", "--json", "=127.0.0.1:1"], 2, "'=127.0.0.1:1' has an empty name before '='"),
+        Case(["--once", "--json", "a=b=c:1"], 2, "'b=c:1': host 'b=c' contains '=', which cannot be in a host name"),
         Case(["--once", "--json", String(repeating: "h", count: 300) + ":7000"], 2, "is 300 bytes; a host name is at most 253"),
         Case(["--once", "--json", "unix:/" + String(repeating: "s", count: 200)], 2, "is 201 bytes; unix socket paths are at most 107"),
         Case(["--once", "127.0.0.1:1"], 64, "--once needs --json"),
@@ -405,9 +406,11 @@ struct BadInputProcessTests {
         let body = Array(BadBytes.example.dropFirst(header.count))
         let refused: [(path: String, code: Int32, expected: String)] = [
             (files.write("junk.upmon", BadBytes.junk(seed: 3, count: 4096)), 2, ":1: not an upmon recording"),
-            (files.write("empty.upmon", []), 2, ":1: not an upmon recording"),
+            (files.write("empty.upmon", []), 2, ": empty file (0 bytes), not an upmon recording"),
             (files.write("huge.upmon", BadBytes.hugeLine), 2, ":1: not an upmon recording"),
-            (files.write("cutheader.upmon", Array(header.prefix(60))), 2, ":1: not an upmon recording"),
+            (files.write("cutheader.upmon", Array(header.prefix(60))), 2,
+             ":1: the header line is truncated (60 bytes, no newline); the file ends inside line 1"),
+            (files.write("notjson.upmon", Array("no newline, no JSON".utf8)), 2, ":1: not an upmon recording"),
             (files.write("v2.upmon", Array(String(decoding: BadBytes.example, as: UTF8.self)
                 .replacingOccurrences(of: "\"version\":1", with: "\"version\":2").utf8)), 2,
              ":1: recording format version 2 is newer than this upmon understands (1); upgrade upmon"),

@@ -49,6 +49,7 @@ struct ConfigTests {
 
     @Test("bad configs name file, line and field", arguments: [
         ("[api]\nendpoint = nowhere", "c.conf:2: endpoint: bad endpoint: 'nowhere' has no port (want host:port, tls://host:port or unix:/path)"),
+        ("[api]\nendpoint = a=b:1", "c.conf:2: endpoint: bad endpoint: 'a=b:1': host 'a=b' contains '=', which cannot be in a host name (want a DNS name of letters, digits, '-', '.' and '_', an IPv4 address or [ipv6])"),
         ("[api]\nping = 1s", "c.conf:1: [api] has no 'endpoint'"),
         ("[api]\nendpoint = a:1\npnig = 1s", "c.conf:3: unknown key 'pnig' (did you mean 'ping'?)"),
         ("endpoint = a:1", "c.conf:1: unknown setting 'endpoint'; connection keys go under a [name] section"),
