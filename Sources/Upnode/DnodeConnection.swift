@@ -173,7 +173,10 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func completeRequest(_ id: Int, _ arguments: [DnodeValue]) {
-        pending.removeValue(forKey: id)?.complete(.success(arguments))
+        let request = pending.removeValue(forKey: id)
+        // An idle link should not keep the storage of its busiest moment (RSS per idle link).
+        if pending.isEmpty { pending = [:] }
+        request?.complete(.success(arguments))
     }
 
     /// Sends a call without waiting for anything.

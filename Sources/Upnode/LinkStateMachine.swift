@@ -273,6 +273,7 @@ public struct LinkStateMachine: Sendable {
         case .transaction(let id):
             guard let index = queue.firstIndex(where: { $0.id == id }) else { return }
             let item = queue.remove(at: index)
+            if queue.isEmpty { queue = [] }
             queueStats.expired += 1
             actions.append(.failTransaction(id, .queueTimeout(item.timeout ?? .zero)))
             emitQueue(now: now, into: &actions)
@@ -306,6 +307,7 @@ public struct LinkStateMachine: Sendable {
     mutating func flushQueue(now: Duration, into actions: inout [Action]) {
         guard case .up = state, startingTransaction == nil, !queue.isEmpty else { return }
         let item = queue.removeFirst()
+        if queue.isEmpty { queue = [] }  // an idle link keeps no storage from a burst
         if item.timeout != nil { actions.append(.cancel(.transaction(item.id))) }
         queueStats.flushed += 1
         startingTransaction = item.id

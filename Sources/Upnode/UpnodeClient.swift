@@ -1,5 +1,4 @@
 import DnodeProtocol
-import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -33,7 +32,6 @@ public actor UpnodeClient {
     let onConnect: ConnectHook?
     let group: any EventLoopGroup
     let maxLineBytes: Int
-    let logger: Logger
 
     /// The link's event loop: the actor runs on it and so does every connection it dials,
     /// so the actor, its timers and its channel talk without thread hops.
@@ -73,7 +71,6 @@ public actor UpnodeClient {
         endpoint: Endpoint, configuration: LinkConfiguration = LinkConfiguration(), tls: TLSOptions? = nil,
         local: [String: DnodeValue] = [:], maxLineBytes: Int = 1 << 20,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "upnode.client"),
         onConnect: ConnectHook? = nil
     ) {
         self.endpoint = endpoint
@@ -83,7 +80,6 @@ public actor UpnodeClient {
         self.onConnect = onConnect
         self.group = group
         self.maxLineBytes = maxLineBytes
-        self.logger = logger
         self.machine = LinkStateMachine(configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
@@ -530,6 +526,12 @@ final class TransactionTable: Sendable {
         /// The up link's remote, while the link is up; nil while down.
         var idleRemote: Remote?
         var idleGeneration: UInt64 = 0
+
+        mutating func remove(_ id: Int) -> Entry? {
+            let entry = entries.removeValue(forKey: id)
+            if entries.isEmpty { entries = [:] }  // an idle link keeps no storage from a burst
+            return entry
+        }
     }
 
     let state = Mutex(State())
@@ -573,11 +575,11 @@ final class TransactionTable: Sendable {
     }
 
     func take(_ id: Int) -> Entry? {
-        state.withLock { $0.entries.removeValue(forKey: id) }
+        state.withLock { $0.remove(id) }
     }
 
     func fail(_ id: Int, _ error: UpnodeError) {
-        guard let entry = state.withLock({ $0.entries.removeValue(forKey: id) }) else { return }
+        guard let entry = state.withLock({ $0.remove(id) }) else { return }
         if entry.started.fire() { unblock() }
         entry.fail(error)
     }
