@@ -50,10 +50,11 @@ struct EventLineDecoder: Sendable {
             conn = id
         }
         let eventKind: MonitorEvent.Kind
-        if line.is(kind, "ping") {
+        switch SeekIndex.LineKind.named(line.bytes, kind) {
+        case .ping?:
             guard let rtt = line.number("rtt_ms") else { return nil }
             eventKind = .ping(rttMs: rtt)
-        } else if line.is(kind, "call") {
+        case .call?:
             guard let origin = line.string("origin").flatMap(MonitorEvent.CallOrigin.init),
                 let id = line.string("id"), let method = line.string("method")
             else { return nil }
@@ -65,7 +66,7 @@ struct EventLineDecoder: Sendable {
             eventKind = .call(
                 id: id, method: method, origin: origin, args: args,
                 redacted: line.boolean("redacted") ?? true)
-        } else if line.is(kind, "result") {
+        case .result?:
             guard let ok = line.boolean("ok"), let id = line.string("id"),
                 let durMs = line.number("dur_ms")
             else { return nil }
@@ -77,7 +78,7 @@ struct EventLineDecoder: Sendable {
             eventKind = .result(
                 id: id, n: line.integer("n") ?? 1, ok: ok, durMs: durMs, payload: payload,
                 redacted: line.boolean("redacted") ?? true)
-        } else if line.is(kind, "state") {
+        case .state?:
             guard let from = line.string("from").flatMap(LinkStateName.init),
                 let to = line.string("to").flatMap(LinkStateName.init),
                 let reason = line.string("reason")
@@ -85,39 +86,39 @@ struct EventLineDecoder: Sendable {
             eventKind = .state(
                 from: from, to: to, reason: reason, detail: line.string("detail"),
                 phase: line.string("phase").flatMap(ConnectPhaseName.init))
-        } else if line.is(kind, "ping_timeout") {
+        case .pingTimeout?:
             guard let afterMs = line.number("after_ms") else { return nil }
             eventKind = .pingTimeout(
                 afterMs: afterMs, consecutive: line.integer("consecutive") ?? 1)
-        } else if line.is(kind, "reconnect") {
+        case .reconnect?:
             guard let attempt = line.integer("attempt"), let delayMs = line.number("delay_ms")
             else {
                 return nil
             }
             eventKind = .reconnect(attempt: attempt, delayMs: delayMs)
-        } else if line.is(kind, "queue") {
+        case .queue?:
             guard let depth = line.integer("depth"), let enqueued = line.integer("enqueued"),
                 let flushed = line.integer("flushed"), let expired = line.integer("expired")
             else { return nil }
             eventKind = .queue(
                 depth: depth, oldestMs: line.number("oldest_ms") ?? 0, enqueued: enqueued,
                 flushed: flushed, expired: expired, failed: line.integer("failed"))
-        } else if line.is(kind, "remote_methods") {
+        case .remoteMethods?:
             guard let value = line["methods"], let methods = line.json(value)?.arrayValue else {
                 return nil
             }
             eventKind = .remoteMethods(methods.compactMap(\.stringValue))
-        } else if line.is(kind, "mark") {
+        case .mark?:
             return MonitorEvent(t: t, conn: conn, kind: .mark(label: line.string("label") ?? ""))
-        } else if line.is(kind, "note") {
+        case .note?:
             guard let text = line.string("text") else { return nil }
             let level = line.string("level").flatMap(NoteLevel.init) ?? .info
             return MonitorEvent(t: t, conn: conn, kind: .note(level: level, text: text))
-        } else if line.is(kind, "end") {
+        case .end?:
             let reason = line.string("reason").flatMap(MonitorEvent.EndReason.init) ?? .error
             return MonitorEvent(
                 t: t, conn: conn, kind: .end(reason: reason, lines: line.integer("lines") ?? 0))
-        } else {
+        case .snap?, nil:
             return nil  // `snap` and unknown kinds
         }
         // Every other kind belongs to a connection.
@@ -158,10 +159,6 @@ struct EventLineDecoder: Sendable {
         }
 
         /// Whether the contents `range` of a string are `text`.
-        func `is`(_ range: Range<Int>, _ text: StaticString) -> Bool {
-            ByteText.equals(bytes, range, text)
-        }
-
         func rawString(_ value: Range<Int>) -> Range<Int>? { ValueBytes.rawString(bytes, value) }
 
         func string(_ key: StaticString) -> String? {

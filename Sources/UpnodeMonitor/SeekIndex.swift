@@ -89,27 +89,10 @@ public struct SeekIndex: Sendable {
     public var eventLineCount: Int { entries.count }
 
     /// The kinds the scan indexes; lines of any other kind are counted as ignored.
-    enum LineKind: CaseIterable {
-        case snap, state, ping, pingTimeout, reconnect, queue, call, result, remoteMethods, mark
-        case note, end
-
-        /// The name as written in recordings.
-        var name: String {
-            switch self {
-            case .snap: "snap"
-            case .state: "state"
-            case .ping: "ping"
-            case .pingTimeout: "ping_timeout"
-            case .reconnect: "reconnect"
-            case .queue: "queue"
-            case .call: "call"
-            case .result: "result"
-            case .remoteMethods: "remote_methods"
-            case .mark: "mark"
-            case .note: "note"
-            case .end: "end"
-            }
-        }
+    enum LineKind: String, CaseIterable {
+        // The raw value is the name as written in recordings.
+        case snap, state, ping, pingTimeout = "ping_timeout", reconnect, queue, call, result
+        case remoteMethods = "remote_methods", mark, note, end
 
         /// The kind whose name is `bytes[range]`, compared byte for byte (the common
         /// four- and five-letter names as one little-endian word).
@@ -165,7 +148,7 @@ public struct SeekIndex: Sendable {
         }
         // Not a string, or a string with escapes (rare): decode it as the full parser does.
         guard let text = LineScanner.string(bytes, value) else { return .missing }
-        return LineKind.allCases.first { $0.name == text }.map(KindLookup.known) ?? .unknown
+        return LineKind(rawValue: text).map(KindLookup.known) ?? .unknown
     }
 
     /// The id of a `conn` value that does not name a header connection, or `nil` when it is

@@ -338,7 +338,7 @@ struct FastReplayTests {
             Array(text.utf8).withUnsafeBufferPointer { SeekIndex.LineKind.named($0, 0..<$0.count) }
         }
         for kind in SeekIndex.LineKind.allCases {
-            #expect(named(kind.name) == kind, "\(kind.name)")
+            #expect(named(kind.rawValue) == kind, "\(kind.rawValue)")
         }
         for text in [
             "pinG", "Ping", "pin", "pingg", "statf", "stat", "queux", "snapx", "nul", "", "en",
