@@ -30,7 +30,6 @@ public actor UpnodeClient {
     let tls: TLSOptions?
     let localMethods: [String: DnodeValue]
     let onConnect: ConnectHook?
-    let group: any EventLoopGroup
     let maxLineBytes: Int
 
     /// The link's event loop: the actor runs on it and so does every connection it dials,
@@ -46,7 +45,7 @@ public actor UpnodeClient {
     var currentRemote: Remote?
     var isFinished = false
     /// Set while `process` runs, so that nothing re-enters it (see `progressed`).
-    var isHandling = false
+    var isProcessing = false
     let origin = ContinuousClock.now
     nonisolated let broadcaster = EventBroadcaster()
     nonisolated let transactions = TransactionTable()
@@ -78,7 +77,6 @@ public actor UpnodeClient {
         self.tls = tls
         self.localMethods = local
         self.onConnect = onConnect
-        self.group = group
         self.maxLineBytes = maxLineBytes
         self.machine = LinkStateMachine(configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()
@@ -184,8 +182,8 @@ public actor UpnodeClient {
     var now: Duration { ContinuousClock.now - origin }
 
     func process(_ input: LinkStateMachine.Input, at time: Duration? = nil) {
-        isHandling = true
-        defer { isHandling = false }
+        isProcessing = true
+        defer { isProcessing = false }
         let wasUp = machine.state == .up
         for action in machine.handle(input, now: time ?? now) {
             perform(action)
@@ -332,7 +330,7 @@ public actor UpnodeClient {
     nonisolated func progressed(_ id: Int) {
         guard eventLoop.inEventLoop else { return post(.machine(.transactionProgressed(id), at: nil)) }
         assumeIsolated { client in
-            if client.isHandling {
+            if client.isProcessing {
                 client.post(.machine(.transactionProgressed(id), at: nil))
             } else {
                 client.handle(.machine(.transactionProgressed(id), at: nil))
@@ -594,8 +592,6 @@ final class TransactionTable: Sendable {
             entry.fail(error)
         }
     }
-
-    var count: Int { state.withLock { $0.entries.count } }
 }
 
 final class FirstCallFlag: Sendable {

@@ -100,3 +100,16 @@ final class Collector: ChannelInboundHandler, Sendable {
     var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
     var isClosed: Bool { closed.withLock { $0 } }
 }
+
+/// A started client whose link was up once and is down now: its server, on a unix socket of
+/// its own (no parallel test can take the path), has closed. Relisten with `serve(endpoint)`.
+func clientWhoseServerWentAway() async throws -> (endpoint: Endpoint, client: UpnodeClient) {
+    let endpoint = Endpoint.unix(path: try temporaryDirectory() + "/gone.sock")
+    let server = try await serve(endpoint)
+    let client = UpnodeClient(endpoint: endpoint, configuration: testConfiguration())
+    client.start()
+    _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
+    await server.close()
+    #expect(await eventually { await client.state != .up })
+    return (endpoint, client)
+}

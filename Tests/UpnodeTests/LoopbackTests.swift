@@ -84,14 +84,8 @@ struct LoopbackTests {
 
     @Test("queued transactions flush in FIFO order after reconnect")
     func fifoAfterReconnect() async throws {
-        let endpoint = Endpoint.unix(path: try temporaryDirectory() + "/fifo.sock")
-        var server = try await serve(endpoint)
-        let client = UpnodeClient(endpoint: endpoint, configuration: testConfiguration())
-        client.start()
+        let (endpoint, client) = try await clientWhoseServerWentAway()
         defer { client.close() }
-        _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
-        await server.close()
-        #expect(await eventually { await client.state != .up })
         let order = Locked<[Int]>([])
         for _ in 0..<20 {
             client.whenUp(timeout: .seconds(20)) { remote in
@@ -100,7 +94,7 @@ struct LoopbackTests {
                 }])
             }
         }
-        server = try await serve(endpoint)
+        let server = try await serve(endpoint)
         #expect(await eventually { order.withLock { $0.count } == 20 })
         #expect(order.withLock { $0 } == Array(1...20), "server saw the queued calls in order")
         await server.close()
@@ -108,14 +102,8 @@ struct LoopbackTests {
 
     @Test("transactions issued while the queue drains after a reconnect never overtake queued ones")
     func noOvertakingWhileDraining() async throws {
-        let endpoint = Endpoint.unix(path: try temporaryDirectory() + "/drain.sock")
-        var server = try await serve(endpoint)
-        let client = UpnodeClient(endpoint: endpoint, configuration: testConfiguration())
-        client.start()
+        let (endpoint, client) = try await clientWhoseServerWentAway()
         defer { client.close() }
-        _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
-        await server.close()
-        #expect(await eventually { await client.state != .up })
         // issue index → the server's running count for the tag (its execution order)
         let ran = Locked<[Int: Int]>([:])
         func issue(_ index: Int) {
@@ -126,7 +114,7 @@ struct LoopbackTests {
             }
         }
         for index in 0..<20 { issue(index) }
-        server = try await serve(endpoint)
+        let server = try await serve(endpoint)
         // Keep issuing across the reconnect and the drain: early ones queue, later ones may
         // take the fast path once the queue is empty; either way the order must hold.
         for index in 20..<80 {
