@@ -82,12 +82,14 @@ let package = Package(
         .testTarget(
             name: "UpmonIntegrationTests",
             dependencies: [
-                "UpmonApp", "TerminalUI", "UpnodeMonitor", "Upnode", "DnodeProtocol",
+                "UpmonApp", "TerminalUI", "UpnodeMonitor", "Upnode", "DnodeProtocol", "ProcessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "UpmonEndToEndTests"),
+        .testTarget(name: "UpmonEndToEndTests", dependencies: ["ProcessTestSupport"]),
+        // Spawning the real binary, shared by the integration and end-to-end tests.
+        .target(name: "ProcessTestSupport", path: "Tests/ProcessTestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import TerminalUI
 import Testing
 import UpnodeMonitor
@@ -285,7 +286,7 @@ struct BadInputMatrixTests {
 
 /// The real binary, without a terminal: bad arguments and bad files end with the documented
 /// exit code and a message naming the argument or file, and nothing touches a screen.
-@Suite("Bad input matrix: the upmon process", .enabled(if: ServeBinary.isAvailable), .timeLimit(.minutes(2)))
+@Suite("Bad input matrix: the upmon process", .enabled(if: UpmonBinary.isAvailable), .timeLimit(.minutes(2)))
 struct BadInputProcessTests {
     static let example = packageRoot.appendingPathComponent("Tests/Fixtures/recordings/example.upmon").path
 
@@ -518,7 +519,7 @@ struct UpmonProcess {
     static func run(_ arguments: [String]) throws -> UpmonProcess {
         let scratch = try BadFiles()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServeBinary.path)
+        process.executableURL = URL(fileURLWithPath: UpmonBinary.path)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for name in ["UPMON_CONFIG", "UPMON_THEMES", "XDG_CONFIG_HOME", "NO_COLOR"] { environment[name] = nil }

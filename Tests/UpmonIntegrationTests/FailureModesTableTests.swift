@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// README.md's "Failure modes" table names, per row, the tests that hold upmon to it. This

@@ -1,5 +1,6 @@
 import DnodeProtocol
 import Foundation
+import ProcessTestSupport
 import Testing
 import Upnode
 
@@ -9,7 +10,7 @@ import Upnode
 
 /// The real `upmon serve` process frozen with SIGSTOP: its socket stays open and the kernel
 /// keeps accepting, but nothing answers — the half-open case only the heartbeat can notice.
-@Suite("A stopped serve process (SIGSTOP)", .enabled(if: ServeBinary.isAvailable), .timeLimit(.minutes(1)))
+@Suite("A stopped serve process (SIGSTOP)", .enabled(if: UpmonBinary.isAvailable), .timeLimit(.minutes(1)))
 struct StoppedServerTests {
     @Test("SIGSTOP the real serve process: down with ping_timeout within interval + timeout; SIGCONT: up again")
     func sigstop() async throws {
@@ -17,7 +18,7 @@ struct StoppedServerTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let socketPath = directory + "/s.sock"
-        let server = try ChildProcess(ServeBinary.path, ["serve", "--unix", socketPath, "--quiet"])
+        let server = try ChildProcess(UpmonBinary.path, ["serve", "--unix", socketPath, "--quiet"])
         // Whatever happens, the child is resumed and killed: a stopped child would outlive us.
         defer { server.terminate() }
         #expect(await poll(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: socketPath) }, "serve never listened")
@@ -108,47 +109,12 @@ final class ClientLog: Sendable {
     }
 }
 
-/// The `upmon` binary for tests that need a real process: `$UPMON_BIN`, else the debug build.
-enum ServeBinary {
-    static let path: String = {
-        if let path = ProcessInfo.processInfo.environment["UPMON_BIN"], !path.isEmpty { return path }
-        return packageRoot.appendingPathComponent(".build/debug/upmon").path
-    }()
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
-}
-
-/// The package root (three levels above this file).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// A child process (posix_spawn, stdio on /dev/null, default signal handling).
 final class ChildProcess: Sendable {
-    struct Failure: Error { let code: Int32 }
     let pid: pid_t
 
     init(_ path: String, _ arguments: [String]) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGPIPE] { sigaddset(&defaults, signal) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw Failure(code: result) }
-        self.pid = pid
+        pid = try Spawn.start(path, arguments)
     }
 
     /// SIGCONT (so nothing is left stopped even if the kill fails) and SIGKILL, then reaps it.
