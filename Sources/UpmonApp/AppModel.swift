@@ -6,6 +6,7 @@ import UpnodeMonitor
 ///
 /// The runtime (`UpmonRuntime`) is its single owner: it feeds `Msg`s through `update`,
 /// carries out the returned `Effect`s, and draws `view(model, …)` when something changed.
+/// Nothing else changes it: every change is a `Msg` (docs/ARCHITECTURE.md, "Data flow").
 public struct AppModel: Sendable {
     /// Live data (or, in replay, the state at the playback cursor).
     public var monitor: MonitorState
@@ -22,7 +23,7 @@ public struct AppModel: Sendable {
     /// Wall-clock time (seconds since the Unix epoch) at monitor t = 0, for the header clock
     /// and event timestamps.
     public var wallClockAtZero: Double
-    /// Set by `update` when the user asked to quit (the runtime then shuts down).
+    /// Set by `update` together with the `.quit` effect; later keys do nothing.
     public var isQuitting = false
 
     public init(monitor: MonitorState, mode: Mode, sessionLabel: String, wallClockAtZero: Double) {
@@ -46,21 +47,38 @@ public struct Thresholds: Sendable, Equatable {
     public init() {}
 }
 
-/// Recording badge state.
+/// A recording in progress: the badge, and where the file stands (`cursor`).
 public struct RecordingStatus: Sendable, Equatable {
     public var path: String
-    /// Monitor t at which recording started (the badge shows now − startedT).
-    public var startedT: Double
-    /// Set when a write failed: the badge shows `REC FAILED`.
+    /// Set when a write failed: the badge shows `REC FAILED` and nothing more is written.
     public var failure: String?
+    /// Marks added so far (the next default label is `mark N+1`).
     public var marks = 0
-    public init(path: String, startedT: Double) {
+    /// The file's time axis and keyframe schedule.
+    public var cursor: RecordingCursor
+    /// Monitor t at which recording started (the badge shows now − startedT).
+    public var startedT: Double { cursor.startedT }
+    public init(path: String, startedT: Double, snapEvery: Double = 30) {
         self.path = path
-        self.startedT = startedT
+        self.cursor = RecordingCursor(startedT: startedT, snapEvery: snapEvery)
     }
 }
 
-/// Replay playback state; the runtime advances `position` on each tick while playing.
+/// What the runtime needs to open a recording file.
+public struct RecordingRequest: Sendable, Equatable {
+    public var path: String
+    /// Replace an existing file (`--force`).
+    public var overwrite: Bool
+    /// Monitor t that becomes t = 0 in the file.
+    public var startT: Double
+    public init(path: String, overwrite: Bool, startT: Double) {
+        self.path = path
+        self.overwrite = overwrite
+        self.startT = startT
+    }
+}
+
+/// Replay playback state; `update` advances `position` on each tick while playing.
 public struct ReplayStatus: Sendable, Equatable {
     public var fileName: String
     public var position: Double
@@ -68,6 +86,9 @@ public struct ReplayStatus: Sendable, Equatable {
     public var speed: Double = 1
     public var isPaused = false
     public var isComplete = true
+    /// Where playback (re)started: the tick's clock reading, the position and the speed then.
+    /// `nil` after a pause, seek or step: the next tick sets it without moving.
+    public var clockBase: PlaybackClock?
     /// Mark times (t) and labels, for `[`/`]` and the progress line.
     public var marks: [ReplayMark] = []
     public init(fileName: String, position: Double, duration: Double) {
@@ -77,6 +98,18 @@ public struct ReplayStatus: Sendable, Equatable {
     }
     /// Playback speeds `+`/`-` step through.
     public static let speeds: [Double] = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64]
+}
+
+/// The playback clock's base: position = `position + (clock − clock at base) × speed`.
+public struct PlaybackClock: Sendable, Equatable {
+    public var clock: Double
+    public var position: Double
+    public var speed: Double
+    public init(clock: Double, position: Double, speed: Double) {
+        self.clock = clock
+        self.position = position
+        self.speed = speed
+    }
 }
 
 public struct ReplayMark: Sendable, Equatable {
@@ -128,28 +161,40 @@ public struct ManualCall: Sendable, Equatable {
     }
 }
 
-/// Inputs to `update`.
+/// Inputs to `update`: everything that happens to the dashboard.
 public enum Msg: Sendable {
     case key(InputEvent)
-    /// A live monitor event (already stamped); in replay the runtime replaces `monitor` instead.
+    /// A live monitor event (already stamped).
     case monitor(MonitorEvent)
-    /// The runtime's 10 Hz tick with the current monitor time.
+    /// The runtime's 10 Hz tick. `now` is the session time live; in replay it is the
+    /// runtime's monotonic clock (seconds), which drives the playback clock in the model.
     case tick(now: Double)
     case resize(width: Int, height: Int)
-    /// The runtime replaced the whole monitor state (replay seek/advance).
-    case replayState(MonitorState, position: Double)
-    /// Progress of a manual call (status change or a callback invocation).
-    case callStatus(id: String, ManualCall.Status)
-    case callInvocation(id: String, ManualCall.Invocation)
+    /// The replayer's state after `.advanceReplay` (position already set by the tick).
+    case replayAdvanced(MonitorState)
+    /// The replayer's state after `.seek` or `.step`: the cursor moves to `position`.
+    case replayMoved(MonitorState, position: Double)
+    /// Progress of a manual call; the first invocation of its first callback is the result.
+    case callProgress(id: String, LiveSession.CallUpdate)
     /// A one-line message for the status line (e.g. "theme: light", an error).
     case status(String, isError: Bool)
-    /// Recording started, stopped or failed.
-    case recordingChanged(RecordingStatus?)
-    /// The list of themes that `t` cycles through and the active one.
+    /// Record to `path` from now on (`--record`, before the first frame).
+    case recordRequested(path: String, overwrite: Bool)
+    /// The recording file is open and its opening lines are written.
+    case recordingStarted(RecordingStatus)
+    /// Opening or writing the recording failed; nothing more is written.
+    case recordingFailed(String)
+    /// The themes that `t` cycles through and the active one (at start and after a change).
     case themes(available: [String], active: String)
+    /// A theme could not be loaded.
+    case themeFailed(name: String, error: String)
+    /// Standard input reached end of file or hung up.
+    case inputClosed
+    /// SIGTERM or SIGHUP.
+    case terminated
 }
 
-/// Side effects the runtime carries out; results come back as `Msg`s.
+/// Side effects the runtime carries out, in order; results come back as `Msg`s.
 public enum Effect: Sendable, Equatable {
     /// Send `method(args…)` through the link's `up` queue. `args` is a JSON array where each
     /// `{"$cb":"label"}` becomes a streaming callback; `autoCallback` appends a `cb`.
@@ -157,14 +202,26 @@ public enum Effect: Sendable, Equatable {
     case reconnect(ConnectionID)
     case hold(ConnectionID)
     case release(ConnectionID)
-    case startRecording(path: String?)
-    case stopRecording
+    /// Open a recording file and write its header and opening `snap` of `initialState`
+    /// (already on the file's time axis); answered by `.recordingStarted` or `.recordingFailed`.
+    case startRecording(RecordingRequest, initialState: MonitorState)
+    /// Append an event line (t on the file's axis).
+    case recordEvent(MonitorEvent)
+    /// Append a keyframe (state and t on the file's axis).
+    case recordSnap(MonitorState, t: Double)
+    /// Write the `end` line, `fsync` and close.
+    case finishRecording(reason: MonitorEvent.EndReason, t: Double)
     case addMark(label: String)
     case setTheme(String)
-    /// Replay: seek to t (the runtime answers with `.replayState`).
+    /// Replay: move the replayer to t (answered by `.replayMoved`).
     case seek(to: Double)
-    /// Replay: apply exactly the next event.
+    /// Replay: apply exactly the next event (answered by `.replayMoved`).
     case step
+    /// Replay: apply the events up to t (answered by `.replayAdvanced`).
+    case advanceReplay(to: Double)
+    /// A line for the log file (never stderr while curses owns the screen).
+    case writeLog(String)
     case redrawAll
-    case quit
+    /// Leave the run loop; the recording, if any, was finished by an effect before this one.
+    case quit(MonitorEvent.EndReason)
 }

@@ -45,6 +45,13 @@ public struct JSONLinesExporter: Sendable {
         return RecordingEncoder.snapLine(state, t: t)
     }
 
+    /// A `snap` line now, due or not.
+    public mutating func snap(_ state: MonitorState, t: Double) -> [UInt8] {
+        lastSnapT = t
+        lineCount += 1
+        return RecordingEncoder.snapLine(state, t: t)
+    }
+
     /// The closing `end` line; its `lines` field counts every line before it.
     public mutating func end(reason: MonitorEvent.EndReason, t: Double) -> [UInt8] {
         let bytes = RecordingEncoder.line(

@@ -1,16 +1,15 @@
-/// Writes a session to a `.upmon` file (RECORDING.md §6).
+/// Writes a session to a `.upmon` file (docs/RECORDING.md, "Writing").
 ///
 /// The file is created with mode 0600 and `O_EXCL`, so an existing file is never replaced
 /// unless `overwrite` is set (`--force`). Every line is handed to the kernel with `write(2)`
-/// as soon as it is encoded, so `tail -f` and a crash both leave usable data.
+/// as soon as it is encoded, so `tail -f` and a crash both leave usable data. Calls block on
+/// the disk: use it through `RecordingQueue`, which keeps it off the caller's thread and
+/// writes lines in the order they were given.
 ///
 /// A failed write stops the recording: the call that hit it throws a `RecordingError`
-/// (show `REC FAILED` and log it), and every later call does nothing. The dashboard keeps
-/// running either way.
-public actor RecordingWriter {
+/// (show `REC FAILED` and log it), and every later call does nothing.
+public final class RecordingWriter {
     public let path: String
-    /// Seconds between keyframes.
-    public let snapEvery: Double
     private var descriptor: Int32?
     private var lines: JSONLinesExporter
     /// The error that stopped the recording, if one did.
@@ -21,9 +20,7 @@ public actor RecordingWriter {
         path: String, header: RecordingHeader, initialState: MonitorState, overwrite: Bool = false
     ) throws(RecordingError) {
         self.path = path
-        let snapEvery = header.settings.snapEverySeconds > 0 ? header.settings.snapEverySeconds : 30
-        self.snapEvery = snapEvery
-        var lines = JSONLinesExporter(header: header, snapEvery: snapEvery)
+        var lines = JSONLinesExporter(header: header, snapEvery: nil)
         let opening = lines.begin(initialState: initialState)
         self.lines = lines
         switch FileAccess.create(path: path, overwrite: overwrite) {
@@ -58,13 +55,10 @@ public actor RecordingWriter {
         try writeLine(lines.line(for: event))
     }
 
-    /// Writes a `snap` of `state` if `snapEvery` seconds have passed since the last one.
-    /// Call it from the state owner's tick. Returns whether a snap was written.
-    @discardableResult
-    public func snapIfDue(_ state: MonitorState, t: Double) throws(RecordingError) -> Bool {
-        guard descriptor != nil, let snap = lines.snapIfDue(state, t: t) else { return false }
-        try writeLine(snap)
-        return true
+    /// Appends a keyframe of `state` at `t`.
+    public func snap(_ state: MonitorState, t: Double) throws(RecordingError) {
+        guard descriptor != nil else { return }
+        try writeLine(lines.snap(state, t: t))
     }
 
     /// Writes the `end` line, then `fsync`s and closes the file. Calling it again does nothing.
@@ -76,6 +70,13 @@ public actor RecordingWriter {
         if let failure = FileAccess.syncAndClose(open) {
             throw stop(RecordingError(file: path, problem: .writeFailed(reason: failure.text)))
         }
+    }
+
+    /// Stops writing after a failure found elsewhere (the queue fell too far behind).
+    func abandon(_ error: RecordingError) {
+        if let open = descriptor { FileAccess.closeQuietly(open) }
+        descriptor = nil
+        failure = error
     }
 
     private func writeLine(_ bytes: [UInt8]) throws(RecordingError) {

@@ -107,7 +107,7 @@ struct Call: AsyncParsableCommand {
         timer.cancel()
         queuedNotice.cancel()
         await session.close()
-        Glibc.exit(exitCode)
+        Platform.exit(exitCode)
     }
 }
 

@@ -7,6 +7,8 @@ import UpnodeMonitor
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 extension NCursesBackend: InteractiveTerminal {}

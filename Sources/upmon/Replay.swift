@@ -44,6 +44,6 @@ struct Replay: AsyncParsableCommand {
             theme: theme, themesDir: themesDir, color: color, ascii: ascii, logFile: logFile, recordPath: nil,
             overwriteRecording: false, header: replayer.header)
         let code = await Dashboard.runReplay(replayer: replayer, options: options, speed: speed, paused: paused, at: at)
-        Glibc.exit(code)
+        Platform.exit(code)
     }
 }

@@ -4,6 +4,8 @@ import Upnode
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// `upmon serve`: a ready upnode server (the contract of ServeMethods).

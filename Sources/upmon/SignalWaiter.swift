@@ -2,6 +2,8 @@ import Dispatch
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Signal handling through dispatch sources, so nothing runs in signal context.

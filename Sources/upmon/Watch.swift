@@ -7,6 +7,8 @@ import Upnode
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The default command: the dashboard, or a headless mode.
@@ -101,7 +103,7 @@ struct Watch: AsyncParsableCommand {
             let (text, code) = await Headless.once(session: session, wait: wait.duration, configName: label)
             StandardOutput.write(text)
             await demoCluster?.stop()
-            Glibc.exit(code)
+            Platform.exit(code)
         }
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds, argsRecorded: connectionOptions.recordArgs,
@@ -124,7 +126,7 @@ struct Watch: AsyncParsableCommand {
         let code = await Dashboard.runLive(session: session, options: options, snapshot: metrics == nil ? nil : snapshot)
         await metricsServer?.close()
         await demoCluster?.stop()
-        Glibc.exit(code)
+        Platform.exit(code)
     }
 }
 

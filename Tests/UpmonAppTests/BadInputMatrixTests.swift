@@ -53,13 +53,13 @@ struct BadInputMatrixTests {
     static func answers(to effect: Effect, model: AppModel) -> [Msg] {
         switch effect {
         case .seek(let t):
-            return [.replayState(model.monitor, position: t)]
+            return [.replayMoved(model.monitor, position: t)]
+        case .advanceReplay:
+            return [.replayAdvanced(model.monitor)]
         case .call(let id, _, _, _, _, _):
-            return [.callStatus(id: id, .ok(ms: 1)), .callInvocation(id: id, ManualCall.Invocation(label: "cb", n: 1, ms: 1, arguments: [1e300, "\u{1B}[2J"]))]
-        case .startRecording(let path):
-            return [.recordingChanged(RecordingStatus(path: path ?? "upmon.upmon", startedT: model.ui.now))]
-        case .stopRecording:
-            return [.recordingChanged(nil)]
+            return [.callProgress(id: id, .waiting), .callProgress(id: id, .invocation(label: "cb", n: 1, ms: 1, arguments: [1e300, "\u{1B}[2J"]))]
+        case .startRecording(let request, _):
+            return [.recordingStarted(RecordingStatus(path: request.path, startedT: request.startT))]
         case .setTheme(let name):
             return [.themes(available: model.ui.themeNames, active: name)]
         default:

@@ -43,12 +43,11 @@ struct BadgeTests {
     @Test("● REC 00:00:05 and REC FAILED")
     func recording() {
         var model = Fixture.model()
-        _ = update(&model, .recordingChanged(RecordingStatus(path: "a.upmon", startedT: Fixture.now - 5)))
+        _ = update(&model, .recordingStarted(RecordingStatus(path: "a.upmon", startedT: Fixture.now - 5)))
         #expect(row(Fixture.render(model), 0).contains("● REC 00:00:05"))
         #expect(row(Fixture.render(model, glyphs: .ascii), 0).contains("* REC 00:00:05"))
-        var failed = RecordingStatus(path: "a.upmon", startedT: 0)
-        failed.failure = "disk full"
-        _ = update(&model, .recordingChanged(failed))
+        let effects = update(&model, .recordingFailed("disk full"))
+        #expect(effects == [.writeLog("recording failed: disk full")])
         #expect(row(Fixture.render(model), 0).contains("REC FAILED"))
     }
 

@@ -93,11 +93,12 @@ struct CallDialogTests {
         for n in 1...3 {
             _ = update(
                 &model,
-                .callInvocation(
+                .callProgress(
                     id: "m1",
-                    .init(label: "cb", n: n, ms: 13.9 + Double(n - 1) * 300, arguments: [.int(Int64(4 - n))])))
+                    .invocation(label: "cb", n: n, ms: 13.9 + Double(n - 1) * 300, arguments: [.int(Int64(4 - n))])))
         }
-        _ = update(&model, .callStatus(id: "m1", .ok(ms: 13.9)))
+        // The first invocation settled the call; later ones only stream.
+        #expect(model.calls.last?.status == .ok(ms: 13.9))
         let screen = Fixture.render(model)
         #expect(screen.lines.contains { $0.contains("#3 +614ms cb(1)") })
         #expect(screen.lines.contains { $0.contains("ok 13.9ms") })
@@ -195,7 +196,7 @@ struct CallResultTests {
         var object: [(String, JSONValue)] = []
         for n in 0..<30 { object.append(("key\(n)", .string(String(repeating: "v", count: 10)))) }
         let payload = JSONValue.object(.init(uniqueKeysWithValues: object))
-        _ = update(&model, .callInvocation(id: "m1", .init(label: "cb", n: 1, ms: 13.9, arguments: [nil, payload])))
+        _ = update(&model, .callProgress(id: "m1", .invocation(label: "cb", n: 1, ms: 13.9, arguments: [nil, payload])))
         let folded = Fixture.render(model)
         #expect(folded.lines.contains { $0.contains("more lines (Enter unfolds)") })
         #expect(folded.lines.contains { $0.contains("#1 +13.9ms cb(") })

@@ -29,7 +29,7 @@ struct CommandTests {
         #expect(run("hold all", in: &model).count == 7)
         _ = run("yaxis 0-200", in: &model)
         #expect(model.ui.yAxis == .fixed(min: 0, max: 200))
-        #expect(run("q", in: &model) == [.quit])
+        #expect(run("q", in: &model) == [.quit(.quit)])
     }
 
     @Test("unknown commands and bad arguments set an error status")

@@ -103,7 +103,7 @@ struct ReplayTests {
     func replayState() {
         var model = replayModel()
         let empty = MonitorState(connections: Fixture.infos)
-        _ = update(&model, .replayState(empty, position: 12))
+        _ = update(&model, .replayMoved(empty, position: 12))
         #expect(model.monitor == empty)
         #expect(model.replayStatus?.position == 12)
     }

@@ -26,15 +26,16 @@ struct RecordingWriterTests {
             .ping(1.0, "c1", 12.5),
             .ping(31.0, "c1", 13.5),
         ]
+        var cursor = RecordingCursor(startedT: 0, snapEvery: 30)
         for event in events {
             state.apply(event)
-            try await writer.record(event)
-            try await writer.snapIfDue(state, t: event.t)
+            try writer.record(MonitorEvent(t: cursor.fileTime(ofEventAt: event.t), conn: event.conn, kind: event.kind))
+            if let t = cursor.snapTime(at: event.t) { try writer.snap(state, t: t) }
         }
-        #expect(try await writer.snapIfDue(state, t: 31.05) == false)
-        try await writer.finish(reason: .quit, t: 31.1)
-        #expect(await writer.isRecording == false)
-        try await writer.finish(reason: .quit, t: 32)  // a second finish does nothing
+        #expect(cursor.snapTime(at: 31.05) == nil)
+        try writer.finish(reason: .quit, t: 31.1)
+        #expect(writer.isRecording == false)
+        try writer.finish(reason: .quit, t: 32)  // a second finish does nothing
         #expect(try permissions(path) == 0o600)
 
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -64,7 +65,7 @@ struct RecordingWriterTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me\n")
         let writer = try RecordingWriter(
             path: path, header: header, initialState: header.initialState, overwrite: true)
-        try await writer.finish(reason: .stopped, t: 1)
+        try writer.finish(reason: .stopped, t: 1)
         #expect(
             try String(contentsOfFile: path, encoding: .utf8).hasPrefix(#"{"upmon":"recording""#))
         #expect(try permissions(path) == 0o600)
@@ -95,7 +96,7 @@ struct RecordingWriterTests {
                     "write failed: No space left on device; recording stopped"))
             return
         }
-        Issue.record("writing to /dev/full succeeded: \(await writer.lineCount) lines")
+        Issue.record("writing to /dev/full succeeded: \(writer.lineCount) lines")
     }
 
     @Test("by default the file holds argument shapes, never argument text")
@@ -128,10 +129,10 @@ struct RecordingWriterTests {
         ]
         for event in events {
             state.apply(event)
-            try await writer.record(event)
+            try writer.record(event)
         }
-        try await writer.snapIfDue(state, t: 60)
-        try await writer.finish(reason: .signal, t: 61)
+        try writer.snap(state, t: 60)
+        try writer.finish(reason: .signal, t: 61)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(!text.contains(JSONValueSecret.marker))

@@ -89,9 +89,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         default: return targets.map { .release($0) }
         }
     case "record":
-        guard !model.isReplay else { return refuseReadOnly(&model) }
-        guard model.recording == nil else { return fail("already recording to \(model.recording?.path ?? "")") }
-        return [.startRecording(path: argument.isEmpty ? nil : argument)]
+        return startRecording(&model, path: argument.isEmpty ? nil : argument, overwrite: false)
     case "mark":
         guard model.recording != nil, !model.isReplay else {
             return fail("marks are added while recording")

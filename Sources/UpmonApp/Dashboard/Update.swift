@@ -1,57 +1,176 @@
 import TerminalUI
 import UpnodeMonitor
 
-/// Applies one message to the model and returns the side effects for the runtime. Pure.
+/// Applies one message to the model and returns the side effects for the runtime. Pure:
+/// the only place where the model changes (docs/ARCHITECTURE.md, "Data flow").
 ///
 /// While live display is paused, `model.monitor` keeps receiving events (it always holds
 /// live data) and `ui.livePause` counts them; the screen shows `displayedMonitor`.
 public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
     switch msg {
     case .key(let key):
+        guard !model.isQuitting else { return [] }
         return handleDashboardKey(&model, key)
     case .monitor(let event):
         model.monitor.apply(event)
         if model.ui.livePause != nil { model.ui.livePause?.eventsSince += 1 }
-        return []
+        return recordAndLog(&model, event)
     case .tick(let now):
-        model.ui.now = now
-        if let status = model.ui.status, status.expiresAt <= now { model.ui.status = nil }
-        return []
+        return tick(&model, now: now)
     case .resize(let width, let height):
         model.ui.screenWidth = width
         model.ui.screenHeight = height
         return []
-    case .replayState(let state, let position):
+    case .replayAdvanced(let state):
+        model.monitor = state
+        return []
+    case .replayMoved(let state, let position):
         model.monitor = state
         if case .replay(var replay) = model.mode {
             replay.position = position
+            replay.clockBase = nil
             model.mode = .replay(replay)
+            model.ui.now = position
         }
         return []
-    case .callStatus(let id, let status):
-        if let index = model.calls.lastIndex(where: { $0.id == id }) {
-            model.calls[index].status = status
-        }
-        return []
-    case .callInvocation(let id, let invocation):
-        if let index = model.calls.lastIndex(where: { $0.id == id }) {
-            model.calls[index].invocations.append(invocation)
-            // Streams can be long; keep the newest invocations only.
-            if model.calls[index].invocations.count > maxInvocationsKept {
-                model.calls[index].invocations.removeFirst()
-            }
-        }
+    case .callProgress(let id, let progress):
+        applyCallProgress(&model, id: id, progress)
         return []
     case .status(let text, let isError):
         model.ui.setStatus(text, isError: isError)
         return []
-    case .recordingChanged(let recording):
+    case .recordRequested(let path, let overwrite):
+        return startRecording(&model, path: path, overwrite: overwrite)
+    case .recordingStarted(let recording):
         model.recording = recording
+        model.ui.setStatus("recording to \(recording.path)")
         return []
+    case .recordingFailed(let error):
+        guard var recording = model.recording else {
+            model.ui.setStatus(error, isError: true)
+            return [.writeLog("recording: \(error)")]
+        }
+        recording.failure = error
+        model.recording = recording
+        model.ui.setStatus("REC FAILED: \(error)", isError: true)
+        return [.writeLog("recording failed: \(error)")]
     case .themes(let available, let active):
         model.ui.themeNames = available
         model.ui.activeTheme = active
         return []
+    case .themeFailed(let name, let error):
+        model.ui.setStatus(error, isError: true)
+        return [.writeLog("theme \(name): \(error)")]
+    case .inputClosed:
+        return quitNow(&model, reason: .stdinClosed)
+    case .terminated:
+        return quitNow(&model, reason: .signal)
+    }
+}
+
+/// A live event: recorded when a recording is on, logged when it is a warning or an error.
+func recordAndLog(_ model: inout AppModel, _ event: MonitorEvent) -> [Effect] {
+    var effects: [Effect] = []
+    if var recording = model.recording, recording.failure == nil {
+        let t = recording.cursor.fileTime(ofEventAt: event.t)
+        if case .mark = event.kind { recording.marks += 1 }
+        model.recording = recording
+        effects.append(.recordEvent(MonitorEvent(t: t, conn: event.conn, kind: event.kind)))
+    }
+    if case .note(let level, let text) = event.kind, level != .info {
+        effects.append(.writeLog("\(event.conn.map(\.rawValue) ?? "-") \(level.rawValue): \(text)"))
+    }
+    return effects
+}
+
+/// The 10 Hz tick: expire the status line, write a keyframe when one is due, and in replay
+/// move the playback cursor by the clock.
+func tick(_ model: inout AppModel, now: Double) -> [Effect] {
+    if case .replay(var replay) = model.mode {
+        let effects = advancePlayback(&replay, clock: now)
+        model.mode = .replay(replay)
+        model.ui.now = replay.position
+        expireStatus(&model)
+        return effects
+    }
+    model.ui.now = now
+    expireStatus(&model)
+    guard var recording = model.recording, recording.failure == nil,
+        let t = recording.cursor.snapTime(at: now)
+    else { return [] }
+    model.recording = recording
+    return [.recordSnap(model.monitor.shifted(by: -recording.startedT), t: t)]
+}
+
+func expireStatus(_ model: inout AppModel) {
+    if let status = model.ui.status, status.expiresAt <= model.ui.now { model.ui.status = nil }
+}
+
+/// Moves `replay.position` along the clock: from the base the last pause, seek or speed
+/// change left, at `speed`; pauses at the end.
+func advancePlayback(_ replay: inout ReplayStatus, clock: Double) -> [Effect] {
+    guard !replay.isPaused else {
+        replay.clockBase = nil
+        return []
+    }
+    guard let base = replay.clockBase, base.speed == replay.speed, clock >= base.clock else {
+        replay.clockBase = PlaybackClock(clock: clock, position: replay.position, speed: replay.speed)
+        return []
+    }
+    let position = min(base.position + (clock - base.clock) * base.speed, replay.duration)
+    guard position != replay.position else { return [] }
+    replay.position = position
+    if position >= replay.duration { replay.isPaused = true }
+    return [.advanceReplay(to: position)]
+}
+
+/// Opens a recording from now on, unless one is running or this is a replay.
+func startRecording(_ model: inout AppModel, path: String?, overwrite: Bool) -> [Effect] {
+    guard !model.isReplay else { return refuseReadOnly(&model) }
+    guard model.recording == nil else {
+        model.ui.setStatus("already recording to \(model.recording?.path ?? "")", isError: true)
+        return []
+    }
+    let now = model.ui.now
+    let name = path ?? DashboardFormat.recordingFileName(at: model.wallClockAtZero + now)
+    let request = RecordingRequest(path: name, overwrite: overwrite, startT: now)
+    return [.startRecording(request, initialState: model.monitor.shifted(by: -now))]
+}
+
+/// Stops the recording (if any): the `end` line at the latest t.
+func stopRecording(_ model: inout AppModel, reason: MonitorEvent.EndReason) -> [Effect] {
+    guard let recording = model.recording else { return [] }
+    model.recording = nil
+    guard recording.failure == nil else { return [] }
+    let t = recording.cursor.endTime(at: model.ui.now)
+    model.ui.setStatus("recording stopped: \(recording.path)")
+    return [.finishRecording(reason: reason, t: t)]
+}
+
+/// A manual call's progress: the first invocation of the first callback settles it, ok
+/// unless its first argument is an error object (Node's `cb(err)`).
+func applyCallProgress(_ model: inout AppModel, id: String, _ progress: LiveSession.CallUpdate) {
+    guard let index = model.calls.lastIndex(where: { $0.id == id }) else { return }
+    switch progress {
+    case .queued:
+        model.calls[index].status = .queued
+    case .waiting:
+        model.calls[index].status = .waiting
+    case .invocation(let label, let n, let ms, let arguments):
+        model.calls[index].invocations.append(
+            ManualCall.Invocation(label: label, n: n, ms: ms, arguments: arguments))
+        // Streams can be long; keep the newest invocations only.
+        if model.calls[index].invocations.count > maxInvocationsKept {
+            model.calls[index].invocations.removeFirst()
+        }
+        let status = model.calls[index].status
+        if n == 1, status == .waiting || status == .queued {
+            model.calls[index].status =
+                LiveSession.isErrorResult(arguments)
+                ? .error(arguments.arrayValue?.first?.jsonText ?? "error") : .ok(ms: ms)
+        }
+    case .failed(let code, let message):
+        model.calls[index].status = code == "timeout" ? .timeout : .error(message)
     }
 }
 
@@ -274,7 +393,7 @@ func nextTheme(_ model: inout AppModel) -> [Effect] {
 
 func toggleRecording(_ model: inout AppModel) -> [Effect] {
     guard !model.isReplay else { return refuseReadOnly(&model) }
-    if model.recording != nil { return [.stopRecording] }
+    if model.recording != nil { return stopRecording(&model, reason: .stopped) }
     let name = DashboardFormat.recordingFileName(at: model.wallClockAtZero + model.ui.now)
     model.ui.overlay = .recordPathPrompt(TextFieldState(text: name))
     return []
@@ -303,8 +422,10 @@ func requestQuit(_ model: inout AppModel) -> [Effect] {
     return quitNow(&model)
 }
 
-func quitNow(_ model: inout AppModel) -> [Effect] {
+/// Quits once: finishes the recording first, then leaves the run loop.
+func quitNow(_ model: inout AppModel, reason: MonitorEvent.EndReason = .quit) -> [Effect] {
+    guard !model.isQuitting else { return [] }
     model.ui.overlay = .none
     model.isQuitting = true
-    return [.quit]
+    return stopRecording(&model, reason: reason) + [.quit(reason)]
 }

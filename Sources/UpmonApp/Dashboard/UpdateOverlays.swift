@@ -24,8 +24,7 @@ func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
         case .escape: return []
         case .enter:
             let path = String(field.characters).trimmingSpaces()
-            model.ui.setStatus(path.isEmpty ? "recording" : "recording to \(path)")
-            return [.startRecording(path: path.isEmpty ? nil : path)]
+            return startRecording(&model, path: path.isEmpty ? nil : path, overwrite: false)
         default:
             field.handle(key)
             model.ui.overlay = .recordPathPrompt(field)

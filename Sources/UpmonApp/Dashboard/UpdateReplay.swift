@@ -8,6 +8,7 @@ func handleReplayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
     switch key {
     case .char(" "), .char("p"):
         replay.isPaused.toggle()
+        replay.clockBase = nil
         return []
     case .char("."):
         replay.isPaused = true
@@ -57,10 +58,12 @@ func handleReplayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
 }
 
 /// Moves the cursor to `target` clamped to the recording, and asks the runtime to seek.
-/// The position is updated at once so that repeated keys add up before the runtime answers.
+/// The position is updated at once so that repeated keys add up before the runtime answers;
+/// playback goes on from there at the next tick.
 func seekReplay(_ replay: inout ReplayStatus, to target: Double) -> [Effect] {
     let clamped = min(max(0, target), max(0, replay.duration))
     replay.position = clamped
+    replay.clockBase = nil
     return [.seek(to: clamped)]
 }
 

@@ -87,22 +87,32 @@ public enum Headless {
         stopper.cancel()
     }
 
-    /// Records the session to `path` until `stop` yields (RECORDING.md §6).
+    /// Records the session to `path` until `stop` yields (docs/RECORDING.md, "Writing").
+    ///
+    /// Events and keyframes reach one `RecordingQueue` in the order the state applied them:
+    /// the event loop and the keyframe tick both apply and hand in under one lock.
     public static func record(
         session: LiveSession, path: String, header: RecordingHeader, overwrite: Bool, stop: AsyncStream<Void>,
         onStarted: @Sendable () -> Void = {}
     ) async throws(RecordingError) {
-        var state = MonitorState(connections: session.infos)
-        let writer = try RecordingWriter(path: path, header: header, initialState: state, overwrite: overwrite)
+        let initial = MonitorState(connections: session.infos)
+        let failure = Mutex<RecordingError?>(nil)
+        let writer = try RecordingQueue(path: path, header: header, initialState: initial, overwrite: overwrite) {
+            error in
+            failure.withLock { $0 = error }
+            session.feed.emit(.note(level: .error, text: "recording stopped: \(error)"), conn: nil)
+        }
         onStarted()
         let feed = session.feed
-        let snapshot = StateSnapshot(state)
-        // A 10 Hz tick writes snaps on time even when no event arrives.
+        let recording = Mutex(
+            LiveRecording(
+                state: initial, cursor: RecordingCursor(startedT: 0, snapEvery: header.settings.snapEverySeconds)))
+        // A 10 Hz tick writes keyframes on time even when no event arrives.
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
-                let (current, lastT) = snapshot.current
-                _ = try? await writer.snapIfDue(current, t: lastT)
+                let now = feed.now()
+                recording.withLock { $0.snapIfDue(at: now, to: writer) }
             }
         }
         let stopper = Task {
@@ -110,21 +120,35 @@ public enum Headless {
             await session.close()
         }
         session.start()
-        var failure: RecordingError?
         for await event in feed.events {
-            state.apply(event)
-            snapshot.update(state, now: event.t)
-            do {
-                try await writer.record(event)
-            } catch {
-                failure = error
-                break
+            let now = feed.now()
+            recording.withLock { live in
+                live.apply(event, to: writer)
+                live.snapIfDue(at: now, to: writer)
             }
+            if failure.withLock({ $0 }) != nil { break }
         }
         ticker.cancel()
         stopper.cancel()
-        if let failure { throw failure }
-        try await writer.finish(reason: .signal, t: feed.now())
+        if let failure = failure.withLock({ $0 }) { throw failure }
+        writer.finish(reason: .signal, t: recording.withLock { $0.cursor.endTime(at: feed.now()) })
+        if let failure = await writer.drained() { throw failure }
+    }
+
+    /// The state of a headless recording and where its file stands.
+    struct LiveRecording {
+        var state: MonitorState
+        var cursor: RecordingCursor
+
+        mutating func apply(_ event: MonitorEvent, to writer: RecordingQueue) {
+            state.apply(event)
+            let t = cursor.fileTime(ofEventAt: event.t)
+            writer.record(MonitorEvent(t: t, conn: event.conn, kind: event.kind))
+        }
+
+        mutating func snapIfDue(at now: Double, to writer: RecordingQueue) {
+            if let t = cursor.snapTime(at: now) { writer.snap(state, t: t) }
+        }
     }
 
     /// A recording as the same JSON Lines `--json` prints live (header, then events).

@@ -2,6 +2,8 @@ import UpnodeMonitor
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Wall-clock facts the pure code takes as parameters (read only here, at the edge).
@@ -38,19 +40,7 @@ public enum SystemFacts {
 
 /// Writes bytes to standard output unbuffered (each JSON line leaves at once, also in pipes).
 public enum StandardOutput {
-    public static func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(STDOUT_FILENO, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if written <= 0 {
-                    if written < 0 && errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
-    }
+    public static func write(_ bytes: [UInt8]) { Platform.writeAll(STDOUT_FILENO, bytes) }
 
     public static func write(_ text: String) { write(Array(text.utf8)) }
 }

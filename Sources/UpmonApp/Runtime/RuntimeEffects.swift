@@ -1,0 +1,67 @@
+import UpnodeMonitor
+
+/// Carrying out `Effect`s: each touches one resource (the live session, the replayer, the
+/// recording queue, the theme library, the log file, the renderer) and answers, where it
+/// has something to say, with a `Msg`.
+extension UpmonRuntime {
+    func perform(_ effect: Effect) {
+        switch effect {
+        case .call(let id, let conn, let method, let args, let autoCallback, let waitMs):
+            guard case .live(let session) = source else { return }
+            let waitMilliseconds = Int(saturating: min(waitMs, UpmonConfig.maxDurationSeconds * 1000))
+            session.call(
+                id: id, conn: conn, method: method, args: args.arrayValue ?? [args],
+                autoCallback: autoCallback, wait: .milliseconds(Int64(waitMilliseconds))
+            ) { progress in
+                Task { @MainActor [weak self] in
+                    self?.dispatch(.callProgress(id: id, progress))
+                    self?.draw(force: false)
+                }
+            }
+        case .reconnect(let conn), .release(let conn):
+            if case .live(let session) = source { session.reconnect(conn) }
+        case .hold(let conn):
+            if case .live(let session) = source { session.hold(conn) }
+        case .startRecording, .recordEvent, .recordSnap, .finishRecording:
+            for answer in recording.perform(effect) { dispatch(answer) }
+        case .addMark(let label):
+            if case .live(let session) = source { session.feed.emit(.mark(label: label), conn: nil) }
+        case .setTheme(let name):
+            loadTheme(name)
+        case .seek(let target):
+            guard var replayer else { return }
+            let position = max(0, min(target, replayer.lastT))
+            replayer.seek(to: position)
+            self.replayer = replayer
+            dispatch(.replayMoved(replayer.state, position: position))
+        case .step:
+            guard var replayer, let event = replayer.stepForward() else { return }
+            self.replayer = replayer
+            dispatch(.replayMoved(replayer.state, position: event.t))
+        case .advanceReplay(let position):
+            guard var replayer else { return }
+            _ = replayer.advance(to: position)
+            self.replayer = replayer
+            dispatch(.replayAdvanced(replayer.state))
+        case .writeLog(let line):
+            log?.write(line)
+        case .redrawAll:
+            renderer.invalidate()
+        case .quit:
+            leaveRunLoop()
+        }
+    }
+
+    /// Loads a theme file; the resolved theme is a drawing resource, its name goes to the model.
+    func loadTheme(_ name: String) {
+        do {
+            let theme = try themes.load(name)
+            resolvedTheme = theme.resolved(for: terminal.capabilities, monochrome: monochrome)
+            dispatch(.themes(available: model.ui.themeNames, active: theme.name))
+            dispatch(.status("theme: \(theme.name)", isError: false))
+            renderer.invalidate()
+        } catch {
+            dispatch(.themeFailed(name: name, error: "\(error)"))
+        }
+    }
+}
