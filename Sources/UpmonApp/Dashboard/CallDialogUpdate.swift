@@ -145,3 +145,30 @@ private func sendCall(_ model: inout AppModel, dialog: inout CallDialogState) ->
             waitMs: dialog.waitMs)
     ]
 }
+
+/// A manual call's progress: the first invocation of the first callback settles it, ok
+/// unless its first argument is an error object (Node's `cb(err)`).
+func applyCallProgress(_ model: inout AppModel, id: String, _ progress: LiveSession.CallUpdate) {
+    guard let index = model.calls.lastIndex(where: { $0.id == id }) else { return }
+    switch progress {
+    case .queued:
+        model.calls[index].status = .queued
+    case .waiting:
+        model.calls[index].status = .waiting
+    case .invocation(let label, let n, let ms, let arguments):
+        model.calls[index].invocations.append(
+            ManualCall.Invocation(label: label, n: n, ms: ms, arguments: arguments))
+        // Streams can be long; keep the newest invocations only.
+        if model.calls[index].invocations.count > maxInvocationsKept {
+            model.calls[index].invocations.removeFirst()
+        }
+        let status = model.calls[index].status
+        if n == 1, status == .waiting || status == .queued {
+            model.calls[index].status =
+                LiveSession.isErrorResult(arguments)
+                ? .error(arguments.arrayValue?.first?.jsonText ?? "error") : .ok(ms: ms)
+        }
+    case .failed(let code, let message):
+        model.calls[index].status = code == "timeout" ? .timeout : .error(message)
+    }
+}

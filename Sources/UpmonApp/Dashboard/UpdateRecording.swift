@@ -1,0 +1,42 @@
+import UpnodeMonitor
+
+// Recording from the dashboard: what `update` hands the runtime's `RecordingEffects`, in
+// the order the model applied it (docs/RECORDING.md, "Writing").
+
+/// A live event: recorded when a recording is on, logged when it is a warning or an error.
+func recordAndLog(_ model: inout AppModel, _ event: MonitorEvent) -> [Effect] {
+    var effects: [Effect] = []
+    if var recording = model.recording, recording.failure == nil {
+        let t = recording.cursor.fileTime(ofEventAt: event.t)
+        if case .mark = event.kind { recording.marks += 1 }
+        model.recording = recording
+        effects.append(.recordEvent(MonitorEvent(t: t, conn: event.conn, kind: event.kind)))
+    }
+    if case .note(let level, let text) = event.kind, level != .info {
+        effects.append(.writeLog("\(event.conn.map(\.rawValue) ?? "-") \(level.rawValue): \(text)"))
+    }
+    return effects
+}
+
+/// Opens a recording from now on, unless one is running or this is a replay.
+func startRecording(_ model: inout AppModel, path: String?, overwrite: Bool) -> [Effect] {
+    guard !model.isReplay else { return refuseReadOnly(&model) }
+    guard model.recording == nil else {
+        model.ui.setStatus("already recording to \(model.recording?.path ?? "")", isError: true)
+        return []
+    }
+    let now = model.ui.now
+    let name = path ?? DashboardFormat.recordingFileName(at: model.wallClockAtZero + now)
+    let request = RecordingRequest(path: name, overwrite: overwrite, startT: now)
+    return [.startRecording(request, initialState: model.monitor.shifted(by: -now))]
+}
+
+/// Stops the recording (if any): the `end` line at the latest t.
+func stopRecording(_ model: inout AppModel, reason: MonitorEvent.EndReason) -> [Effect] {
+    guard let recording = model.recording else { return [] }
+    model.recording = nil
+    guard recording.failure == nil else { return [] }
+    let t = recording.cursor.endTime(at: model.ui.now)
+    model.ui.setStatus("recording stopped: \(recording.path)")
+    return [.finishRecording(reason: reason, t: t)]
+}
