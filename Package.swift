@@ -43,9 +43,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The pure monitor core: no NIO, no links. The app adapts link events to it.
         .target(
             name: "UpnodeMonitor",
-            dependencies: ["Upnode", "DnodeProtocol", .product(name: "OrderedCollections", package: "swift-collections")]
+            dependencies: [
+                "DnodeProtocol",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
         ),
         .target(name: "TerminalUI"),
         .systemLibrary(
