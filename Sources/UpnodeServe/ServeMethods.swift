@@ -16,6 +16,7 @@ import Upnode
 /// `time(cb)`, `subscribe(fn, everyMs = 100, times = 0)`, `mark(tag, cb)` and, with
 /// credentials, `auth(user, pass, cb)` → `cb(null, session)` or `cb("ACCESS DENIED")`.
 public final class ServeMethods: Sendable {
+    /// What the server exports and how it behaves (the demo's personalities).
     public struct Options: Sendable {
         /// `user:pass` accepted by `auth`; nil = no auth method.
         public var credentials: (user: String, password: String)?
@@ -28,6 +29,7 @@ public final class ServeMethods: Sendable {
         /// Also export `countdown(n, cb)`: n invocations of cb, 300 ms apart (the demo's
         /// streaming example; not part of `upmon serve`'s contract, which matches Node's server).
         public var includeCountdown = false
+        /// `upmon serve`'s defaults: no auth, no delays, every ping answered.
         public init() {}
     }
 
@@ -35,6 +37,7 @@ public final class ServeMethods: Sendable {
     let marks = Mutex<[String: Int]>([:])
     let random = Mutex(SplitMix64(seed: 42))
 
+    /// Methods with `options`; one instance's `mark` counts are shared by all its peers.
     public init(options: Options = Options()) {
         self.options = options
     }
