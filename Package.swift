@@ -33,9 +33,23 @@ let package = Package(
             ]
         ),
         .target(name: "UpnodeTestSupport", dependencies: ["Upnode"]),
+        // The demo personalities of `upmon serve` and the tests' server: not a product, so
+        // the `Upnode` library does not ship them.
+        .target(
+            name: "UpnodeServe",
+            dependencies: [
+                "Upnode", "DnodeProtocol",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The pure monitor core: no NIO, no links. The app adapts link events to it.
         .target(
             name: "UpnodeMonitor",
-            dependencies: ["Upnode", "DnodeProtocol", .product(name: "OrderedCollections", package: "swift-collections")]
+            dependencies: [
+                "DnodeProtocol",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
         ),
         .target(name: "TerminalUI"),
         .systemLibrary(
@@ -48,7 +62,7 @@ let package = Package(
         .target(
             name: "UpmonApp",
             dependencies: [
-                "UpnodeMonitor", "Upnode", "TerminalUI", "DnodeProtocol",
+                "UpnodeMonitor", "Upnode", "UpnodeServe", "TerminalUI", "DnodeProtocol",
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -58,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "upmon",
             dependencies: [
-                "UpmonApp", "NCursesBackend", "Upnode", "DnodeProtocol",
+                "UpmonApp", "NCursesBackend", "Upnode", "UpnodeServe", "DnodeProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "UpnodeTests",
             dependencies: [
-                "Upnode", "UpnodeTestSupport", "DnodeProtocol",
+                "Upnode", "UpnodeServe", "UpnodeTestSupport", "DnodeProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,7 +96,8 @@ let package = Package(
         .testTarget(
             name: "UpmonIntegrationTests",
             dependencies: [
-                "UpmonApp", "TerminalUI", "UpnodeMonitor", "Upnode", "DnodeProtocol", "ProcessTestSupport",
+                "UpmonApp", "TerminalUI", "UpnodeMonitor", "Upnode", "UpnodeServe", "DnodeProtocol",
+                "ProcessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -2,7 +2,7 @@ import DnodeProtocol
 
 /// One thing that happened in a session, stamped with the session clock.
 ///
-/// Live, `MonitorFeed` produces these from `UpnodeEvent`s; in replay they come from the
+/// Live, the app's `MonitorFeed` produces these from link events; in replay they come from the
 /// recording. Both feed `MonitorState.apply(_:)`, so the screen is the same either way.
 /// The kinds match the recording kinds (RECORDING.md §3) apart from `snap`.
 public struct MonitorEvent: Hashable, Sendable {

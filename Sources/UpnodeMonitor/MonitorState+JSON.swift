@@ -15,17 +15,59 @@ extension MonitorState {
     ///
     /// Fields beyond the documented outline (`connects`, `first_attempt_t`, `up_s`,
     /// `ping_count`, …) are optional additions allowed by format version 1.
+    /// Log entries are `[t, conn, kind, fields, level?]` with the entry's fields as an object
+    /// (format version 2); entries read from version 1 keep their text: `[t, conn, kind, text]`.
     public func toJSON() -> JSONValue {
         let links = connections.map { stats in (stats.id.rawValue, Self.json(of: stats)) }
         let logEntries = log.elements.map { entry -> JSONValue in
             var items: [JSONValue] = [
                 .time(entry.t), entry.conn.map { .string($0.rawValue) } ?? .null,
-                .string(entry.kind), .string(entry.text),
+                .string(entry.kind), Self.json(of: entry.event),
             ]
             if entry.level != .info { items.append(.string(entry.level.rawValue)) }
             return .array(items)
         }
         return .makeObject([("connections", .makeObject(links)), ("log", .array(logEntries))])
+    }
+
+    /// The fields of a log entry; the text itself for a version 1 entry.
+    private static func json(of event: LogEntry.Event) -> JSONValue {
+        switch event {
+        case .transition(let from, let to, let reason, let detail):
+            var members: [(String, JSONValue)] = [
+                ("from", .string(from.rawValue)), ("to", .string(to.rawValue)),
+                ("reason", .string(reason)),
+            ]
+            if let detail { members.append(("detail", .string(detail))) }
+            return .makeObject(members)
+        case .pingTimeout(let afterMs, let consecutive):
+            return .makeObject([
+                ("after_ms", .time(afterMs)), ("consecutive", .int(Int64(consecutive))),
+            ])
+        case .reconnect(let attempt, let delayMs):
+            return .makeObject([("attempt", .int(Int64(attempt))), ("delay_ms", .time(delayMs))])
+        case .queueExpired(let count):
+            return .makeObject([("expired", .int(Int64(count)))])
+        case .call(let method, let origin):
+            return .makeObject([("method", .string(method)), ("origin", .string(origin.rawValue))])
+        case .result(let method, let n, let ok, let durMs, let errorSummary):
+            var members: [(String, JSONValue)] = [
+                ("method", .string(method)), ("n", .int(Int64(n))), ("ok", .bool(ok)),
+                ("dur_ms", .time(durMs)),
+            ]
+            if let errorSummary { members.append(("error", .string(errorSummary))) }
+            return .makeObject(members)
+        case .remoteMethods(let count):
+            return .makeObject([("count", .int(Int64(count)))])
+        case .mark(let label):
+            return .makeObject([("label", .string(label))])
+        case .note(let text):
+            return .makeObject([("text", .string(text))])
+        case .end(let reason):
+            return .makeObject([("reason", .string(reason.rawValue))])
+        case .legacy(_, let text):
+            return .string(text)
+        }
     }
 
     /// Decodes a `snap` payload. Links of `connections` missing from the snapshot start `idle`;
@@ -45,22 +87,81 @@ extension MonitorState {
         self.init(stats: stats, log: try Self.decodeLog(json["log"]?.arrayValue ?? []))
     }
 
-    /// The event log of a snapshot.
+    /// The event log of a snapshot: `[t, conn, kind, fields]` entries (version 2) or
+    /// `[t, conn, kind, text]` ones (version 1, kept as `LogEntry.Event.legacy`).
     static func decodeLog(_ items: [JSONValue]) throws(SnapDecodingError) -> [LogEntry] {
         var entries: [LogEntry] = []
         for (position, item) in items.enumerated() {
             let path = "log[\(position)]"
             guard let parts = item.arrayValue, parts.count >= 4, let t = parts[0].doubleValue,
-                let kind = parts[2].stringValue, let text = parts[3].stringValue
-            else { throw SnapDecodingError(path: path, expected: "[t, conn, kind, text]") }
+                let kind = parts[2].stringValue
+            else { throw SnapDecodingError(path: path, expected: "[t, conn, kind, fields]") }
+            let event: LogEntry.Event
+            if let text = parts[3].stringValue {
+                event = .legacy(kind: kind, text: text)
+            } else if let decoded = logEvent(kind: kind, fields: parts[3]) {
+                event = decoded
+            } else {
+                throw SnapDecodingError(path: path, expected: "the fields of a '\(kind)' entry")
+            }
             let level =
                 parts.count > 4 ? parts[4].stringValue.flatMap(NoteLevel.init) ?? .info : .info
             entries.append(
                 LogEntry(
-                    t: t, conn: parts[1].stringValue.map { ConnectionID($0) }, kind: kind,
-                    text: text, level: level))
+                    t: t, conn: parts[1].stringValue.map { ConnectionID($0) }, level: level,
+                    event: event))
         }
         return entries
+    }
+
+    /// A version 2 log entry's fields, or `nil` when they do not fit its kind.
+    private static func logEvent(kind: String, fields: JSONValue) -> LogEntry.Event? {
+        guard fields.objectValue != nil else { return nil }
+        switch kind {
+        case "state":
+            guard let from = fields.string("from").flatMap(LinkStateName.init),
+                let to = fields.string("to").flatMap(LinkStateName.init),
+                let reason = fields.string("reason")
+            else { return nil }
+            return .transition(
+                from: from, to: to, reason: MonitorText.bounded(reason),
+                detail: fields.string("detail").map(MonitorText.bounded))
+        case "ping_timeout":
+            guard let afterMs = fields.number("after_ms"),
+                let consecutive = fields.integer("consecutive")
+            else { return nil }
+            return .pingTimeout(afterMs: afterMs, consecutive: consecutive)
+        case "reconnect":
+            guard let attempt = fields.integer("attempt"), let delayMs = fields.number("delay_ms")
+            else { return nil }
+            return .reconnect(attempt: attempt, delayMs: delayMs)
+        case "queue":
+            return fields.integer("expired").map { .queueExpired(count: $0) }
+        case "call":
+            guard let method = fields.string("method"),
+                let origin = fields.string("origin").flatMap(MonitorEvent.CallOrigin.init)
+            else { return nil }
+            return .call(method: MonitorText.bounded(method), origin: origin)
+        case "result":
+            guard let method = fields.string("method"), let n = fields.integer("n"),
+                let ok = fields.boolean("ok"), let durMs = fields.number("dur_ms")
+            else { return nil }
+            return .result(
+                method: MonitorText.bounded(method), n: n, ok: ok, durMs: durMs,
+                errorSummary: fields.string("error").map(MonitorText.bounded))
+        case "remote_methods":
+            return fields.integer("count").map { .remoteMethods(count: $0) }
+        case "mark":
+            return fields.string("label").map { .mark(label: $0) }
+        case "note":
+            return fields.string("text").map { .note(text: $0) }
+        case "end":
+            return fields.string("reason").flatMap(MonitorEvent.EndReason.init).map {
+                .end(reason: $0)
+            }
+        default:
+            return nil
+        }
     }
 
     private static func json(of stats: ConnectionStats) -> JSONValue {

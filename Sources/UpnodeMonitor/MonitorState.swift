@@ -103,13 +103,13 @@ public struct MonitorState: Equatable, Sendable {
     public mutating func apply(_ event: MonitorEvent) {
         switch event.kind {
         case .mark(let label):
-            appendLog(event, text: label)
+            appendLog(event, .mark(label: label))
             return
         case .note(let level, let text):
-            appendLog(event, text: text, level: level)
+            appendLog(event, .note(text: text), level: level)
             return
         case .end(let reason, _):
-            appendLog(event, text: "recording ended (\(reason.rawValue))")
+            appendLog(event, .end(reason: reason))
             return
         default:
             break
@@ -118,26 +118,27 @@ public struct MonitorState: Equatable, Sendable {
         // Most events (pings) leave the link's share of the totals as it was: skip the two
         // dictionary updates then (removing a share and adding it back changes nothing).
         let before = Totals.Share(connections[index])
-        let text = Self.update(&connections[index], with: event)
+        let entry = Self.update(&connections[index], with: event)
         let after = Totals.Share(connections[index])
         if before != after {
             totals.add(before, sign: -1)
             totals.add(after, sign: 1)
         }
-        if let (text, level) = text {
-            appendLog(event, text: text, level: level)
+        if let (logged, level) = entry {
+            appendLog(event, logged, level: level)
         }
     }
 
-    private mutating func appendLog(_ event: MonitorEvent, text: String, level: NoteLevel = .info) {
-        log.append(
-            LogEntry(t: event.t, conn: event.conn, kind: event.kind.name, text: text, level: level))
+    private mutating func appendLog(
+        _ event: MonitorEvent, _ logged: LogEntry.Event, level: NoteLevel = .info
+    ) {
+        log.append(LogEntry(t: event.t, conn: event.conn, level: level, event: logged))
     }
 
-    /// Applies a per-link event and returns the log line it produces, if any.
+    /// Applies a per-link event and returns the log entry it produces, if any.
     private static func update(
         _ stats: inout ConnectionStats, with event: MonitorEvent
-    ) -> (String, NoteLevel)? {
+    ) -> (LogEntry.Event, NoteLevel)? {
         let t = event.t
         switch event.kind {
         case .state(let from, let to, let reason, let detail, let phase):
@@ -151,15 +152,12 @@ public struct MonitorState: Equatable, Sendable {
         case .pingTimeout(let afterMs, let consecutive):
             stats.rtt.append(.init(t: t, rttMs: nil))
             stats.pingTimeouts += 1
-            return (
-                "ping timeout after \(MonitorText.milliseconds(afterMs)) (\(consecutive) in a row)",
-                .warning
-            )
+            return (.pingTimeout(afterMs: afterMs, consecutive: consecutive), .warning)
         case .reconnect(let attempt, let delayMs):
             stats.attempt = attempt
             stats.reconnects += 1
             stats.nextRetryT = t + delayMs / 1000
-            return ("reconnect attempt \(attempt) in \(MonitorText.milliseconds(delayMs))", .info)
+            return (.reconnect(attempt: attempt, delayMs: delayMs), .info)
         case .queue(let depth, let oldestMs, let enqueued, let flushed, let expired, let failed):
             let newlyExpired = expired - stats.queue.expired
             stats.queue.depth = depth
@@ -169,10 +167,7 @@ public struct MonitorState: Equatable, Sendable {
             stats.queue.expired = expired
             if let failed { stats.queue.failed = failed }
             guard newlyExpired > 0 else { return nil }
-            return (
-                "\(newlyExpired) queued transaction\(newlyExpired == 1 ? "" : "s") expired",
-                .warning
-            )
+            return (.queueExpired(count: newlyExpired), .warning)
         case .call(let id, let method, let origin, _, _):
             let name = MonitorText.bounded(method)
             stats.pendingCalls.append(.init(id: id, method: name))
@@ -180,7 +175,7 @@ public struct MonitorState: Equatable, Sendable {
                 stats.pendingCalls.removeFirst(
                     stats.pendingCalls.count - ConnectionStats.maxPendingCalls)
             }
-            return ("→ \(name) (\(origin.rawValue))", .info)
+            return (.call(method: name, origin: origin), .info)
         case .result(let id, let n, let ok, let durMs, let payload, _):
             let method =
                 stats.pendingCalls.last(where: { $0.id == id })?.method ?? MonitorText.bounded(id)
@@ -190,15 +185,14 @@ public struct MonitorState: Equatable, Sendable {
                 if isTimeout { stats.calls.timeouts += 1 }
                 stats.calls.lastDurationMs = durMs
             }
-            let invocation = n == 1 ? "" : " #\(n)"
-            let outcome = ok ? "ok" : "error (\(MonitorText.errorSummary(payload)))"
+            let summary = ok ? nil : MonitorText.errorSummary(payload)
             return (
-                "← \(method)\(invocation) \(outcome) \(MonitorText.milliseconds(durMs))",
+                .result(method: method, n: n, ok: ok, durMs: durMs, errorSummary: summary),
                 ok ? .info : .warning
             )
         case .remoteMethods(let methods):
             stats.methods = methods.prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
-            return ("\(methods.count) remote method\(methods.count == 1 ? "" : "s")", .info)
+            return (.remoteMethods(count: methods.count), .info)
         case .mark, .note, .end:
             return nil
         }
@@ -207,9 +201,10 @@ public struct MonitorState: Equatable, Sendable {
     private static func applyTransition(
         _ stats: inout ConnectionStats, t: Double, from: LinkStateName, to: LinkStateName,
         reason: String, detail: String?, phase: ConnectPhaseName?
-    ) -> (String, NoteLevel) {
-        var text = "\(from.rawValue) → \(to.rawValue) (\(MonitorText.bounded(reason)))"
-        if let detail { text += ": " + MonitorText.bounded(detail) }
+    ) -> (LogEntry.Event, NoteLevel) {
+        let logged = LogEntry.Event.transition(
+            from: from, to: to, reason: MonitorText.bounded(reason),
+            detail: detail.map(MonitorText.bounded))
         if reason == LinkReasonName.held {
             stats.isHeld = true
             stats.nextRetryT = nil
@@ -217,7 +212,7 @@ public struct MonitorState: Equatable, Sendable {
         if to == stats.state {
             // Same-state events (held while down, a new connecting phase) change no history.
             if to == .connecting { stats.phase = phase }
-            return (text, .info)
+            return (logged, .info)
         }
         if stats.firstAttemptT == nil && to != .idle { stats.firstAttemptT = t }
         if stats.state == .up {
@@ -242,6 +237,6 @@ public struct MonitorState: Equatable, Sendable {
             break
         }
         let level: NoteLevel = (to == .down && reason != LinkReasonName.held) ? .warning : .info
-        return (text, level)
+        return (logged, level)
     }
 }

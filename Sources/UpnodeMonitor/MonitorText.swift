@@ -1,7 +1,7 @@
 import DnodeProtocol
 
-/// Small text helpers shared by the reducer and the exporters. No Foundation formatting, so
-/// output is the same on every platform and locale.
+/// Small text helpers shared by the reducer, the snapshot decoder and the exporters. No
+/// Foundation formatting, so output is the same on every platform and locale.
 enum MonitorText {
     /// Truncates remote-derived names so one hostile string cannot grow the state.
     static func bounded(_ text: String) -> String {
@@ -12,11 +12,6 @@ enum MonitorText {
             result.append(character)
         }
         return result + "…"
-    }
-
-    /// `13.9 ms`, `800 ms`: one decimal, dropped when zero.
-    static func milliseconds(_ value: Double) -> String {
-        decimal(value, places: 1) + " ms"
     }
 
     /// `value` with at most `places` decimals, trailing zeros removed.

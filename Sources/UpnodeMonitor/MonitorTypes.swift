@@ -111,25 +111,72 @@ public enum NoteLevel: String, Sendable, CaseIterable {
     case info, warning, error
 }
 
-/// One line of the global event log. Holds method names and outcomes, never arguments.
+/// One line of the global event log: what happened, not how it reads. The dashboard words
+/// it; recordings (format version 2) store these fields, so rewording changes no file.
+/// Holds method names and outcomes, never arguments.
 public struct LogEntry: Hashable, Sendable {
     /// When, on the session time axis.
     public var t: Double
     /// The link, or `nil` for session-wide entries.
     public var conn: ConnectionID?
-    /// The event kind that produced the entry (`state`, `call`, `note`, …).
-    public var kind: String
-    /// Human-readable description, without arguments.
-    public var text: String
     /// Severity, for colouring.
     public var level: NoteLevel
-    public init(
-        t: Double, conn: ConnectionID?, kind: String, text: String, level: NoteLevel = .info
-    ) {
+    /// What happened.
+    public var event: Event
+
+    /// An entry at `t` seconds into the session.
+    public init(t: Double, conn: ConnectionID?, level: NoteLevel = .info, event: Event) {
         self.t = t
         self.conn = conn
-        self.kind = kind
-        self.text = text
         self.level = level
+        self.event = event
+    }
+
+    /// The recording kind of the event that produced the entry (`state`, `call`, `note`, …).
+    public var kind: String { event.kind }
+
+    /// What a log entry records. Names coming from the remote are already bounded.
+    public enum Event: Hashable, Sendable {
+        /// A state transition; `detail` is the human-readable cause, if any.
+        case transition(from: LinkStateName, to: LinkStateName, reason: String, detail: String?)
+        /// No ping reply within `afterMs`; `consecutive` timeouts in a row.
+        case pingTimeout(afterMs: Double, consecutive: Int)
+        /// Reconnect attempt `attempt` scheduled after `delayMs`.
+        case reconnect(attempt: Int, delayMs: Double)
+        /// `count` queued transactions expired since the previous queue event.
+        case queueExpired(count: Int)
+        /// A call of `method` was sent.
+        case call(method: String, origin: MonitorEvent.CallOrigin)
+        /// Invocation `n` of the callback of a call of `method`, `durMs` after the call;
+        /// `errorSummary` (an error code, `remote error`, …) is set when not `ok`.
+        case result(method: String, n: Int, ok: Bool, durMs: Double, errorSummary: String?)
+        /// The remote exposed `count` methods.
+        case remoteMethods(count: Int)
+        /// A user bookmark.
+        case mark(label: String)
+        /// A note (warnings from the link, upmon's own notices).
+        case note(text: String)
+        /// The recording or session ended.
+        case end(reason: MonitorEvent.EndReason)
+        /// An entry of a format version 1 snapshot, which stored the wording, not the fields:
+        /// its kind and text as written.
+        case legacy(kind: String, text: String)
+
+        /// The recording kind that produces this entry.
+        public var kind: String {
+            switch self {
+            case .transition: "state"
+            case .pingTimeout: "ping_timeout"
+            case .reconnect: "reconnect"
+            case .queueExpired: "queue"
+            case .call: "call"
+            case .result: "result"
+            case .remoteMethods: "remote_methods"
+            case .mark: "mark"
+            case .note: "note"
+            case .end: "end"
+            case .legacy(let kind, _): kind
+            }
+        }
     }
 }

@@ -65,8 +65,9 @@ public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertibl
             return "recording format version \(version) is newer than this upmon understands"
                 + " (\(RecordingHeader.formatVersion)); upgrade upmon"
         case .unsupportedVersion(let version):
+            let readable = RecordingHeader.readableVersions
             return "recording format version \(version) is not supported"
-                + " (this upmon reads version \(RecordingHeader.formatVersion))"
+                + " (this upmon reads versions \(readable.lowerBound) to \(readable.upperBound))"
         case .compressed:
             return
                 "recording is gzip-compressed; decompress it first (gunzip) and replay the result"

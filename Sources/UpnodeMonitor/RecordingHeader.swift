@@ -24,8 +24,11 @@ public struct RecordingSettings: Hashable, Sendable {
 
 /// Line 1 of a recording (RECORDING.md §2).
 public struct RecordingHeader: Hashable, Sendable {
-    /// The format version this upmon writes and reads.
-    public static let formatVersion = 1
+    /// The format version this upmon writes. Version 2 stores snapshot log entries as fields
+    /// rather than text (docs/RECORDING.md §4).
+    public static let formatVersion = 2
+    /// The versions this upmon reads: 1 (log entries as text) up to `formatVersion`.
+    public static let readableVersions = 1...formatVersion
 
     public var version: Int
     /// ISO-8601 UTC with milliseconds, e.g. `2026-03-14T09:26:53.120Z`.
@@ -134,7 +137,7 @@ extension RecordingHeader {
             throw RecordingError(
                 file: file, line: 1, problem: .badHeader("'version' is missing or not an integer"))
         }
-        guard version == Self.formatVersion else {
+        guard Self.readableVersions.contains(version) else {
             throw RecordingError(file: file, line: 1, problem: .unsupportedVersion(version))
         }
         let defaults = RecordingSettings()

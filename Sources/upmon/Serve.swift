@@ -1,6 +1,7 @@
 import ArgumentParser
 import UpmonApp
 import Upnode
+import UpnodeServe
 
 #if canImport(Glibc)
     import Glibc

@@ -412,9 +412,9 @@ struct BadInputProcessTests {
             (files.write("cutheader.upmon", Array(header.prefix(60))), 2,
              ":1: the header line is truncated (60 bytes, no newline); the file ends inside line 1"),
             (files.write("notjson.upmon", Array("no newline, no JSON".utf8)), 2, ":1: not an upmon recording"),
-            (files.write("v2.upmon", Array(String(decoding: BadBytes.example, as: UTF8.self)
-                .replacingOccurrences(of: "\"version\":1", with: "\"version\":2").utf8)), 2,
-             ":1: recording format version 2 is newer than this upmon understands (1); upgrade upmon"),
+            (files.write("v3.upmon", Array(String(decoding: BadBytes.example, as: UTF8.self)
+                .replacingOccurrences(of: "\"version\":1", with: "\"version\":3").utf8)), 2,
+             ":1: recording format version 3 is newer than this upmon understands (2); upgrade upmon"),
             (files.directory("dir.upmon"), 1, ": cannot read recording: Is a directory"),
             (files.path("missing.upmon"), 1, ": cannot read recording: No such file or directory"),
         ]

@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import Upnode
 import UpnodeMonitor
+import UpnodeServe
 @testable import UpmonApp
 
 /// Loopback tests of the headless modes against real `serve` servers.

@@ -142,7 +142,8 @@ struct MonitorStateTests {
         #expect(
             queue.enqueued == 7 && queue.flushed == 5 && queue.expired == 1 && queue.failed == 3)
         #expect(result.totals.queueDepth == 1)
-        #expect(result.log.last?.text == "1 queued transaction expired")
+        #expect(result.log.last?.event == .queueExpired(count: 1))
+        #expect(result.log.last?.level == .warning)
     }
 
     @Test("calls count first results only; the log holds method names, never arguments")
@@ -179,13 +180,18 @@ struct MonitorStateTests {
         #expect(calls.ok == 1 && calls.err == 2 && calls.timeouts == 1)
         #expect(calls.lastDurationMs == 3)
         #expect(result.totals.callsOK == 1 && result.totals.callsErr == 2)
-        let texts = result.log.elements.map(\.text)
+        let entries = result.log.elements.map(\.event)
         #expect(
-            texts == [
-                "→ status (manual)", "← status ok 13.9 ms", "← status #2 ok 100 ms",
-                "→ time (queued)",
-                "← time error (timeout) 5000 ms", "← m9 error (remote error) 3 ms",
+            entries == [
+                .call(method: "status", origin: .manual),
+                .result(method: "status", n: 1, ok: true, durMs: 13.94, errorSummary: nil),
+                .result(method: "status", n: 2, ok: true, durMs: 100, errorSummary: nil),
+                .call(method: "time", origin: .queued),
+                .result(method: "time", n: 1, ok: false, durMs: 5000, errorSummary: "timeout"),
+                .result(method: "m9", n: 1, ok: false, durMs: 3, errorSummary: "remote error"),
             ])
+        #expect(
+            result.log.elements.map(\.level) == [.info, .info, .info, .info, .warning, .warning])
         #expect(!result.toJSON().jsonText.contains("secret"))
     }
 
@@ -201,8 +207,11 @@ struct MonitorStateTests {
         #expect(
             result.log.last
                 == LogEntry(
-                    t: 5, conn: c1, kind: "state",
-                    text: "up → down (ping_timeout): no ping reply within 800 ms", level: .warning))
+                    t: 5, conn: c1, level: .warning,
+                    event: .transition(
+                        from: .up, to: .down, reason: "ping_timeout",
+                        detail: "no ping reply within 800 ms")))
+        #expect(result.log.last?.kind == "state")
     }
 
     @Test("events for unknown links are ignored; session-wide kinds are logged")
@@ -212,7 +221,7 @@ struct MonitorStateTests {
         result.apply(.ping(1, "c9", 10))
         #expect(result == before)
         result.apply(MonitorEvent(t: 2, conn: nil, kind: .mark(label: "before deploy")))
-        #expect(result.log.last?.text == "before deploy")
+        #expect(result.log.last?.event == .mark(label: "before deploy"))
         #expect(result.log.last?.kind == "mark")
     }
 

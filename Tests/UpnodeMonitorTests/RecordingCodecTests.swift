@@ -99,7 +99,7 @@ struct RecordingCodecTests {
         #expect(try RecordingHeader(line: line.dropLast(), file: "x.upmon") == header)
         let text = String(decoding: line, as: UTF8.self)
         for field in [
-            "\"upmon\":\"recording\"", "\"version\":1", "\"upmon_version\"", "\"snap_every_s\":30",
+            "\"upmon\":\"recording\"", "\"version\":2", "\"upmon_version\"", "\"snap_every_s\":30",
             "\"args_recorded\":true", "\"queue_stuck_after_ms\":10000", "\"ping_ms\":1000",
         ] {
             #expect(text.contains(field))
@@ -152,16 +152,16 @@ struct RecordingCodecTests {
         }
     }
 
-    @Test("version 2 is refused with the documented message")
+    @Test("version 3 is refused with the documented message")
     func newerVersion() {
-        let line = Array(#"{"upmon":"recording","version":2,"connections":[]}"#.utf8)
-        #expect(throws: RecordingError(file: "FILE", line: 1, problem: .unsupportedVersion(2))) {
+        let line = Array(#"{"upmon":"recording","version":3,"connections":[]}"#.utf8)
+        #expect(throws: RecordingError(file: "FILE", line: 1, problem: .unsupportedVersion(3))) {
             try RecordingHeader(line: line, file: "FILE")
         }
-        let error = RecordingError(file: "FILE", line: 1, problem: .unsupportedVersion(2))
+        let error = RecordingError(file: "FILE", line: 1, problem: .unsupportedVersion(3))
         #expect(
             error.description
-                == "FILE:1: recording format version 2 is newer than this upmon understands (1); upgrade upmon"
+                == "FILE:1: recording format version 3 is newer than this upmon understands (2); upgrade upmon"
         )
         #expect(error.exitCode == 2)
     }

@@ -5,6 +5,7 @@ import NIOPosix
 import Synchronization
 import Testing
 @testable import Upnode
+@testable import UpnodeServe
 
 // Chaos tests: break the link on purpose (server restarts, a faulty proxy, a refusing port)
 // and check that nothing queued is lost or run twice, and that the client notices and recovers.

@@ -5,6 +5,7 @@ import NIOPosix
 import Synchronization
 import Testing
 @testable import Upnode
+import UpnodeServe
 
 /// Polls `condition` until it holds or `timeout` passes (a hang guard, not a speed assertion).
 func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {

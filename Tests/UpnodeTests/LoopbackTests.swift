@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Upnode
+import UpnodeServe
 
 @Suite("Loopback: client and server on 127.0.0.1", .timeLimit(.minutes(1)))
 struct LoopbackTests {

@@ -2,6 +2,7 @@ import DnodeProtocol
 import Foundation
 import Testing
 @testable import Upnode
+import UpnodeServe
 
 /// The Swift `UpnodeServer` running `upmon serve`'s methods answers Node's client lines with
 /// the same messages Node's reference server sent (ids, paths, links; numbers compared as

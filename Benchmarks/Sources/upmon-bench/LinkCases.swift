@@ -13,7 +13,7 @@ struct Link: Sendable {
 
     static func start(serverOptions: UpnodeServer.Options = .quiet, configuration: LinkConfiguration = .bench) async throws -> Link {
         let server = try await UpnodeServer.listen(
-            .tcp(host: "127.0.0.1", port: 0), options: serverOptions, group: serverGroup, methods: ServeMethods().factory)
+            .tcp(host: "127.0.0.1", port: 0), options: serverOptions, group: serverGroup, methods: echoMethods)
         let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: configuration, group: clientGroup)
         client.start()
         _ = try await client.up(timeout: .seconds(10)) { remote in try await remote.request("echo", [.int(1)]) }

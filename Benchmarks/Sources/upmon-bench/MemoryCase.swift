@@ -13,7 +13,7 @@ func serveChild() async throws -> Never {
     raiseFileLimit()
     var options = UpnodeServer.Options()
     options.pingInterval = .zero
-    let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: options, methods: ServeMethods().factory)
+    let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: options, methods: echoMethods)
     guard case .tcp(_, let port) = server.boundEndpoint else { exit(1) }
     print("PORT \(port)")
     fflush(nil)

@@ -7,7 +7,7 @@ import Upnode
 func reconnectCase() async throws {
     let restarts = settings.quick ? 5 : 20
     print("reconnect — 100 queued calls answered after a server restart (reconnect delay 100 ms, p50 of \(restarts))")
-    var server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: ServeMethods().factory)
+    var server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: echoMethods)
     guard case .tcp(_, let port) = server.boundEndpoint else { return }
     let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: .bench, group: clientGroup)
     let downAt = Mutex<Double?>(nil)
@@ -47,7 +47,7 @@ func reconnectCase() async throws {
             .tcp(host: "127.0.0.1", port: port), options: .quiet, group: serverGroup,
             onNotice: { notice in
                 if case .connected = notice { connectedAt.withLock { if $0 == nil { $0 = now() } } }
-            }, methods: ServeMethods().factory)
+            }, methods: echoMethods)
         let done = try await work.value
         guard round > 0 else { continue }  // round 0 is the warm-up
         let connected = connectedAt.withLock { $0 } ?? done

@@ -55,7 +55,7 @@ func startDelayProxy(upstreamPort: Int, delay: TimeAmount) async throws -> any C
 
 /// Median ping rtt (ms) the client reports through a proxy that adds `delay`.
 func measuredRtt(delayMs: Int64, pings: Int) async throws -> (median: Double, min: Double, max: Double) {
-    let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: ServeMethods().factory)
+    let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: echoMethods)
     guard case .tcp(_, let upstream) = server.boundEndpoint else { fatalError() }
     let proxy = try await startDelayProxy(upstreamPort: upstream, delay: .milliseconds(delayMs))
     var configuration = LinkConfiguration.bench

@@ -127,20 +127,33 @@ func timelineSpans(
     return spans
 }
 
-/// The reason of the link's latest state change, read from the event log
-/// (`up → down (ping_timeout): …`).
+/// The reason of the link's latest state change, read from the event log.
 func lastStateReason(_ id: ConnectionID, in monitor: MonitorState) -> String? {
     let log = monitor.log
     var index = log.count - 1
     while index >= 0 {
         let entry = log[index]
-        if entry.conn == id, entry.kind == "state" { return parseStateText(entry.text)?.reason }
+        if entry.conn == id, entry.kind == "state" { return stateParts(entry.event)?.reason }
         index -= 1
     }
     return nil
 }
 
-/// Splits `from → to (reason): detail` into its parts.
+/// The parts of a state entry: its fields, or for a version 1 entry its parsed text.
+func stateParts(
+    _ event: LogEntry.Event
+) -> (from: String, to: String, reason: String, detail: String?)? {
+    switch event {
+    case .transition(let from, let to, let reason, let detail):
+        return (from.rawValue, to.rawValue, reason, detail)
+    case .legacy(_, let text):
+        return parseStateText(text)
+    default:
+        return nil
+    }
+}
+
+/// Splits `from → to (reason): detail` (the text of a version 1 state entry) into its parts.
 func parseStateText(_ text: String) -> (from: String, to: String, reason: String, detail: String?)? {
     guard let arrow = text.firstRange(of: " → ") else { return nil }
     let afterArrow = text[arrow.upperBound...]

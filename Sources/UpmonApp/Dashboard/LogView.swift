@@ -28,7 +28,8 @@ func logEntries(_ monitor: MonitorState, filter: String, conn: ConnectionID?) ->
         if let conn, entry.conn != conn { continue }
         if !needle.isEmpty {
             let name = entry.conn.flatMap { monitor[$0]?.info.name } ?? ""
-            let haystack = (name + " " + entry.kind + " " + entry.text).lowercased()
+            let text = LogWording.text(entry.event)
+            let haystack = (name + " " + entry.kind + " " + text).lowercased()
             guard haystack.contains(needle) else { continue }
         }
         result.append(entry)
@@ -80,11 +81,11 @@ func shortStateWord(_ state: LinkStateName) -> String {
 /// The kind column (with a state symbol where one applies) and the rest of the text.
 func logKindAndText(_ entry: LogEntry, context: ViewContext) -> (String, String, String) {
     let glyphs = context.glyphs
+    let text = LogWording.text(entry.event)
     switch entry.kind {
     case "state":
-        guard let parts = parseStateText(entry.text),
-            let to = LinkStateName(rawValue: parts.to)
-        else { return ("state", "text", entry.text) }
+        guard let parts = stateParts(entry.event), let to = LinkStateName(rawValue: parts.to)
+        else { return ("state", "text", text) }
         let role: String
         switch to {
         case .up: role = "link_up"
@@ -98,13 +99,13 @@ func logKindAndText(_ entry: LogEntry, context: ViewContext) -> (String, String,
         let kind =
             ThemeRoles.symbol(to, glyphs: glyphs) + " \(from) \(glyphs.arrow) \(shortStateWord(to))"
         return (kind, role, parts.reason + (parts.detail.map { ": " + $0 } ?? ""))
-    case "reconnect": return (glyphs.reconnecting + " retry", "link_reconnecting", entry.text)
-    case "ping_timeout": return ("ping timeout", "latency_timeout", entry.text)
-    case "remote_methods": return ("methods", "text", entry.text)
-    case "mark": return ("mark", "title", "\"\(entry.text)\"")
-    case "note": return ("note", ThemeRoles.logLevel(entry.level), entry.text)
+    case "reconnect": return (glyphs.reconnecting + " retry", "link_reconnecting", text)
+    case "ping_timeout": return ("ping timeout", "latency_timeout", text)
+    case "remote_methods": return ("methods", "text", text)
+    case "mark": return ("mark", "title", "\"\(text)\"")
+    case "note": return ("note", ThemeRoles.logLevel(entry.level), text)
     case "result":
-        return ("result", entry.level == .info ? "rpc_ok" : "rpc_error", entry.text)
-    default: return (entry.kind, "text", entry.text)
+        return ("result", entry.level == .info ? "rpc_ok" : "rpc_error", text)
+    default: return (entry.kind, "text", text)
     }
 }

@@ -2,6 +2,7 @@ import DnodeProtocol
 import Foundation
 import Synchronization
 import Upnode
+import UpnodeServe
 
 /// `upmon --demo`: embedded servers with personalities, so a new user sees a live dashboard
 /// with no setup (ARCHITECTURE §10). All on 127.0.0.1 and a unix socket in a temp directory.

@@ -2,18 +2,21 @@ import DnodeProtocol
 import NIOCore
 import OrderedCollections
 import Synchronization
+import Upnode
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// The methods of `upmon serve`: a ready server for trying things out, the demo and tests.
+/// Not part of the `Upnode` library: a non-product target of this package.
 ///
 /// Results are plain callback arguments (not error-first), except `fail` and `auth`:
 /// `echo(...args, cb)`, `add(a, b, cb)` (JavaScript `+`), `slow(ms, cb)`, `fail(cb)`,
 /// `time(cb)`, `subscribe(fn, everyMs = 100, times = 0)`, `mark(tag, cb)` and, with
 /// credentials, `auth(user, pass, cb)` → `cb(null, session)` or `cb("ACCESS DENIED")`.
 public final class ServeMethods: Sendable {
+    /// What the server exports and how it behaves (the demo's personalities).
     public struct Options: Sendable {
         /// `user:pass` accepted by `auth`; nil = no auth method.
         public var credentials: (user: String, password: String)?
@@ -26,6 +29,7 @@ public final class ServeMethods: Sendable {
         /// Also export `countdown(n, cb)`: n invocations of cb, 300 ms apart (the demo's
         /// streaming example; not part of `upmon serve`'s contract, which matches Node's server).
         public var includeCountdown = false
+        /// `upmon serve`'s defaults: no auth, no delays, every ping answered.
         public init() {}
     }
 
@@ -33,6 +37,7 @@ public final class ServeMethods: Sendable {
     let marks = Mutex<[String: Int]>([:])
     let random = Mutex(SplitMix64(seed: 42))
 
+    /// Methods with `options`; one instance's `mark` counts are shared by all its peers.
     public init(options: Options = Options()) {
         self.options = options
     }
@@ -89,7 +94,7 @@ public final class ServeMethods: Sendable {
             "slow": .function(label: "slow") { [self] arguments in
                 let ms = arguments.first?.doubleValue ?? 0
                 let delay = max(0, min(ms, 3_600_000))
-                peer.handle.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1_000_000))) {
+                peer.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1_000_000))) {
                     self.reply(peer, arguments.last, [arguments.first ?? .null])
                 }
             },
@@ -105,16 +110,13 @@ public final class ServeMethods: Sendable {
                 let times = arguments.count > 2 ? Int(arguments[2].doubleValue ?? 0) : 0
                 let period = TimeAmount.nanoseconds(Int64(every * 1_000_000))
                 let count = Mutex(0)
-                peer.handle.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { task in
+                peer.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { task in
                     let n = count.withLock { value in
                         value += 1
                         return value
                     }
-                    peer.handle.onLoop { connection in
-                        guard !connection.isClosed else { return task.cancel() }
-                        try? connection.send(function, arguments: [.int(Int64(n))])
-                        if times > 0 && n >= times { task.cancel() }
-                    }
+                    peer.invokeWhileOpen(function, [.int(Int64(n))]) { task.cancel() }
+                    if times > 0 && n >= times { task.cancel() }
                 }
             },
             "mark": .function(label: "mark") { [self] arguments in
@@ -137,16 +139,13 @@ public final class ServeMethods: Sendable {
             let total = max(0, min(Int(arguments.first?.doubleValue ?? 3), 1000))
             guard case .function(let function)? = arguments.last, total > 0 else { return }
             let count = Mutex(0)
-            peer.handle.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(300), delay: .milliseconds(300)) { task in
+            peer.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(300), delay: .milliseconds(300)) { task in
                 let remaining = count.withLock { value in
                     value += 1
                     return total - value
                 }
-                peer.handle.onLoop { connection in
-                    guard !connection.isClosed else { return task.cancel() }
-                    try? connection.send(function, arguments: [.int(Int64(remaining))])
-                    if remaining <= 0 { task.cancel() }
-                }
+                peer.invokeWhileOpen(function, [.int(Int64(remaining))]) { task.cancel() }
+                if remaining <= 0 { task.cancel() }
             }
         }
     }
@@ -156,7 +155,7 @@ public final class ServeMethods: Sendable {
         guard case .function(let function)? = callback else { return }
         if let range = options.replyDelayMs {
             let ms = random.withLock { Double.random(in: range, using: &$0) }
-            peer.handle.eventLoop.scheduleTask(in: .nanoseconds(Int64(ms * 1_000_000))) { peer.invoke(function, arguments) }
+            peer.eventLoop.scheduleTask(in: .nanoseconds(Int64(ms * 1_000_000))) { peer.invoke(function, arguments) }
         } else {
             peer.invoke(function, arguments)
         }
