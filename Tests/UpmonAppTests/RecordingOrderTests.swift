@@ -73,12 +73,18 @@ struct RecordingOrderTests {
             feed.finish()
         }
         var applied = 0
+        var outOfOrder = 0
+        var previousT = -Double.infinity
         for await event in feed.events {
+            // The feed stamps and queues under one lock: its order is the order of t.
+            if event.t < previousT { outOfOrder += 1 }
+            previousT = event.t
             driver.send(.monitor(event))
             applied += 1
             if applied % 200 == 0 { driver.send(.tick(now: event.t + 0.01 * Double(applied / 200))) }
         }
         await finisher.value
+        #expect(outOfOrder == 0)
         #expect(applied == Self.infos.count * perLink)
         let live = driver.model.monitor.shifted(by: -(driver.model.recording?.startedT ?? 0))
         driver.send(.key(.char("R")))  // stop: the end line

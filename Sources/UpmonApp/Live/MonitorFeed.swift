@@ -55,39 +55,39 @@ public final class MonitorFeed: Sendable {
 
     /// Adds an event that did not come from a client (a call, a result, a mark, a note).
     public func emit(_ kind: MonitorEvent.Kind, conn: ConnectionID?) {
-        deliver(MonitorEvent(t: now(), conn: conn, kind: kind).roundedToRecordingPrecision())
-    }
-
-    /// Yields `event`, first reporting earlier losses; counts it if it does not fit.
-    /// Under the lock so that the count, the note and the events stay in order.
-    private func deliver(_ event: MonitorEvent) {
+        // Stamped under the same lock as the yield: the stream's order is the order of t,
+        // whichever event-loop thread an event comes from.
         losses.withLock { losses in
-            if losses.unreported > 0 {
-                let note = MonitorEvent(
-                    t: event.t, conn: nil,
-                    kind: .note(level: .error, text: Self.lossText(losses.unreported)))
-                switch continuation.yield(note) {
-                case .enqueued:
-                    losses.unreported = 0
-                case .dropped:
-                    // Still full: this event cannot fit either.
-                    losses.unreported += 1
-                    losses.total += 1
-                    return
-                case .terminated:
-                    return
-                @unknown default:
-                    return
-                }
-            }
-            if case .dropped = continuation.yield(event) {
-                losses.unreported += 1
-                losses.total += 1
-            }
+            let event = MonitorEvent(t: now(), conn: conn, kind: kind).roundedToRecordingPrecision()
+            deliver(event, losses: &losses)
         }
     }
 
-    /// The note's text: `3 events dropped: the dashboard fell behind`.
+    private func deliver(_ event: MonitorEvent, losses: inout Losses) {
+        if losses.unreported > 0 {
+            let note = MonitorEvent(
+                t: event.t, conn: nil,
+                kind: .note(level: .error, text: Self.lossText(losses.unreported)))
+            switch continuation.yield(note) {
+            case .enqueued:
+                losses.unreported = 0
+            case .dropped:
+                // Still full: this event cannot fit either.
+                losses.unreported += 1
+                losses.total += 1
+                return
+            case .terminated:
+                return
+            @unknown default:
+                return
+            }
+        }
+        if case .dropped = continuation.yield(event) {
+            losses.unreported += 1
+            losses.total += 1
+        }
+    }
+
     static func lossText(_ count: Int) -> String {
         "\(count) event\(count == 1 ? "" : "s") dropped: the dashboard fell behind"
     }
