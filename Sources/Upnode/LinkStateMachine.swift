@@ -1,3 +1,5 @@
+import DequeModule
+
 /// Link options, with Node upnode's defaults.
 public struct LinkConfiguration: Sendable {
     /// How often to ping the remote (Node: `ping`, 10 s). Zero turns the heartbeat off.
@@ -76,7 +78,8 @@ public struct LinkStateMachine: Sendable {
     public private(set) var attempt = 0
     public private(set) var isHeld = false
     public private(set) var queueStats = QueueStats()
-    var queue: [Queued] = []
+    /// Waiting transactions, oldest first: a deque, so flushing n of them costs O(n).
+    var queue: Deque<Queued> = []
     var startingTransaction: Int?
     var ping: (id: Int, sentAt: Duration)?
     var pingCounter = 0
@@ -271,6 +274,7 @@ public struct LinkStateMachine: Sendable {
             actions.append(.emit(.pingTimeout(after: configuration.pingTimeout, consecutive: consecutiveTimeouts)))
             goDown(.pingTimeout, now: now, into: &actions)
         case .transaction(let id):
+            // Timeouts mostly expire oldest first, so the search and removal are O(1) then.
             guard let index = queue.firstIndex(where: { $0.id == id }) else { return }
             let item = queue.remove(at: index)
             if queue.isEmpty { queue = [] }
@@ -305,8 +309,9 @@ public struct LinkStateMachine: Sendable {
     }
 
     mutating func flushQueue(now: Duration, into actions: inout [Action]) {
-        guard case .up = state, startingTransaction == nil, !queue.isEmpty else { return }
-        let item = queue.removeFirst()
+        guard case .up = state, startingTransaction == nil, let item = queue.popFirst() else {
+            return
+        }
         if queue.isEmpty { queue = [] }  // an idle link keeps no storage from a burst
         if item.timeout != nil { actions.append(.cancel(.transaction(item.id))) }
         queueStats.flushed += 1
