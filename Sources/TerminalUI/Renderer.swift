@@ -79,13 +79,11 @@ public struct Renderer: Sendable {
                 current = nil
                 continue
             }
-            if var run = current, run.style == cell.style {
-                run.cells.append(cell)
-                current = run
-            } else if cell.isContinuation, var run = current {
-                // Keep a continuation with its lead cell even if styles differ.
-                run.cells.append(cell)
-                current = run
+            // Grow the run in place: `if var run = current` would copy its cells on every
+            // append (the optional still holds them), which is quadratic in the run's length.
+            if let style = current?.style, style == cell.style || cell.isContinuation {
+                // A continuation stays with its lead cell even if styles differ.
+                current?.cells.append(cell)
             } else {
                 if let run = current { runs.append(run) }
                 current = CellRun(x: x, y: y, cells: [cell], style: cell.style)

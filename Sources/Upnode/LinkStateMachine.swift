@@ -1,21 +1,4 @@
-/// Link options, with Node upnode's defaults.
-public struct LinkConfiguration: Sendable {
-    /// How often to ping the remote (Node: `ping`, 10 s). Zero turns the heartbeat off.
-    public var pingInterval: Duration = .seconds(10)
-    /// How long to wait for a ping reply before the link counts as dead (Node: `timeout`, 5 s).
-    /// Zero waits forever.
-    public var pingTimeout: Duration = .seconds(5)
-    /// Send the first ping as soon as the link is up, so there are numbers at once.
-    public var pingImmediately = true
-    /// When to reconnect (Node: fixed 1 s).
-    public var reconnect: ReconnectPolicy = .fixed(.seconds(1))
-    /// Dial + methods + auth must finish within this (Node has none: a silent peer hangs it).
-    public var connectTimeout: Duration = .seconds(10)
-    /// Transactions that may wait for the link at once.
-    public var maxQueuedTransactions = 10_000
-
-    public init() {}
-}
+import DequeModule
 
 /// The client's link logic as a pure state machine: inputs in, actions out.
 ///
@@ -23,6 +6,10 @@ public struct LinkConfiguration: Sendable {
 /// Timers are actions (`arm`/`cancel`) and come back as `.timer` inputs, and the current time
 /// is an argument, so every behaviour can be tested without sockets, clocks or sleeping.
 /// Every input tagged with a connection generation is ignored when it is stale.
+///
+/// This file holds the inputs, the outputs and connectivity (dial, up, down, reconnect); the
+/// heartbeat is in LinkStateMachine+Heartbeat.swift, the transaction queue in
+/// LinkStateMachine+Queue.swift.
 public struct LinkStateMachine: Sendable {
     public enum Timer: Sendable, Hashable {
         case connect(generation: UInt64)
@@ -64,19 +51,14 @@ public struct LinkStateMachine: Sendable {
         case emit(UpnodeEvent)
     }
 
-    struct Queued: Sendable {
-        let id: Int
-        let enqueuedAt: Duration
-        let timeout: Duration?
-    }
-
     public let configuration: LinkConfiguration
     public private(set) var state: LinkState = .idle
     public private(set) var generation: UInt64 = 0
     public private(set) var attempt = 0
     public private(set) var isHeld = false
-    public private(set) var queueStats = QueueStats()
-    var queue: [Queued] = []
+    public internal(set) var queueStats = QueueStats()
+    /// Waiting transactions, oldest first: a deque, so flushing n of them costs O(n).
+    var queue: Deque<Queued> = []
     var startingTransaction: Int?
     var ping: (id: Int, sentAt: Duration)?
     var pingCounter = 0
@@ -89,8 +71,6 @@ public struct LinkStateMachine: Sendable {
         self.random = SplitMix64(seed: seed)
     }
 
-    public var queuedTransactions: [Int] { queue.map(\.id) }
-
     public mutating func handle(_ input: Input, now: Duration) -> [Action] {
         var actions: [Action] = []
         switch input {
@@ -99,7 +79,8 @@ public struct LinkStateMachine: Sendable {
         case .dialed(let gen):
             guard gen == generation, case .connecting(.dial) = state else { break }
             transition(to: .connecting(.methods), reason: .phase, into: &actions)
-        case .connectFailed(let gen, let reason), .channelClosed(let gen, let reason), .authFailed(let gen, let reason):
+        case .connectFailed(let gen, let reason), .channelClosed(let gen, let reason),
+            .authFailed(let gen, let reason):
             guard gen == generation, isConnectedOrConnecting else { break }
             goDown(reason, now: now, into: &actions)
         case .remoteReady(let gen, let methods, let hasPing, let needsAuth):
@@ -115,18 +96,14 @@ public struct LinkStateMachine: Sendable {
                 }
             } else if case .up = state {
                 // A second `methods` on a live link: report it, but never add heartbeats or
-                // rerun the connect hook (Node does both: PROTOCOL §3 quirk 4).
+                // rerun the connect hook (Node does both: docs/PROTOCOL.md §3 quirk 4).
                 actions.append(.emit(.remoteMethods(methods.sorted())))
             }
         case .authenticated(let gen):
             guard gen == generation, case .connecting(.auth) = state else { break }
             goUp(.authOK, now: now, into: &actions)
         case .pingReplied(let gen, let id):
-            guard gen == generation, case .up = state, let ping, ping.id == id else { break }
-            actions.append(.cancel(.pingTimeout(generation: gen, ping: id)))
-            self.ping = nil
-            consecutiveTimeouts = 0
-            actions.append(.emit(.ping(rtt: now - ping.sentAt)))
+            pingReplied(generation: gen, ping: id, now: now, into: &actions)
         case .timer(let timer):
             fire(timer, now: now, into: &actions)
         case .enqueue(let id, let timeout):
@@ -160,13 +137,7 @@ public struct LinkStateMachine: Sendable {
             guard state != .closed else { break }
             actions.append(.cancel(.reconnect))
             endConnection(into: &actions)
-            for item in queue {
-                if item.timeout != nil { actions.append(.cancel(.transaction(item.id))) }
-                actions.append(.failTransaction(item.id, .closed))
-                queueStats.failed += 1
-            }
-            let hadQueue = !queue.isEmpty
-            queue.removeAll()
+            let hadQueue = failQueue(.closed, into: &actions)
             transition(to: .closed, reason: .closed, into: &actions)
             if hadQueue { emitQueue(now: now, into: &actions) }
         }
@@ -180,7 +151,9 @@ public struct LinkStateMachine: Sendable {
         }
     }
 
-    mutating func transition(to newState: LinkState, reason: LinkReason, into actions: inout [Action]) {
+    mutating func transition(
+        to newState: LinkState, reason: LinkReason, into actions: inout [Action]
+    ) {
         let old = state
         state = newState
         actions.append(.emit(.state(from: old, to: newState, reason: reason)))
@@ -190,7 +163,8 @@ public struct LinkStateMachine: Sendable {
         generation += 1
         transition(to: .connecting(.dial), reason: reason, into: &actions)
         actions.append(.dial(generation: generation))
-        actions.append(.arm(.connect(generation: generation), after: configuration.connectTimeout))
+        actions.append(
+            .arm(.connect(generation: generation), after: configuration.connectTimeout))
     }
 
     mutating func goUp(_ reason: LinkReason, now: Duration, into actions: inout [Action]) {
@@ -198,29 +172,23 @@ public struct LinkStateMachine: Sendable {
         attempt = 0
         consecutiveTimeouts = 0
         transition(to: .up, reason: reason, into: &actions)
-        if configuration.pingInterval > .zero {
-            if remoteHasPing {
-                actions.append(.arm(.pingInterval(generation: generation), after: configuration.pingInterval))
-                if configuration.pingImmediately { sendPing(now: now, into: &actions) }
-            } else {
-                actions.append(.emit(.warning("remote has no ping method; heartbeat off")))
-            }
-        }
+        startHeartbeat(now: now, into: &actions)
         flushQueue(now: now, into: &actions)
     }
 
     /// Stops everything tied to the current connection: its timers, the channel, its calls.
     mutating func endConnection(into actions: inout [Action]) {
         actions.append(.cancel(.connect(generation: generation)))
-        actions.append(.cancel(.pingInterval(generation: generation)))
-        if let ping { actions.append(.cancel(.pingTimeout(generation: generation, ping: ping.id))) }
-        ping = nil
+        stopHeartbeat(into: &actions)
         startingTransaction = nil
         actions.append(.closeChannel(generation: generation))
         actions.append(.failInFlight(generation: generation))
     }
 
-    mutating func goDown(_ reason: LinkReason, now: Duration, into actions: inout [Action], reconnectAtOnce: Bool = false) {
+    mutating func goDown(
+        _ reason: LinkReason, now: Duration, into actions: inout [Action],
+        reconnectAtOnce: Bool = false
+    ) {
         endConnection(into: &actions)
         transition(to: .down, reason: reason, into: &actions)
         if reconnectAtOnce {
@@ -235,22 +203,16 @@ public struct LinkStateMachine: Sendable {
     mutating func scheduleReconnect(now: Duration, into actions: inout [Action]) {
         guard !isHeld else { return }
         attempt += 1
-        guard let delay = configuration.reconnect.delay(forAttempt: attempt, using: &random) else {
-            actions.append(.emit(.warning("not reconnecting (\(configuration.reconnect) policy, attempt \(attempt))")))
+        guard let delay = configuration.reconnect.delay(forAttempt: attempt, using: &random)
+        else {
+            let policy = configuration.reconnect
+            actions.append(
+                .emit(.warning("not reconnecting (\(policy) policy, attempt \(attempt))")))
             return
         }
         transition(to: .reconnecting, reason: .retryScheduled, into: &actions)
         actions.append(.emit(.reconnectScheduled(attempt: attempt, delay: delay)))
         actions.append(.arm(.reconnect, after: delay))
-    }
-
-    mutating func sendPing(now: Duration, into actions: inout [Action]) {
-        pingCounter += 1
-        ping = (pingCounter, now)
-        actions.append(.sendPing(generation: generation, ping: pingCounter))
-        if configuration.pingTimeout > .zero {
-            actions.append(.arm(.pingTimeout(generation: generation, ping: pingCounter), after: configuration.pingTimeout))
-        }
     }
 
     mutating func fire(_ timer: Timer, now: Duration, into actions: inout [Action]) {
@@ -262,75 +224,11 @@ public struct LinkStateMachine: Sendable {
             guard case .reconnecting = state else { return }
             connect(reason: .retry, now: now, into: &actions)
         case .pingInterval(let gen):
-            guard gen == generation, case .up = state else { return }
-            actions.append(.arm(.pingInterval(generation: gen), after: configuration.pingInterval))
-            if ping == nil { sendPing(now: now, into: &actions) }
+            pingIntervalFired(generation: gen, now: now, into: &actions)
         case .pingTimeout(let gen, let id):
-            guard gen == generation, case .up = state, ping?.id == id else { return }
-            consecutiveTimeouts += 1
-            actions.append(.emit(.pingTimeout(after: configuration.pingTimeout, consecutive: consecutiveTimeouts)))
-            goDown(.pingTimeout, now: now, into: &actions)
+            pingTimedOut(generation: gen, ping: id, now: now, into: &actions)
         case .transaction(let id):
-            guard let index = queue.firstIndex(where: { $0.id == id }) else { return }
-            let item = queue.remove(at: index)
-            if queue.isEmpty { queue = [] }
-            queueStats.expired += 1
-            actions.append(.failTransaction(id, .queueTimeout(item.timeout ?? .zero)))
-            emitQueue(now: now, into: &actions)
+            expire(id, now: now, into: &actions)
         }
-    }
-
-    mutating func enqueue(_ id: Int, timeout: Duration?, now: Duration, into actions: inout [Action]) {
-        if state == .closed {
-            actions.append(.failTransaction(id, .closed))
-            return
-        }
-        if case .up = state, queue.isEmpty, startingTransaction == nil {
-            queueStats.enqueued += 1
-            queueStats.flushed += 1
-            startingTransaction = id
-            actions.append(.runTransaction(id, generation: generation))
-            emitQueue(now: now, into: &actions)
-            return
-        }
-        guard queue.count < configuration.maxQueuedTransactions else {
-            queueStats.failed += 1
-            actions.append(.failTransaction(id, .queueFull(limit: configuration.maxQueuedTransactions)))
-            return
-        }
-        queueStats.enqueued += 1
-        queue.append(Queued(id: id, enqueuedAt: now, timeout: timeout))
-        if let timeout { actions.append(.arm(.transaction(id), after: timeout)) }
-        emitQueue(now: now, into: &actions)
-    }
-
-    mutating func flushQueue(now: Duration, into actions: inout [Action]) {
-        guard case .up = state, startingTransaction == nil, !queue.isEmpty else { return }
-        let item = queue.removeFirst()
-        if queue.isEmpty { queue = [] }  // an idle link keeps no storage from a burst
-        if item.timeout != nil { actions.append(.cancel(.transaction(item.id))) }
-        queueStats.flushed += 1
-        startingTransaction = item.id
-        actions.append(.runTransaction(item.id, generation: generation))
-        emitQueue(now: now, into: &actions)
-    }
-
-    mutating func emitQueue(now: Duration, into actions: inout [Action]) {
-        queueStats.depth = queue.count
-        queueStats.oldestAge = queue.first.map { now - $0.enqueuedAt }
-        actions.append(.emit(.queue(queueStats)))
-    }
-}
-
-/// A small seeded generator for reconnect jitter (repeatable in tests).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -55,7 +55,12 @@ public struct RingBuffer<Element: Sendable>: Sendable {
 
     /// All elements, oldest first.
     public var elements: [Element] {
-        Array(storage[head...]) + Array(storage[..<head])
+        guard head > 0 else { return storage }
+        var result: [Element] = []
+        result.reserveCapacity(storage.count)
+        result.append(contentsOf: storage[head...])
+        result.append(contentsOf: storage[..<head])
+        return result
     }
 
     /// The newest `n` elements, oldest first.
@@ -75,5 +80,26 @@ extension RingBuffer: Equatable where Element: Equatable {
 }
 
 extension RingBuffer: Sequence {
-    public func makeIterator() -> IndexingIterator<[Element]> { elements.makeIterator() }
+    /// Walks the ring oldest first in place: no array is built (`map`, `for in` on every
+    /// reducer step stay allocation-free apart from their own result).
+    public struct Iterator: IteratorProtocol, Sendable {
+        let storage: [Element]
+        var index: Int
+        var remaining: Int
+
+        public mutating func next() -> Element? {
+            guard remaining > 0 else { return nil }
+            let element = storage[index]
+            index += 1
+            if index == storage.count { index = 0 }
+            remaining -= 1
+            return element
+        }
+    }
+
+    public func makeIterator() -> Iterator {
+        Iterator(storage: storage, index: head, remaining: storage.count)
+    }
+
+    public var underestimatedCount: Int { storage.count }
 }

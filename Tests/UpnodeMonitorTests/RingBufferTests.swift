@@ -17,6 +17,21 @@ struct RingBufferTests {
         #expect(Array(ring) == [5, 6, 7])
     }
 
+    @Test("iteration walks oldest first from every wrap position", arguments: [1, 2, 3, 5])
+    func iterationAtEveryWrap(capacity: Int) {
+        var ring = RingBuffer<Int>(capacity: capacity)
+        var appended: [Int] = []
+        for value in 0..<(3 * capacity + 1) {
+            let expected = Array(appended.suffix(capacity))
+            #expect(Array(ring) == expected)
+            #expect(ring.elements == expected)
+            #expect(ring.map { $0 * 2 } == expected.map { $0 * 2 })
+            #expect(ring.underestimatedCount == expected.count)
+            ring.append(value)
+            appended.append(value)
+        }
+    }
+
     @Test("equality ignores where the ring wrapped")
     func equalityIgnoresWrap() {
         var wrapped = RingBuffer<Int>(capacity: 3)

@@ -119,6 +119,30 @@ struct LinkStateMachineTests {
         #expect(link.machine.queueStats.enqueued == 3 && link.machine.queueStats.flushed == 3)
     }
 
+    @Test("a full queue (10,000) flushes in order, each once; one expired mid-queue is skipped")
+    func fullQueueFlush() {
+        var link = VirtualLink { $0.pingInterval = .zero }
+        link.send(.start)
+        link.send(.dialed(generation: 1))
+        let count = link.machine.configuration.maxQueuedTransactions
+        for id in 0..<count {
+            link.send(.enqueue(transaction: id, timeout: id == count / 2 ? .seconds(1) : nil))
+        }
+        #expect(link.advance(by: .seconds(1)).failures == [count / 2: .queueTimeout(.seconds(1))])
+        let ready = LinkStateMachine.Input.remoteReady(
+            generation: 1, methods: [], hasPing: false, needsAuth: false)
+        var started = link.send(ready).runs
+        var next = started
+        while let id = next.last {
+            next = link.send(.transactionProgressed(id)).runs
+            started += next
+        }
+        #expect(started == Array(0..<count).filter { $0 != count / 2 })
+        #expect(link.machine.queuedTransactions.isEmpty)
+        #expect(link.machine.queueStats.flushed == count - 1)
+        #expect(link.machine.queueStats.expired == 1)
+    }
+
     @Test("a queued transaction times out once, leaves the queue and never runs")
     func transactionTimeout() {
         var link = VirtualLink()

@@ -3,7 +3,7 @@
 #endif
 import Foundation
 
-// upmon-bench [--quick] [case…]   (cases: json echo-seq echo-pipe aging reconnect memory reducer frame replay rtt)
+// upmon-bench [--quick] [case…]   (cases: json echo-seq echo-pipe aging reconnect queue-flush memory reducer frame replay rtt)
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "__serve" { try await serveChild() }
 if arguments.first == "__memory", arguments.count == 3 {
@@ -17,6 +17,7 @@ let allCases: [(String, () async throws -> Void)] = [
     ("echo-pipe", pipelinedCase),
     ("aging", agingCase),
     ("reconnect", reconnectCase),
+    ("queue-flush", { queueFlushCase() }),
     ("memory", memoryCase),
     ("reducer", { reducerCase() }),
     ("frame", { frameCase() }),

@@ -1,0 +1,18 @@
+/// Link options, with Node upnode's defaults.
+public struct LinkConfiguration: Sendable {
+    /// How often to ping the remote (Node: `ping`, 10 s). Zero turns the heartbeat off.
+    public var pingInterval: Duration = .seconds(10)
+    /// How long to wait for a ping reply before the link counts as dead (Node: `timeout`, 5 s).
+    /// Zero waits forever.
+    public var pingTimeout: Duration = .seconds(5)
+    /// Send the first ping as soon as the link is up, so there are numbers at once.
+    public var pingImmediately = true
+    /// When to reconnect (Node: fixed 1 s).
+    public var reconnect: ReconnectPolicy = .fixed(.seconds(1))
+    /// Dial + methods + auth must finish within this (Node has none: a silent peer hangs it).
+    public var connectTimeout: Duration = .seconds(10)
+    /// Transactions that may wait for the link at once.
+    public var maxQueuedTransactions = 10_000
+
+    public init() {}
+}
