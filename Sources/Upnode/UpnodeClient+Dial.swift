@@ -5,6 +5,8 @@ import NIOSSL
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Dialing: one connection per generation, with its TLS and dnode handlers, on the link's loop.

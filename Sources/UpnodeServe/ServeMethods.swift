@@ -6,6 +6,8 @@ import Upnode
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The methods of `upmon serve`: a ready server for trying things out, the demo and tests.

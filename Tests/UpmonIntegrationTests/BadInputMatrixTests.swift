@@ -8,6 +8,8 @@ import UpnodeMonitor
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The "bad input everywhere" matrix for files (config, theme, recording) and the command

@@ -6,6 +6,8 @@ import Upnode
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The real `upmon serve` process frozen with SIGSTOP: its socket stays open and the kernel

@@ -5,6 +5,8 @@ import NIOCore
 import NIOPosix
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// `upmon-bench __serve`: a upnode server for the memory case, in its own process so that
