@@ -158,7 +158,7 @@ enum ProcStat {
 
     /// Gone: no such process, or a zombie nobody has reaped yet (an orphan's reaper may be slow).
     static func isGone(_ pid: pid_t) -> Bool {
-        if Glibc.kill(pid, 0) != 0 && errno == ESRCH { return true }
+        if posixKill(pid, 0) != 0 && errno == ESRCH { return true }
         return state(pid) == "Z" || state(pid) == nil
     }
 
@@ -217,7 +217,7 @@ final class ServeProcess {
     }
 
     func kill() {
-        Glibc.kill(pid, SIGKILL)
+        _ = posixKill(pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }
@@ -239,3 +239,6 @@ final class ServeProcess {
     }
 }
 
+/// `kill(2)`, callable where a method named `kill` hides it.
+@discardableResult
+func posixKill(_ pid: pid_t, _ signal: Int32) -> Int32 { kill(pid, signal) }
