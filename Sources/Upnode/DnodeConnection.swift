@@ -70,7 +70,8 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     private var hasSentMethods = false
 
-    /// Send `methods` first thing (an RST before it kills a Node server: PROTOCOL §3 quirk 8).
+    /// Send `methods` first thing: an RST before it kills a Node server.
+    /// See docs/PROTOCOL.md, "Talking to Node peers".
     func sendMethods() {
         guard !hasSentMethods else { return }
         hasSentMethods = true
@@ -270,7 +271,7 @@ public struct ConnectionHandle: Sendable {
         }
     }
 
-    /// Closes the connection with FIN (never RST: PROTOCOL §3 quirk 8).
+    /// Closes the connection with FIN, never RST (docs/PROTOCOL.md, "Talking to Node peers").
     func close(reason: LinkReason) {
         onLoop { connection in
             if let context = connection.context { connection.fail(reason, context: context) }

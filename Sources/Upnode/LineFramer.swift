@@ -3,7 +3,7 @@ import NIOCore
 /// Cuts a byte stream into LF-terminated lines, with a length limit.
 ///
 /// Raw bytes are buffered and only complete lines are decoded, so a UTF-8 character split
-/// across TCP reads is never corrupted (Node gets this wrong: docs/PROTOCOL.md §1.1).
+/// across TCP reads is never corrupted (Node gets this wrong: docs/PROTOCOL.md, "Framing").
 ///
 /// Each byte is searched for LF once: the framer remembers how much of the unfinished line it
 /// has already scanned, so a peer trickling a long line costs linear, not quadratic, work.

@@ -95,8 +95,9 @@ public struct LinkStateMachine: Sendable {
                     goUp(.ready, now: now, into: &actions)
                 }
             } else if case .up = state {
-                // A second `methods` on a live link: report it, but never add heartbeats or
-                // rerun the connect hook (Node does both: docs/PROTOCOL.md §3 quirk 4).
+                // A second `methods` on a live link: report it; unlike Node, add no second
+                // heartbeat and do not rerun the connect hook.
+                // See docs/PROTOCOL.md, "The methods handshake".
                 actions.append(.emit(.remoteMethods(methods.sorted())))
             }
         case .authenticated(let gen):

@@ -3,7 +3,7 @@ public enum ConnectPhase: String, Sendable, Hashable {
     case dial, tls, methods, auth
 }
 
-/// The state of a link (ARCHITECTURE §4).
+/// The state of a link (docs/PROTOCOL.md, "Link states").
 public enum LinkState: Sendable, Hashable, CustomStringConvertible {
     case idle
     case connecting(ConnectPhase)
@@ -30,7 +30,8 @@ public enum LinkState: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Why a link changed state. `code` is the machine-readable reason of RECORDING.md §3.
+/// Why a link changed state. `code` is the machine-readable reason recorded in `state`
+/// events (docs/RECORDING.md, "Events").
 public enum LinkReason: Sendable, Hashable, CustomStringConvertible {
     case start, retry, manualReconnect
     case ready, authOK
