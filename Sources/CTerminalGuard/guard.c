@@ -1,6 +1,6 @@
 // Async-signal-safe terminal restore for fatal signals, where endwin() must not run.
 // This static state is the project's only global mutable state: a signal handler cannot
-// safely reach Swift globals (ARCHITECTURE §7).
+// safely reach Swift globals (docs/ARCHITECTURE.md, "Terminal layer").
 #include "CTerminalGuard.h"
 #include <signal.h>
 #include <string.h>

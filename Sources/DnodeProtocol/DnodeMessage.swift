@@ -1,6 +1,6 @@
 import OrderedCollections
 
-/// One dnode message: `{method, arguments, callbacks, links}` (PROTOCOL §1.2).
+/// One dnode message: `{method, arguments, callbacks, links}` (docs/PROTOCOL.md, "Messages").
 public struct DnodeMessage: Sendable, Equatable {
     /// What a message asks the receiver to do.
     public enum Method: Sendable, Hashable, CustomStringConvertible {
@@ -187,7 +187,7 @@ extension DnodeMessage {
         return number.jsonText
     }
 
-    /// A path is an array of keys; Node writes strings but accepts integers (PROTOCOL §1.2).
+    /// A path is an array of keys; Node writes strings but accepts integers (docs/PROTOCOL.md, "Messages").
     static func path(_ value: JSONValue, field: String) throws(DnodeProtocolError) -> [String] {
         guard case .array(let keys) = value, !keys.isEmpty else {
             throw .badField(field: field, problem: "expected a non-empty array of keys")

@@ -38,7 +38,7 @@ public struct DnodeSession: Sendable {
     enum LocalEntry: Sendable {
         case function(LocalCallback)
         /// A proxy for the peer's own callback that we passed back to it: invoking it
-        /// makes us call the peer's callback (PROTOCOL §1.4 "passing functions through").
+        /// makes us call the peer's callback (docs/PROTOCOL.md, "Callbacks": passing functions through).
         case forward(remoteID: Int)
     }
 

@@ -26,7 +26,7 @@ public enum DnodeFunction: Sendable {
 }
 
 /// A local function the peer may call. Identity matters: a callback object that was already
-/// sent keeps its id (PROTOCOL §1.4), so keep and reuse the same instance.
+/// sent keeps its id (docs/PROTOCOL.md, "Callbacks"), so keep and reuse the same instance.
 public final class LocalCallback: Sendable {
     /// A label for logs and error messages.
     public let label: String

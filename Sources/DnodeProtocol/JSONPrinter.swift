@@ -2,7 +2,7 @@
 ///
 /// Output is pure ASCII: every character at or above U+0080 is written as `\uXXXX`
 /// (astral characters as a surrogate pair). Node decodes each TCP read's bytes separately,
-/// so raw UTF-8 split across two reads would turn into U+FFFD on its side (PROTOCOL §1.1);
+/// so raw UTF-8 split across two reads would turn into U+FFFD on its side (docs/PROTOCOL.md, "Framing");
 /// ASCII cannot be split that way. Numbers are written in JavaScript's `Number#toString` form.
 public enum JSONPrinter {
     /// The serialization of `value`, without a trailing newline.

@@ -43,7 +43,7 @@ public struct ColorPairCache: Sendable {
 }
 
 /// Assigns palette slots 16–255 to RGB colours on terminals that can redefine colours
-/// but are not direct-colour (THEMES.md §4). Slots 0–15 are never touched.
+/// but are not direct-colour (docs/THEMES.md, "Colour depth and fallbacks"). Slots 0–15 are never touched.
 public struct PaletteSlotCache: Sendable {
     private var slots: [UInt32: Int32] = [:]
     private var nextSlot: Int32 = 16

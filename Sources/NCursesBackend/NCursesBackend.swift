@@ -8,7 +8,7 @@ import TerminalUI
     import Darwin
 #endif
 
-/// The ncurses terminal: the only code in upmon that calls curses (ARCHITECTURE §7).
+/// The ncurses terminal: the only code in upmon that calls curses (docs/ARCHITECTURE.md, "Terminal layer").
 ///
 /// Not thread-safe: create it, draw on it and shut it down from one thread (the main
 /// actor in the app). `init` never calls `initscr`, which would exit the process on an
@@ -44,7 +44,7 @@ public final class NCursesBackend: TerminalBackend {
 
     /// Starts curses on the controlling terminal.
     ///
-    /// Call after installing signal handling (ARCHITECTURE §8). Throws when stdin/stdout
+    /// Call after installing signal handling (docs/ARCHITECTURE.md, "Runtime, signals and shutdown"). Throws when stdin/stdout
     /// are not terminals or `TERM` is unset or unknown.
     public init(options: Options = Options()) throws(TerminalError) {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {

@@ -67,7 +67,7 @@ public enum BuiltinThemes {
     public static let monochromeTheme = #"""
         # monochrome.theme: attributes only, no colours.
         # Also the source of every role's attributes when the terminal has no colour
-        # (THEMES.md §4), whatever theme is active.
+        # (docs/THEMES.md, "Colour depth and fallbacks"), whatever theme is active.
         description = No colour: attributes only
         graph = braille
 

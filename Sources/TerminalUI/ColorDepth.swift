@@ -1,5 +1,5 @@
 /// How many colours the terminal can show, and the pure down-conversion rules of
-/// THEMES.md §4.
+/// docs/THEMES.md, "Colour depth and fallbacks".
 public enum ColorDepth: String, Sendable, Hashable, CaseIterable {
     /// 24-bit colour.
     case truecolor
@@ -21,7 +21,7 @@ public enum ColorDepth: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// Chooses a depth from the environment and terminfo (THEMES.md §4).
+    /// Chooses a depth from the environment and terminfo (docs/THEMES.md, "Colour depth and fallbacks").
     ///
     /// - Parameters:
     ///   - forced: a depth given with `--color` (`.monochrome` for `--color=never`).

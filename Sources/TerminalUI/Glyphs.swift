@@ -42,7 +42,7 @@ public struct BoxSymbols: Sendable, Hashable {
         vertical: "|", teeRight: "+", teeLeft: "+")
 }
 
-/// The symbol set used to draw graphs and sparklines (THEMES.md §5).
+/// The symbol set used to draw graphs and sparklines (docs/THEMES.md, "Symbols: colour never stands alone").
 public enum GraphSymbols: String, Sendable, Hashable, CaseIterable {
     /// Braille area plot (2 samples × 4 levels per cell), block sparklines.
     case braille
@@ -60,7 +60,7 @@ public enum GraphSymbols: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// Every symbol upmon draws, in a UTF-8 or an ASCII variant (THEMES.md §5).
+/// Every symbol upmon draws, in a UTF-8 or an ASCII variant (docs/THEMES.md, "Symbols: colour never stands alone").
 ///
 /// States are always shown by a symbol and a word, never by colour alone.
 public struct Glyphs: Sendable, Hashable {

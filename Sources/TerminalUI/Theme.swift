@@ -27,7 +27,7 @@ public struct ThemeSchema: Sendable, Hashable {
         return best.distance <= limit ? best.name : nil
     }
 
-    /// The roles upmon uses (THEMES.md §3).
+    /// The roles upmon uses (docs/THEMES.md, "Roles").
     public static let upmon = ThemeSchema(roles: [
         "text", "muted", "border", "title", "highlight", "header",
         "link_up", "link_down", "link_reconnecting", "link_connecting", "link_unknown",
@@ -82,7 +82,7 @@ public struct RoleStyle: Sendable, Hashable {
         self.attrs = attrs
     }
 
-    /// The style at `depth` (see THEMES.md §4). At `.monochrome` the colours are dropped.
+    /// The style at `depth` (see docs/THEMES.md, "Colour depth and fallbacks"). At `.monochrome` the colours are dropped.
     ///
     /// - Parameters:
     ///   - eightColors: the terminal has only 8 colours; bright colours become base + bold.

@@ -1,4 +1,4 @@
-/// A problem in a theme file, naming the file and line (THEMES.md §2).
+/// A problem in a theme file, naming the file and line (docs/THEMES.md, "Errors").
 public struct ThemeError: Error, CustomStringConvertible, Sendable, Hashable {
     /// What went wrong.
     public enum Problem: Sendable, Hashable {

@@ -42,7 +42,7 @@ public struct ThemeDefinition: Sendable, Hashable {
     }
 }
 
-/// Parses theme files (THEMES.md §2) and resolves `inherits` chains.
+/// Parses theme files (docs/THEMES.md, "Syntax") and resolves `inherits` chains.
 public struct ThemeParser: Sendable {
     /// The roles a theme may define.
     public let schema: ThemeSchema

@@ -1,5 +1,5 @@
 /// Where `--theme NAME` is looked for, and the order `t` cycles through themes
-/// (THEMES.md §1). Pure: the app does the file I/O.
+/// (docs/THEMES.md, "Where themes come from"). Pure: the app does the file I/O.
 public enum ThemeSearchPath {
     /// The shipped themes, in cycle order.
     public static let shipped = [

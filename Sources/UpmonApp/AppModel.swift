@@ -39,7 +39,7 @@ public struct AppModel: Sendable {
     }
 }
 
-/// Latency/queue thresholds (ARCHITECTURE §9; themes never hold them).
+/// Latency/queue thresholds (docs/ARCHITECTURE.md, "Configuration"; themes never hold them).
 public struct Thresholds: Sendable, Equatable {
     public var latencyWarnMs = 100.0
     public var latencyBadMs = 300.0

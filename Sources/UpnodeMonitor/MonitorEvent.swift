@@ -4,7 +4,7 @@ import DnodeProtocol
 ///
 /// Live, the app's `MonitorFeed` produces these from link events; in replay they come from the
 /// recording. Both feed `MonitorState.apply(_:)`, so the screen is the same either way.
-/// The kinds match the recording kinds (RECORDING.md §3) apart from `snap`.
+/// The kinds match the recording kinds (docs/RECORDING.md, "Events") apart from `snap`.
 public struct MonitorEvent: Hashable, Sendable {
     /// Seconds since the session (or recording) started, from the monotonic clock.
     ///

@@ -11,7 +11,7 @@ public struct SnapDecodingError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 extension MonitorState {
-    /// The `snap` payload (RECORDING.md §4): a JSON form that decodes back to an equal state.
+    /// The `snap` payload (docs/RECORDING.md, "Keyframes"): a JSON form that decodes back to an equal state.
     ///
     /// Fields beyond the documented outline (`connects`, `first_attempt_t`, `up_s`,
     /// `ping_count`, …) are optional additions allowed by format version 1.

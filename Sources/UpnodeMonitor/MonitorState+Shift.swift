@@ -3,7 +3,7 @@ extension MonitorState {
     ///
     /// A recording started mid-session counts `t` from its own start; its opening snap is
     /// the session state shifted by −(session time at the start), so earlier history gets
-    /// negative times, as RECORDING.md §1 allows.
+    /// negative times, as docs/RECORDING.md, "Time axis" allows.
     public func shifted(by offset: Double) -> MonitorState {
         var copy = self
         copy.connections = connections.map { $0.shifted(by: offset) }

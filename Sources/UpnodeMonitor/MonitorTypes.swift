@@ -28,7 +28,7 @@ public enum ConnectPhaseName: String, Sendable, CaseIterable {
     case dial, tls, methods, auth
 }
 
-/// Machine-readable reasons for state transitions (RECORDING.md §3).
+/// Machine-readable reasons for state transitions (docs/RECORDING.md, "Events").
 ///
 /// Reasons travel as plain strings so that a newer writer's reason is still shown; these
 /// constants are the ones this version writes and understands.

@@ -1,4 +1,4 @@
-/// Renders `MonitorState` as Prometheus text exposition (SCREENS.md §7).
+/// Renders `MonitorState` as Prometheus text exposition (docs/ARCHITECTURE.md, "Headless modes").
 ///
 /// Quantiles cover the stats window; `_sum`, `_count` and the `_total` counters accumulate
 /// from the start of the session. The `endpoint` label appears only on `upnode_link_up`

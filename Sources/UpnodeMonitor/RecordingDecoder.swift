@@ -17,7 +17,7 @@ public enum RecordingLine: Equatable, Sendable {
     }
 }
 
-/// Decodes event lines against a header's connection set (RECORDING.md §3, §7).
+/// Decodes event lines against a header's connection set (docs/RECORDING.md, "Events" and "Opening a recording").
 ///
 /// Unknown fields are ignored. Unknown kinds decode as `.ignored`. Anything else that is
 /// wrong with a line is a `LineDamage`.

@@ -1,6 +1,6 @@
 import DnodeProtocol
 
-/// Turns headers, events and snapshots into recording lines (RECORDING.md §2–4).
+/// Turns headers, events and snapshots into recording lines (docs/RECORDING.md, "Header", "Events" and "Keyframes").
 ///
 /// Pure: each call returns one line of UTF-8 (ASCII, in fact) ending in `\n`. The same
 /// lines are what `upmon --json` prints, so its output is a valid recording.

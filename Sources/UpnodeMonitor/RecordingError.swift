@@ -1,7 +1,7 @@
 /// A problem opening, reading or writing a `.upmon` recording.
 ///
 /// The description names the file (and line, where there is one) and says what to do, in the
-/// `FILE:LINE: message` form of RECORDING.md §7.
+/// `FILE:LINE: message` form of docs/RECORDING.md, "Opening a recording".
 public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Problem: Sendable, Equatable {
         /// Line 1 is not a JSON object with `"upmon":"recording"`.
@@ -85,7 +85,7 @@ public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// Why a line after the header was skipped as damaged (RECORDING.md §7 step 3).
+/// Why a line after the header was skipped as damaged (docs/RECORDING.md, "Opening a recording").
 public enum LineDamage: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidJSON
     case notAnObject

@@ -22,10 +22,10 @@ public struct RecordingSettings: Hashable, Sendable {
     }
 }
 
-/// Line 1 of a recording (RECORDING.md §2).
+/// Line 1 of a recording (docs/RECORDING.md, "Header").
 public struct RecordingHeader: Hashable, Sendable {
     /// The format version this upmon writes. Version 2 stores snapshot log entries as fields
-    /// rather than text (docs/RECORDING.md §4).
+    /// rather than text (docs/RECORDING.md, "Keyframes").
     public static let formatVersion = 2
     /// The versions this upmon reads: 1 (log entries as text) up to `formatVersion`.
     public static let readableVersions = 1...formatVersion

@@ -1,6 +1,6 @@
 import DnodeProtocol
 
-/// Replaces call arguments and results with their shape (RECORDING.md §5).
+/// Replaces call arguments and results with their shape (docs/RECORDING.md, "Redaction").
 ///
 /// Recordings and logs may be shared, so by default they show what kind of value went over
 /// the wire but not the value itself.

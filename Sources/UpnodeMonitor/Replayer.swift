@@ -1,4 +1,4 @@
-/// Plays a recording back through the same reducer the live dashboard uses (RECORDING.md §7).
+/// Plays a recording back through the same reducer the live dashboard uses (docs/RECORDING.md, "Replaying").
 ///
 /// Opening reads the file with one `read`, checks the header and scans it once into a
 /// `SeekIndex`. Playback keeps a cursor time `time` (T): `advance(to:)` applies the events up

@@ -1,6 +1,6 @@
 import DnodeProtocol
 
-/// The single JSON object `upmon --once --json` prints (SCREENS.md §7).
+/// The single JSON object `upmon --once --json` prints (docs/ARCHITECTURE.md, "Headless modes").
 public enum SnapshotJSON {
     /// `{"config":…,"t":…,"connections":[{name, endpoint, state, for_s, rtt{…}, reconnects,
     /// queue, calls{ok,err}}]}`. RTT figures are milliseconds; `loss` is a fraction 0…1.

@@ -21,7 +21,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Loads the config (if any) and adds command-line connections; a bad file or connection
-    /// ends the process with its `file:line` message and exit code 2 (ARCHITECTURE §8).
+    /// ends the process with its `file:line` message and exit code 2 (docs/ARCHITECTURE.md, "Runtime, signals and shutdown").
     func loadOrExit(commandLine: [String]) -> UpmonConfig {
         let environment = ProcessInfo.processInfo.environment
         var config = UpmonConfig()

@@ -26,7 +26,7 @@ struct DnodeSessionTests {
         let message = try #require(try session.start())
         #expect(String(decoding: message.encode(), as: UTF8.self)
             == #"{"method":"methods","arguments":[{"a":"[Function]","data":3,"b":"[Function]"}],"callbacks":{"0":["0","a"],"1":["0","b"]},"links":[]}"#)
-        #expect(try session.start() == nil, "methods is sent once (PROTOCOL quirk 4)")
+        #expect(try session.start() == nil, "methods is sent once (docs/PROTOCOL.md, The methods handshake)")
     }
 
     @Test("remote ready lists dotted method paths and calls go by callback id")

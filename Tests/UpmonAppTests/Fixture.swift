@@ -4,7 +4,7 @@ import UpnodeMonitor
 
 @testable import UpmonApp
 
-/// A session like the SCREENS.md mock-up: seven links at t = 724 s (12m04s).
+/// A session like the one docs/ARCHITECTURE.md, "Screens and keys" describes: seven links at t = 724 s (12m04s).
 enum Fixture {
     static let now = 724.0
     /// 2026-11-27 13:51:23 UTC, so the header clock reads 14:03:27 at `now`.

@@ -106,7 +106,7 @@ struct RecordingCodecTests {
         }
     }
 
-    @Test("the RECORDING.md §8 example parses, and re-encoding gives the same bytes")
+    @Test("the example of docs/RECORDING.md (format version 1) parses, and re-encoding gives the same bytes")
     func documentedExample() throws {
         let bytes = try Fixtures.bytes("example.upmon")
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()

@@ -2,7 +2,7 @@ import DnodeProtocol
 import TerminalUI
 import Upnode
 
-/// The config file (ARCHITECTURE §9): global settings and one `[name]` section per link.
+/// The config file (docs/ARCHITECTURE.md, "Configuration"): global settings and one `[name]` section per link.
 ///
 /// ```
 /// theme = default

@@ -2,7 +2,7 @@ import DnodeProtocol
 import TerminalUI
 import UpnodeMonitor
 
-/// The call dialog (`c`, SCREENS.md §4): pick a method, type JSON arguments, send,
+/// The call dialog (`c`, docs/ARCHITECTURE.md, "Call dialog"): pick a method, type JSON arguments, send,
 /// watch the result.
 public struct CallDialogState: Sendable, Equatable {
     /// The dialog's steps.

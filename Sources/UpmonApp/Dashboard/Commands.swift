@@ -1,7 +1,7 @@
 import TerminalUI
 import UpnodeMonitor
 
-/// Command names of the `:` line (SCREENS.md §5), for completion and help.
+/// Command names of the `:` line (docs/ARCHITECTURE.md, "Command line"), for completion and help.
 public let dashboardCommandNames = [
     "conn", "filter", "goto", "graph", "help", "hold", "mark", "q", "quit", "reconnect",
     "record", "release", "sort", "speed", "theme", "yaxis",

@@ -63,7 +63,7 @@ private func drawBottomLine(
         .render(into: &buffer, area: Rect(x: row.x + used, y: row.y, width: row.width - used, height: 1))
 }
 
-/// Every key for the current mode (SCREENS.md §3, RECORDING.md §7).
+/// Every key for the current mode (docs/ARCHITECTURE.md, "Keys"; docs/RECORDING.md, "Replaying").
 func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
     var entries: [(String, String)] = [
         ("↑↓ j k", "select link"), ("PgUp PgDn g G", "page / first / last"),

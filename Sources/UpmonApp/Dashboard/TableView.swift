@@ -1,7 +1,7 @@
 import TerminalUI
 import UpnodeMonitor
 
-/// Columns of the connection table, with their widths and drop priorities (SCREENS.md §2).
+/// Columns of the connection table, with their widths and drop priorities (docs/ARCHITECTURE.md, "Connection table").
 public enum TableColumnID: String, Sendable, CaseIterable {
     case marker, name, endpoint, state, forTime, last, p50, p95, jitter, loss, retry, queue
     case okErr, history

@@ -1,8 +1,8 @@
 import TerminalUI
 import UpnodeMonitor
 
-/// Maps what the dashboard shows to theme role names (`ThemeSchema.upmon`, THEMES.md §3),
-/// and link states to their symbol and word (THEMES.md §5): colour never stands alone.
+/// Maps what the dashboard shows to theme role names (`ThemeSchema.upmon`, docs/THEMES.md, "Roles"),
+/// and link states to their symbol and word (docs/THEMES.md, "Symbols: colour never stands alone"): colour never stands alone.
 public enum ThemeRoles {
     /// The role of a link's state.
     public static func state(_ stats: ConnectionStats) -> String {

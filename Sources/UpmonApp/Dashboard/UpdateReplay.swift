@@ -1,7 +1,7 @@
 import TerminalUI
 import UpnodeMonitor
 
-/// Replay controls (RECORDING.md §7); nil when the key is not a replay key.
+/// Replay controls (docs/RECORDING.md, "Replaying"); nil when the key is not a replay key.
 func handleReplayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
     guard var replay = model.replayStatus else { return nil }
     defer { if model.isReplay { model.mode = .replay(replay) } }

@@ -4,7 +4,7 @@ import UpnodeMonitor
 /// Draws the whole dashboard for `model` at monitor time `now` into a `width`×`height`
 /// buffer. Pure: the same inputs always give the same buffer.
 ///
-/// Layout follows SCREENS.md §6: below 60×15 only a "terminal too small" message is drawn.
+/// Layout follows docs/ARCHITECTURE.md, "Layout and sizes": below 60×15 only a "terminal too small" message is drawn.
 /// In replay mode the replay position is used as `now`, so the clock reads `started + T`.
 public func view(
     _ model: AppModel, now: Double, width: Int, height: Int, theme: ResolvedTheme,
@@ -41,7 +41,7 @@ public func view(
     return buffer
 }
 
-/// Where each region goes for a terminal size (SCREENS.md §6).
+/// Where each region goes for a terminal size (docs/ARCHITECTURE.md, "Layout and sizes").
 public struct DashboardLayout: Sendable, Equatable {
     /// Smallest usable terminal.
     public static let minWidth = 60
@@ -127,7 +127,7 @@ struct ViewContext {
     init(model: AppModel, now: Double, theme: ResolvedTheme, glyphs: Glyphs) {
         self.model = model
         self.monitor = model.displayedMonitor
-        // In replay the screen is drawn at the playback cursor (RECORDING.md §7).
+        // In replay the screen is drawn at the playback cursor (docs/RECORDING.md, "Replaying").
         self.now = model.replayStatus?.position ?? now
         self.theme = theme
         self.glyphs = glyphs

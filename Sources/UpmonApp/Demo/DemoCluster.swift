@@ -5,7 +5,7 @@ import Upnode
 import UpnodeServe
 
 /// `upmon --demo`: embedded servers with personalities, so a new user sees a live dashboard
-/// with no setup (ARCHITECTURE §10). All on 127.0.0.1 and a unix socket in a temp directory.
+/// with no setup (docs/ARCHITECTURE.md, "Demo mode"). All on 127.0.0.1 and a unix socket in a temp directory.
 public final class DemoCluster: Sendable {
     /// The links to watch, in display order.
     public let connections: [ConnectionSpec]

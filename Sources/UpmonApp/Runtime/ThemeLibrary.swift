@@ -1,7 +1,7 @@
 import Foundation
 import TerminalUI
 
-/// Finds and loads theme files (THEMES.md §1): the search path, `t` cycling, inheritance.
+/// Finds and loads theme files (docs/THEMES.md, "Where themes come from"): the search path, `t` cycling, inheritance.
 public struct ThemeLibrary: Sendable {
     public let directories: [String]
     let parser = ThemeParser(schema: .upmon)
