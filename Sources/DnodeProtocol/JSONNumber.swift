@@ -1,17 +1,19 @@
 /// A number literal that matched the JSON grammar, with what is needed to read its value the
 /// way JavaScript (`JSON.parse`) does; the package's only number reader.
-package struct JSONNumber: Sendable {
+public struct JSONNumber: Sendable {
     /// Where the literal is in the scanned bytes.
-    package var range: Range<Int>
-    package var negative: Bool
+    public var range: Range<Int>
+    /// Whether the literal starts with `-`.
+    public var negative: Bool
     /// The integer and fraction digits as one decimal integer; wraps past 19 digits, so it is
     /// used only when `digits` is small enough.
-    package var mantissa: UInt64
+    public var mantissa: UInt64
     /// How many integer and fraction digits (leading zeros included).
-    package var digits: Int
+    public var digits: Int
     /// How many fraction digits.
-    package var decimals: Int
-    package var hasExponent: Bool
+    public var decimals: Int
+    /// Whether the literal has an `e`/`E` exponent.
+    public var hasExponent: Bool
 
     @inlinable
     init(
@@ -27,11 +29,11 @@ package struct JSONNumber: Sendable {
     }
 
     /// Whether the literal has neither fraction nor exponent.
-    @inlinable package var isInteger: Bool { decimals == 0 && !hasExponent }
+    @inlinable public var isInteger: Bool { decimals == 0 && !hasExponent }
 
     /// The value as `JSONValue`: `.int` for an integer literal that fits in 64 bits (`-0`
     /// excepted: JavaScript keeps the sign of zero), else `.double`, possibly infinite.
-    @inlinable package func value(in bytes: UnsafeBufferPointer<UInt8>) -> JSONValue {
+    @inlinable public func value(in bytes: UnsafeBufferPointer<UInt8>) -> JSONValue {
         if isInteger, let integer = int64 {
             if integer == 0 && negative { return .double(-0.0) }
             return .int(integer)
@@ -40,7 +42,7 @@ package struct JSONNumber: Sendable {
     }
 
     /// The integer value of an integer literal when it fits in `Int64`.
-    @inlinable package var int64: Int64? {
+    @inlinable public var int64: Int64? {
         // 19 digits stay below 2^64, so `mantissa` is exact.
         guard isInteger, digits <= 19 else { return nil }
         if negative {
@@ -59,7 +61,7 @@ package struct JSONNumber: Sendable {
     /// operation, the double `strtod` returns for the text (Clinger's fast path). Other shapes
     /// (exponents, long mantissas) go through `Double(String)`.
     @inlinable @inline(__always)
-    package func double(in bytes: UnsafeBufferPointer<UInt8>) -> Double {
+    public func double(in bytes: UnsafeBufferPointer<UInt8>) -> Double {
         if !hasExponent, digits <= 15, decimals <= 22 {
             // `mantissa < 10^15`, so the signed conversion (one instruction) is exact.
             let magnitude = Double(Int64(bitPattern: mantissa)) / Self.powerOfTen(decimals)
@@ -93,7 +95,7 @@ package struct JSONNumber: Sendable {
 
     /// The number that is exactly `bytes[range]`, or `nil` if that is not one number literal.
     @inlinable
-    package static func exactly(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>)
+    public static func exactly(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>)
         -> JSONNumber?
     {
         let scanner = JSONScanner(bytes, range: range)
@@ -107,7 +109,7 @@ package struct JSONNumber: Sendable {
     /// The finite value of the number literal that is exactly `bytes[range]`; `nil` if that
     /// is not a number or is out of range (`JSONValue.doubleValue` of a finite number).
     @inlinable @inline(__always)
-    package static func finite(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>)
+    public static func finite(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>)
         -> Double?
     {
         guard let value = exactly(bytes, range)?.double(in: bytes), value.isFinite else {
@@ -122,7 +124,7 @@ extension JSONScanner {
     /// bytes there do not match the number grammar
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     @inlinable @inline(__always)
-    package mutating func scanNumber() -> JSONNumber? {
+    public mutating func scanNumber() -> JSONNumber? {
         guard let number = Self.readNumber(self, from: position) else { return nil }
         position = number.range.upperBound
         return number
@@ -130,36 +132,35 @@ extension JSONScanner {
 
     /// Skips the number at `position`; false if there is none.
     @inlinable @inline(__always)
-    package mutating func skipNumber() -> Bool { scanNumber() != nil }
+    public mutating func skipNumber() -> Bool { scanNumber() != nil }
 
     /// The number at `start`. Static, on a copy of the scanner, so that its locals stay in
     /// registers.
     @inlinable @inline(__always)
     static func readNumber(_ scanner: JSONScanner, from start: Int) -> JSONNumber? {
-        let end = scanner.end
         var p = start
-        guard p >= 0, p < end else { return nil }
-        let negative = scanner.byte(at: p) == UInt8(ascii: "-")
+        guard let sign = scanner.byteIfInRange(p) else { return nil }
+        let negative = sign == UInt8(ascii: "-")
         if negative { p &+= 1 }
-        guard p < end else { return nil }
+        guard let lead = scanner.byteIfInRange(p) else { return nil }
         var mantissa: UInt64 = 0
         var digits = 0
-        if scanner.byte(at: p) == UInt8(ascii: "0") {
+        if lead == UInt8(ascii: "0") {
             p &+= 1
             digits = 1
         } else {
-            while p < end, scanner.byte(at: p) &- 0x30 < 10 {
-                mantissa = mantissa &* 10 &+ UInt64(scanner.byte(at: p) &- 0x30)
+            while let byte = scanner.byteIfInRange(p), byte &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30)
                 digits &+= 1
                 p &+= 1
             }
             guard digits > 0 else { return nil }
         }
         var decimals = 0
-        if p < end, scanner.byte(at: p) == UInt8(ascii: ".") {
+        if scanner.byteIfInRange(p) == UInt8(ascii: ".") {
             p &+= 1
-            while p < end, scanner.byte(at: p) &- 0x30 < 10 {
-                mantissa = mantissa &* 10 &+ UInt64(scanner.byte(at: p) &- 0x30)
+            while let byte = scanner.byteIfInRange(p), byte &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30)
                 decimals &+= 1
                 p &+= 1
             }
@@ -167,14 +168,14 @@ extension JSONScanner {
             digits &+= decimals
         }
         var hasExponent = false
-        if p < end, scanner.byte(at: p) | 0x20 == UInt8(ascii: "e") {
+        if let byte = scanner.byteIfInRange(p), byte | 0x20 == UInt8(ascii: "e") {
             hasExponent = true
             p &+= 1
-            if p < end, scanner.byte(at: p) == UInt8(ascii: "+") || scanner.byte(at: p) == 0x2D {
-                p &+= 1  // a sign, `+` or `-`
+            if let sign = scanner.byteIfInRange(p), sign == 0x2B || sign == 0x2D {
+                p &+= 1  // `+` or `-`
             }
             let exponentStart = p
-            while p < end, scanner.byte(at: p) &- 0x30 < 10 { p &+= 1 }
+            while let byte = scanner.byteIfInRange(p), byte &- 0x30 < 10 { p &+= 1 }
             guard p > exponentStart else { return nil }
         }
         return JSONNumber(

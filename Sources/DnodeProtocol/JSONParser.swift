@@ -8,7 +8,7 @@ import OrderedCollections
 /// `JSONScanner`'s; this builds the values.
 public enum JSONParser {
     /// Default nesting limit: arrays and objects inside each other at most this deep.
-    public static let defaultMaxDepth = 256
+    public static let defaultMaxDepth = JSONScanner.maxDepth
 
     /// Parses one JSON text. Throws `JSONError` with the byte offset of the problem.
     public static func parse(

@@ -6,7 +6,7 @@ extension JSONScanner {
     /// backslash), or the end of the input. UTF-8 is not checked here (the parser checks it
     /// when it makes the `String`).
     @inlinable @inline(__always)
-    package mutating func skipString() -> Bool {
+    public mutating func skipString() -> Bool {
         guard position < end, byte(at: position) == UInt8(ascii: "\"") else {
             failure = JSONError(
                 offset: position, problem: position < end ? .unexpectedByte(byte(at: position))
@@ -98,7 +98,7 @@ extension JSONScanner {
 
     /// The value of a hex digit, or `nil`.
     @inlinable @inline(__always)
-    package static func hexValue(_ byte: UInt8) -> UInt32? {
+    public static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte &- UInt8(ascii: "0"))
         case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte &- UInt8(ascii: "a") &+ 10)
@@ -125,7 +125,7 @@ extension JSONScanner {
     /// The contents of the string value `bytes[value]` when it is one without escapes
     /// (between its quotes), else `nil`.
     @inlinable @inline(__always)
-    package static func rawString(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Range<Int>)
+    public static func rawString(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Range<Int>)
         -> Range<Int>?
     {
         guard value.count >= 2, value.lowerBound >= 0, value.upperBound <= bytes.count,

@@ -10,27 +10,28 @@
 ///
 /// A step that fails returns `false` or `nil`; the string and literal steps also leave
 /// `failure` saying why and where, which the parser turns into its `JSONError`.
-package struct JSONScanner {
+public struct JSONScanner {
     /// The whole buffer; only `bytes[..<end]` is ever read.
-    package let bytes: UnsafeBufferPointer<UInt8>
+    public let bytes: UnsafeBufferPointer<UInt8>
     /// One past the last byte that may be read.
-    package let end: Int
+    public let end: Int
     /// The next byte to read.
-    package var position: Int
+    public var position: Int
     /// Whether a `\n` ends the input rather than being whitespace: set when scanning a buffer
     /// of lines without knowing where the current one ends.
-    package let newlineEnds: Bool
+    public let newlineEnds: Bool
     /// Whether the last string `skipString` passed had a backslash escape.
-    package var stringHadEscapes = false
+    public var stringHadEscapes = false
     /// Why the last failed string or literal step failed.
-    package var failure = JSONError(offset: 0, problem: .unexpectedEnd)
+    public var failure = JSONError(offset: 0, problem: .unexpectedEnd)
 
-    /// Nesting limit of `skipValue`, as `JSONParser.defaultMaxDepth`.
-    package static let maxDepth = JSONParser.defaultMaxDepth
+    /// Nesting limit of `skipValue` and `JSONParser.defaultMaxDepth`: at most this many
+    /// containers open at once. (Computed, so that inlined callers read a constant.)
+    @inlinable public static var maxDepth: Int { 256 }
 
     /// A scanner of `bytes[range]` (the whole buffer by default), clamped to the buffer.
     @inlinable
-    package init(
+    public init(
         _ bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>? = nil, newlineEnds: Bool = false
     ) {
         self.bytes = bytes
@@ -44,38 +45,46 @@ package struct JSONScanner {
 
     /// The byte at `index`; traps if `index` is outside `0..<end` (never reads it).
     @inlinable @inline(__always)
-    package func byte(at index: Int) -> UInt8 {
+    public func byte(at index: Int) -> UInt8 {
         precondition(UInt(bitPattern: index) < UInt(bitPattern: end), "read past the JSON input")
         return bytes[index]
     }
 
+    /// The byte at `index` if `0 <= index < end`, else `nil`: the one unsigned compare is
+    /// both the loop guard of the scanning loops and what proves their reads in range.
+    @inlinable @inline(__always)
+    public func byteIfInRange(_ index: Int) -> UInt8? {
+        guard UInt(bitPattern: index) < UInt(bitPattern: end) else { return nil }
+        return bytes[index]  // in range: the guard above, and `end <= bytes.count` (init)
+    }
+
     /// Whether `position` is at the end of the input.
     @inlinable @inline(__always)
-    package var isAtEnd: Bool { position >= end }
+    public var isAtEnd: Bool { position >= end }
 
     /// The byte at `position`, or `nil` at the end.
     @inlinable @inline(__always)
-    package var current: UInt8? { position < end ? byte(at: position) : nil }
+    public var current: UInt8? { byteIfInRange(position) }
 
     /// Whether the byte at `position` is `byte`.
     @inlinable @inline(__always)
-    package func peek(_ byte: UInt8) -> Bool { position < end && self.byte(at: position) == byte }
+    public func peek(_ byte: UInt8) -> Bool { byteIfInRange(position) == byte }
 
     /// Whether the bytes at `position` are `text`.
     @inlinable @inline(__always)
-    package func matches(_ text: StaticString) -> Bool {
+    public func matches(_ text: StaticString) -> Bool {
         Self.equals(bytes, position..<Swift.min(end, position + text.utf8CodeUnitCount), text)
     }
 
     /// Whether the input ends at `position`: at its end, or (with `newlineEnds`) at a `\n`.
     @inlinable
-    package var atLineEnd: Bool {
+    public var atLineEnd: Bool {
         newlineEnds ? position < end && byte(at: position) == 0x0A : position == end
     }
 
     /// Whether `bytes[range]` is exactly `text`; `false` for a range outside the buffer.
     @inlinable @inline(__always)
-    package static func equals(
+    public static func equals(
         _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ text: StaticString
     ) -> Bool {
         let count = text.utf8CodeUnitCount
@@ -97,10 +106,10 @@ package struct JSONScanner {
 
     /// Skips JSON whitespace (space, tab, CR, and LF unless `newlineEnds`).
     @inlinable @inline(__always)
-    package mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         var p = position
-        while p < end {
-            switch byte(at: p) {
+        while let byte = byteIfInRange(p) {
+            switch byte {
             case 0x20, 0x09, 0x0D: p &+= 1
             case 0x0A where !newlineEnds: p &+= 1
             default:
@@ -114,7 +123,7 @@ package struct JSONScanner {
     /// Skips `word` (`true`, `false`, `null`). On failure `position` is unchanged and `failure`
     /// says, as `JSON.parse` does, an unexpected byte at the start of the word, or the end.
     @inlinable @inline(__always)
-    package mutating func skipLiteral(_ word: StaticString) -> Bool {
+    public mutating func skipLiteral(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         if position + count <= end, Self.equals(bytes, position..<(position + count), word) {
             position += count
@@ -145,7 +154,7 @@ package struct JSONScanner {
     /// containers already open around the value (1 for a member of a line's object): as in
     /// `JSONParser`, at most `maxDepth` containers may be open at once.
     @inlinable
-    package mutating func skipValue(depth baseDepth: Int) -> Bool {
+    public mutating func skipValue(depth baseDepth: Int) -> Bool {
         var stack = ContainerStack()
         // Whether the innermost container opened here is an object (meaningless when none).
         var inObject = false
@@ -255,16 +264,24 @@ package struct JSONScanner {
 
     /// One member of an object: the key's contents (between the quotes, as written) and the
     /// value's bytes.
-    package struct Member: Sendable {
-        package var key: Range<Int>
-        package var value: Range<Int>
+    public struct Member: Sendable {
+        /// The key's contents, between its quotes, escapes as written.
+        public var key: Range<Int>
+        /// The value's bytes.
+        public var value: Range<Int>
+
+        @inlinable
+        init(key: Range<Int>, value: Range<Int>) {
+            self.key = key
+            self.value = value
+        }
     }
 
     /// Checks that `bytes[range]` is exactly one JSON object (whitespace around it allowed)
     /// and stores its members in order; `nil` if it is not, or has more members than
     /// `storage` holds.
     @inlinable
-    package static func members(
+    public static func members(
         _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
         into storage: UnsafeMutableBufferPointer<Member>
     ) -> Int? {

@@ -199,6 +199,7 @@ struct LineScanner {
         return .consumed
     }
 
+    @inline(__always)
     private func finite(_ number: JSONNumber) -> Double? {
         let value = number.double(in: scanner.bytes)
         return value.isFinite ? value : nil
@@ -218,12 +219,18 @@ struct LineScanner {
         let valueStart = scanner.position
         guard let first = scanner.current else { return false }
         let isT = key.count == 1 && scanner.byte(at: keyStart) == UInt8(ascii: "t")
-        if isT, first == UInt8(ascii: "-") || first &- 0x30 < 10 {
-            guard let t = scanner.scanNumber() else { return false }
-            fields.t = finite(t)
-            return true
+        // Strings and numbers directly (most members); anything else as a whole value.
+        if first == UInt8(ascii: "\"") {
+            guard scanner.skipString() else { return false }
+        } else if first == UInt8(ascii: "-") || first &- 0x30 < 10 {
+            guard let number = scanner.scanNumber() else { return false }
+            if isT {
+                fields.t = finite(number)
+                return true
+            }
+        } else {
+            guard scanner.skipValue(depth: 1) else { return false }
         }
-        guard scanner.skipValue(depth: 1) else { return false }
         if isT {
             fields.t = nil
         } else if key.count == 4 {
