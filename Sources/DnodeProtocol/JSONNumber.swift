@@ -134,10 +134,19 @@ extension JSONScanner {
     @inlinable @inline(__always)
     public mutating func skipNumber() -> Bool { scanNumber() != nil }
 
-    /// The number at `start`. Static, on a copy of the scanner, so that its locals stay in
-    /// registers.
+    /// Where the number at `start` ends, or `nil` if there is none: `readNumber` with the
+    /// value not accumulated (the constant argument lets the optimiser drop that part).
     @inlinable @inline(__always)
-    static func readNumber(_ scanner: JSONScanner, from start: Int) -> JSONNumber? {
+    static func numberEnd(_ scanner: JSONScanner, from start: Int) -> Int? {
+        readNumber(scanner, from: start, accumulate: false)?.range.upperBound
+    }
+
+    /// The number at `start`. Static, on a copy of the scanner, so that its locals stay in
+    /// registers. With `accumulate` false only the grammar is checked (no value).
+    @inlinable @inline(__always)
+    static func readNumber(_ scanner: JSONScanner, from start: Int, accumulate: Bool = true)
+        -> JSONNumber?
+    {
         var p = start
         guard let sign = scanner.byteIfInRange(p) else { return nil }
         let negative = sign == UInt8(ascii: "-")
@@ -150,7 +159,7 @@ extension JSONScanner {
             digits = 1
         } else {
             while let byte = scanner.byteIfInRange(p), byte &- 0x30 < 10 {
-                mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30)
+                if accumulate { mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30) }
                 digits &+= 1
                 p &+= 1
             }
@@ -160,7 +169,7 @@ extension JSONScanner {
         if scanner.byteIfInRange(p) == UInt8(ascii: ".") {
             p &+= 1
             while let byte = scanner.byteIfInRange(p), byte &- 0x30 < 10 {
-                mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30)
+                if accumulate { mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30) }
                 decimals &+= 1
                 p &+= 1
             }

@@ -7,13 +7,14 @@ extension JSONScanner {
     /// when it makes the `String`).
     @inlinable @inline(__always)
     public mutating func skipString() -> Bool {
-        guard position < end, byte(at: position) == UInt8(ascii: "\"") else {
+        guard byteIfInRange(position) == UInt8(ascii: "\"") else {
             failure = JSONError(
                 offset: position, problem: position < end ? .unexpectedByte(byte(at: position))
                 : .unexpectedEnd)
             return false
         }
         // The usual short string without escapes, in one load.
+        // From here `0 <= position < end` (the guard above).
         if position + 9 <= end, let base = bytes.baseAddress {
             // In range: reads `position + 1 ..< position + 9`, and `position + 9 <= end`.
             let word = UInt64(
@@ -21,7 +22,8 @@ extension JSONScanner {
             let special = Self.specialStringBytes(word)
             if special != 0 {
                 let offset = special.trailingZeroBitCount >> 3
-                if byte(at: position + 1 + offset) == UInt8(ascii: "\"") {
+                // In range: `offset < 8`, so this is inside the eight bytes just loaded.
+                if bytes[position + 1 + offset] == UInt8(ascii: "\"") {
                     position += offset + 2
                     stringHadEscapes = false
                     return true
@@ -51,8 +53,7 @@ extension JSONScanner {
                     position += 8
                 }
             }
-            guard position < end else { return fail(at: end, .unexpectedEnd) }
-            let byte = byte(at: position)
+            guard let byte = byteIfInRange(position) else { return fail(at: end, .unexpectedEnd) }
             if byte == UInt8(ascii: "\"") {
                 position += 1
                 return true

@@ -160,8 +160,7 @@ public struct JSONScanner {
         var inObject = false
         while true {
             // A value.
-            guard position < end else { return false }
-            let first = byte(at: position)
+            guard let first = byteIfInRange(position) else { return false }
             if first == UInt8(ascii: "\"") {
                 guard skipString() else { return false }
             } else if first == UInt8(ascii: "-") || first &- 0x30 < 10 {
@@ -197,8 +196,7 @@ public struct JSONScanner {
             while true {
                 if stack.count == 0 { return true }
                 skipWhitespace()
-                guard position < end else { return false }
-                let byte = byte(at: position)
+                guard let byte = byteIfInRange(position) else { return false }
                 position += 1
                 if byte == UInt8(ascii: ",") {
                     skipWhitespace()
@@ -221,7 +219,7 @@ public struct JSONScanner {
     @inlinable @inline(__always)
     internal mutating func skipNumberPairs() -> Bool {
         guard var p = numberPairEnd(from: position) else { return false }
-        while p &+ 1 < end, byte(at: p) == UInt8(ascii: ","), byte(at: p &+ 1) == UInt8(ascii: "["),
+        while byteIfInRange(p) == UInt8(ascii: ","), byteIfInRange(p &+ 1) == UInt8(ascii: "["),
             let next = numberPairEnd(from: p &+ 1)
         {
             p = next
@@ -233,18 +231,18 @@ public struct JSONScanner {
     /// Where `[number,number]` or `[number,null]` at `start` ends, or `nil`.
     @inlinable @inline(__always)
     internal func numberPairEnd(from start: Int) -> Int? {
-        guard let first = Self.readNumber(self, from: start &+ 1)?.range.upperBound, first < end,
-            byte(at: first) == UInt8(ascii: ",")
+        guard let first = Self.numberEnd(self, from: start &+ 1),
+            byteIfInRange(first) == UInt8(ascii: ",")
         else { return nil }
         var p = first &+ 1
-        if p < end, byte(at: p) == UInt8(ascii: "n") {
+        if byteIfInRange(p) == UInt8(ascii: "n") {
             guard Self.equals(bytes, p..<Swift.min(end, p &+ 4), "null") else { return nil }
             p &+= 4
         } else {
-            guard let second = Self.readNumber(self, from: p)?.range.upperBound else { return nil }
+            guard let second = Self.numberEnd(self, from: p) else { return nil }
             p = second
         }
-        guard p < end, byte(at: p) == UInt8(ascii: "]") else { return nil }
+        guard byteIfInRange(p) == UInt8(ascii: "]") else { return nil }
         return p &+ 1
     }
 

@@ -45,12 +45,9 @@ extension SeekIndex {
                 break
             }
             position = range.upperBound + 1
-            switch Self.classify(shape, fields, bytes, scan.lineDecoder.connections) {
-            case .damaged(let damage):
-                recordDamage(damage, line: lineNumber)
-            case .ignored:
-                ignoredCount += 1
-            case .indexed(let kind, let t):
+            if let (kind, t) = classify(
+                shape, fields, bytes, scan.lineDecoder.connections, line: lineNumber)
+            {
                 scan.index(kind, t: t, bytes, range, into: &self)
             }
         }
@@ -80,36 +77,38 @@ extension SeekIndex {
         return start + UnsafeRawPointer(base + start).distance(to: UnsafeRawPointer(found))
     }
 
-    /// What the opening scan makes of one line.
-    enum Verdict {
-        case damaged(LineDamage)
-        /// A line of a kind the scan does not index.
-        case ignored
-        /// A line to index, with its time as written.
-        case indexed(LineKind, t: Double)
-    }
-
     /// The checks of docs/RECORDING.md §7, in order: valid JSON, an object, a numeric `t`, a
-    /// `kind`, a known `conn`, a known kind, a plausible `t`.
+    /// `kind`, a known `conn`, a known kind, a plausible `t`. A line to index gives its kind
+    /// and time as written; any other is counted here, as damaged or ignored. (The answer is
+    /// kept trivial, no `LineDamage` with its strings, so that the usual line costs nothing.)
     @inline(__always)
-    static func classify(
+    mutating func classify(
         _ shape: LineScanner.Shape, _ fields: LineScanner.RawFields,
-        _ bytes: UnsafeBufferPointer<UInt8>, _ connections: ConnectionLookup
-    ) -> Verdict {
+        _ bytes: UnsafeBufferPointer<UInt8>, _ connections: ConnectionLookup, line: Int
+    ) -> (LineKind, Double)? {
         switch shape {
-        case .invalid: return .damaged(.invalidJSON)
-        case .notAnObject: return .damaged(.notAnObject)
+        case .invalid: return damaged(.invalidJSON, line)
+        case .notAnObject: return damaged(.notAnObject, line)
         case .object: break
         }
-        guard let t = fields.t else { return .damaged(.missingTime) }
-        let kind = kindLookup(bytes, fields)
-        if case .missing = kind { return .damaged(.missingKind) }
-        if let id = unknownConnection(bytes, fields, connections) {
-            return .damaged(.unknownConnection(id))
+        guard let t = fields.t else { return damaged(.missingTime, line) }
+        let kind = Self.kindLookup(bytes, fields)
+        if case .missing = kind { return damaged(.missingKind, line) }
+        if let id = Self.unknownConnection(bytes, fields, connections) {
+            return damaged(.unknownConnection(id), line)
         }
-        guard case .known(let known) = kind else { return .ignored }
-        if t.magnitude > maxPlausibleTime { return .damaged(.implausibleTime(t)) }
-        return .indexed(known, t: t)
+        guard case .known(let known) = kind else {
+            ignoredCount += 1
+            return nil
+        }
+        if t.magnitude > Self.maxPlausibleTime { return damaged(.implausibleTime(t), line) }
+        return (known, t)
+    }
+
+    @inline(never)
+    private mutating func damaged(_ damage: LineDamage, _ line: Int) -> (LineKind, Double)? {
+        recordDamage(damage, line: line)
+        return nil
     }
 
     /// What a line's `kind` value is.
