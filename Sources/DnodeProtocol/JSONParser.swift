@@ -4,13 +4,18 @@ import OrderedCollections
 ///
 /// Leading and trailing JSON whitespace (including a CR before the line's LF) is accepted,
 /// as Node's `JSON.parse` does. Nesting is limited to `maxDepth` levels so that hostile
-/// input cannot exhaust the stack.
+/// input cannot exhaust the stack. The grammar itself (strings, numbers, literals) is
+/// `JSONScanner`'s; this builds the values.
 public enum JSONParser {
     /// Default nesting limit: arrays and objects inside each other at most this deep.
-    public static let defaultMaxDepth = 256
+    public static let defaultMaxDepth = JSONScanner.maxDepth
 
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONError) -> JSONValue {
-        let result: Result<JSONValue, JSONError>? = bytes.withContiguousStorageIfAvailable { buffer in
+    /// Parses one JSON text. Throws `JSONError` with the byte offset of the problem.
+    public static func parse(
+        _ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth
+    ) throws(JSONError) -> JSONValue {
+        let result: Result<JSONValue, JSONError>? = bytes.withContiguousStorageIfAvailable {
+            buffer in
             Result { () throws(JSONError) in try parse(buffer: buffer, maxDepth: maxDepth) }
         }
         if let result { return try result.get() }
@@ -20,41 +25,39 @@ public enum JSONParser {
         }
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws(JSONError) -> JSONValue {
-        var reader = Reader(bytes: buffer, maxDepth: maxDepth)
-        reader.skipWhitespace()
-        if reader.isAtEnd { throw JSONError(offset: 0, problem: .emptyInput) }
+    /// Parses the JSON text that is all of `buffer`.
+    package static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int)
+        throws(JSONError) -> JSONValue
+    {
+        var reader = Reader(JSONScanner(buffer), maxDepth: maxDepth)
+        reader.scanner.skipWhitespace()
+        if reader.scanner.isAtEnd { throw JSONError(offset: 0, problem: .emptyInput) }
         let value = try reader.parseValue(depth: 0)
-        reader.skipWhitespace()
-        if !reader.isAtEnd { throw JSONError(offset: reader.position, problem: .trailingData) }
+        reader.scanner.skipWhitespace()
+        if !reader.scanner.isAtEnd {
+            throw JSONError(offset: reader.scanner.position, problem: .trailingData)
+        }
         return value
     }
 
     struct Reader {
-        let bytes: UnsafeBufferPointer<UInt8>
+        var scanner: JSONScanner
         let maxDepth: Int
-        var position = 0
+        /// Decoded bytes of a string with escapes, reused.
         var scratch: [UInt8] = []
 
-        init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
-            self.bytes = bytes
+        init(_ scanner: JSONScanner, maxDepth: Int) {
+            self.scanner = scanner
             self.maxDepth = maxDepth
         }
 
-        var isAtEnd: Bool { position >= bytes.count }
-
-        mutating func skipWhitespace() {
-            while position < bytes.count {
-                switch bytes[position] {
-                case 0x20, 0x09, 0x0A, 0x0D: position += 1
-                default: return
-                }
-            }
-        }
+        var position: Int { scanner.position }
 
         func peek() throws(JSONError) -> UInt8 {
-            guard position < bytes.count else { throw JSONError(offset: position, problem: .unexpectedEnd) }
-            return bytes[position]
+            guard let byte = scanner.current else {
+                throw JSONError(offset: position, problem: .unexpectedEnd)
+            }
+            return byte
         }
 
         mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
@@ -66,45 +69,49 @@ public enum JSONParser {
             case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
             case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
             case UInt8(ascii: "n"): try expectWord("null"); return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let start = position
+                guard let number = scanner.scanNumber() else {
+                    throw JSONError(offset: start, problem: .invalidNumber)
+                }
+                return number.value(in: scanner.bytes)
             default: throw JSONError(offset: position, problem: .unexpectedByte(byte))
             }
         }
 
         mutating func expectWord(_ word: StaticString) throws(JSONError) {
-            let start = position
-            for expected in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount) {
-                guard position < bytes.count else { throw JSONError(offset: position, problem: .unexpectedEnd) }
-                guard bytes[position] == expected else {
-                    throw JSONError(offset: start, problem: .unexpectedByte(bytes[start]))
-                }
-                position += 1
-            }
+            guard scanner.skipLiteral(word) else { throw scanner.failure }
         }
 
         mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
-            guard depth <= maxDepth else { throw JSONError(offset: position, problem: .tooDeep(limit: maxDepth)) }
-            position += 1
+            guard depth <= maxDepth else {
+                throw JSONError(offset: position, problem: .tooDeep(limit: maxDepth))
+            }
+            scanner.position += 1
             var members = OrderedDictionary<String, JSONValue>()
-            skipWhitespace()
+            scanner.skipWhitespace()
             if try peek() == UInt8(ascii: "}") {
-                position += 1
+                scanner.position += 1
                 return .object(members)
             }
             while true {
-                skipWhitespace()
+                scanner.skipWhitespace()
                 let byte = try peek()
-                guard byte == UInt8(ascii: "\"") else { throw JSONError(offset: position, problem: .unexpectedByte(byte)) }
+                guard byte == UInt8(ascii: "\"") else {
+                    throw JSONError(offset: position, problem: .unexpectedByte(byte))
+                }
                 let key = try parseString()
-                skipWhitespace()
+                scanner.skipWhitespace()
                 let colon = try peek()
-                guard colon == UInt8(ascii: ":") else { throw JSONError(offset: position, problem: .unexpectedByte(colon)) }
-                position += 1
-                skipWhitespace()
+                guard colon == UInt8(ascii: ":") else {
+                    throw JSONError(offset: position, problem: .unexpectedByte(colon))
+                }
+                scanner.position += 1
+                scanner.skipWhitespace()
                 members[key] = try parseValue(depth: depth)
-                skipWhitespace()
+                scanner.skipWhitespace()
                 let next = try peek()
-                position += 1
+                scanner.position += 1
                 if next == UInt8(ascii: ",") { continue }
                 if next == UInt8(ascii: "}") { return .object(members) }
                 throw JSONError(offset: position - 1, problem: .unexpectedByte(next))
@@ -112,182 +119,100 @@ public enum JSONParser {
         }
 
         mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
-            guard depth <= maxDepth else { throw JSONError(offset: position, problem: .tooDeep(limit: maxDepth)) }
-            position += 1
+            guard depth <= maxDepth else {
+                throw JSONError(offset: position, problem: .tooDeep(limit: maxDepth))
+            }
+            scanner.position += 1
             var elements: [JSONValue] = []
-            skipWhitespace()
+            scanner.skipWhitespace()
             if try peek() == UInt8(ascii: "]") {
-                position += 1
+                scanner.position += 1
                 return .array(elements)
             }
             while true {
-                skipWhitespace()
+                scanner.skipWhitespace()
                 elements.append(try parseValue(depth: depth))
-                skipWhitespace()
+                scanner.skipWhitespace()
                 let next = try peek()
-                position += 1
+                scanner.position += 1
                 if next == UInt8(ascii: ",") { continue }
                 if next == UInt8(ascii: "]") { return .array(elements) }
                 throw JSONError(offset: position - 1, problem: .unexpectedByte(next))
             }
         }
 
-        mutating func parseNumber() throws(JSONError) -> JSONValue {
-            let start = position
-            var isInteger = true
-            if bytes[position] == UInt8(ascii: "-") { position += 1 }
-            guard position < bytes.count else { throw JSONError(offset: start, problem: .invalidNumber) }
-            if bytes[position] == UInt8(ascii: "0") {
-                position += 1
-            } else if isDigit(bytes[position]) {
-                while position < bytes.count && isDigit(bytes[position]) { position += 1 }
-            } else {
-                throw JSONError(offset: start, problem: .invalidNumber)
-            }
-            if position < bytes.count && bytes[position] == UInt8(ascii: ".") {
-                isInteger = false
-                position += 1
-                guard position < bytes.count, isDigit(bytes[position]) else { throw JSONError(offset: start, problem: .invalidNumber) }
-                while position < bytes.count && isDigit(bytes[position]) { position += 1 }
-            }
-            if position < bytes.count && (bytes[position] | 0x20) == UInt8(ascii: "e") {
-                isInteger = false
-                position += 1
-                if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
-                    position += 1
-                }
-                guard position < bytes.count, isDigit(bytes[position]) else { throw JSONError(offset: start, problem: .invalidNumber) }
-                while position < bytes.count && isDigit(bytes[position]) { position += 1 }
-            }
-            let literal = UnsafeBufferPointer(rebasing: bytes[start..<position])
-            if isInteger, let value = Self.int64(literal) {
-                // "-0" is a double: JavaScript keeps the sign of zero.
-                if value == 0 && literal.first == UInt8(ascii: "-") { return .double(-0.0) }
-                return .int(value)
-            }
-            guard let value = Double(String(decoding: literal, as: UTF8.self)) else {
-                throw JSONError(offset: start, problem: .invalidNumber)
-            }
-            return .double(value)
-        }
-
-        static func int64(_ digits: UnsafeBufferPointer<UInt8>) -> Int64? {
-            var index = 0
-            let negative = digits.first == UInt8(ascii: "-")
-            if negative { index = 1 }
-            guard digits.count - index <= 19 else { return nil }
-            var value: Int64 = 0
-            while index < digits.count {
-                let digit = Int64(digits[index] &- UInt8(ascii: "0"))
-                let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
-                let (next, o2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
-                if o1 || o2 { return nil }
-                value = next
-                index += 1
-            }
-            return value
-        }
-
-        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
+        /// The string at `position` (its opening quote): checked by the scanner, then made a
+        /// `String` directly or, with escapes, decoded.
         mutating func parseString() throws(JSONError) -> String {
-            position += 1  // opening quote
-            let start = position
-            // Fast path: no escapes.
-            while position < bytes.count {
-                let byte = bytes[position]
-                if byte == UInt8(ascii: "\"") {
-                    let raw = UnsafeBufferPointer(rebasing: bytes[start..<position])
-                    position += 1
-                    guard let text = String(validating: raw, as: UTF8.self) else {
-                        throw JSONError(offset: start, problem: .invalidUTF8)
-                    }
-                    return text
+            let start = position + 1
+            guard scanner.skipString() else { throw scanner.failure }
+            let content = start..<(position - 1)
+            if !scanner.stringHadEscapes {
+                // `content` lies inside what the scanner just read.
+                let raw = UnsafeBufferPointer(rebasing: scanner.bytes[content])
+                guard let text = String(validating: raw, as: UTF8.self) else {
+                    throw JSONError(offset: start, problem: .invalidUTF8)
                 }
-                if byte == UInt8(ascii: "\\") { break }
-                if byte < 0x20 { throw JSONError(offset: position, problem: .controlCharacterInString(byte)) }
-                position += 1
+                return text
             }
-            guard position < bytes.count else { throw JSONError(offset: position, problem: .unexpectedEnd) }
-            scratch.removeAll(keepingCapacity: true)
-            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
-            while position < bytes.count {
-                let byte = bytes[position]
-                switch byte {
-                case UInt8(ascii: "\""):
-                    position += 1
-                    guard let text = String(validating: scratch, as: UTF8.self) else {
-                        throw JSONError(offset: start, problem: .invalidUTF8)
-                    }
-                    return text
-                case UInt8(ascii: "\\"):
-                    try parseEscape()
-                case 0..<0x20:
-                    throw JSONError(offset: position, problem: .controlCharacterInString(byte))
-                default:
-                    scratch.append(byte)
-                    position += 1
-                }
+            decodeEscapes(content)
+            guard let text = String(validating: scratch, as: UTF8.self) else {
+                throw JSONError(offset: start, problem: .invalidUTF8)
             }
-            throw JSONError(offset: position, problem: .unexpectedEnd)
+            return text
         }
 
-        mutating func parseEscape() throws(JSONError) {
-            let escapeStart = position
-            position += 1
-            guard position < bytes.count else { throw JSONError(offset: position, problem: .unexpectedEnd) }
-            let byte = bytes[position]
-            position += 1
-            switch byte {
-            case UInt8(ascii: "\""): scratch.append(0x22)
-            case UInt8(ascii: "\\"): scratch.append(0x5C)
-            case UInt8(ascii: "/"): scratch.append(0x2F)
-            case UInt8(ascii: "b"): scratch.append(0x08)
-            case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(0x0A)
-            case UInt8(ascii: "r"): scratch.append(0x0D)
-            case UInt8(ascii: "t"): scratch.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try parseHex4(escapeStart: escapeStart)
-                if (0xD800...0xDBFF).contains(scalar) {
-                    // A high surrogate: combine with a following low surrogate if there is one.
-                    if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
-                        let save = position
-                        position += 2
-                        let low = try parseHex4(escapeStart: save)
-                        if (0xDC00...0xDFFF).contains(low) {
+        /// Decodes the contents of a string whose escapes the scanner has checked.
+        mutating func decodeEscapes(_ content: Range<Int>) {
+            scratch.removeAll(keepingCapacity: true)
+            var index = content.lowerBound
+            while index < content.upperBound {
+                let byte = scanner.byte(at: index)
+                index += 1
+                guard byte == UInt8(ascii: "\\") else {
+                    scratch.append(byte)
+                    continue
+                }
+                let escaped = scanner.byte(at: index)
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0C)
+                case UInt8(ascii: "n"): scratch.append(0x0A)
+                case UInt8(ascii: "r"): scratch.append(0x0D)
+                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = hex4(at: index)
+                    index += 4
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        // A high surrogate: combine with a following low surrogate if any.
+                        if index + 6 <= content.upperBound,
+                            scanner.byte(at: index) == UInt8(ascii: "\\"),
+                            scanner.byte(at: index + 1) == UInt8(ascii: "u"),
+                            case let low = hex4(at: index + 2), (0xDC00...0xDFFF).contains(low)
+                        {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            index += 6
                         } else {
-                            position = save
                             scalar = 0xFFFD
                         }
-                    } else {
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        // A lone low surrogate cannot live in a Swift string (Node sends
+                        // them: docs/PROTOCOL.md §1.1).
                         scalar = 0xFFFD
                     }
-                } else if (0xDC00...0xDFFF).contains(scalar) {
-                    // A lone low surrogate cannot live in a Swift string (Node sends them: PROTOCOL §1.1).
-                    scalar = 0xFFFD
+                    appendUTF8(scalar)
+                default:
+                    scratch.append(escaped)  // `"`, `\` and `/` stand for themselves
                 }
-                appendUTF8(scalar)
-            default:
-                throw JSONError(offset: escapeStart, problem: .invalidEscape)
             }
         }
 
-        mutating func parseHex4(escapeStart: Int) throws(JSONError) -> UInt32 {
-            guard position + 4 <= bytes.count else { throw JSONError(offset: escapeStart, problem: .invalidEscape) }
+        /// The four hex digits at `index` (checked by the scanner).
+        func hex4(at index: Int) -> UInt32 {
             var value: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = bytes[position]
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-                default: throw JSONError(offset: escapeStart, problem: .invalidEscape)
-                }
-                value = value << 4 | digit
-                position += 1
+            for offset in 0..<4 {
+                value = value << 4 | (JSONScanner.hexValue(scanner.byte(at: index + offset)) ?? 0)
             }
             return value
         }

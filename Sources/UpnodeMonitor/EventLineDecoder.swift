@@ -26,7 +26,7 @@ struct EventLineDecoder: Sendable {
         -> MonitorEvent?
     {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
-        for position in range {
+        for position in range {  // in range: guarded just before
             let byte = bytes[position]
             if byte >= 0x80 || byte == UInt8(ascii: "\\") { return nil }
         }
@@ -152,7 +152,7 @@ struct EventLineDecoder: Sendable {
             var index = members.count - 1
             while index >= 0 {
                 let member = members[index]
-                if ByteText.equals(bytes, member.key, key) { return member.value }
+                if JSONScanner.equals(bytes, member.key, key) { return member.value }
                 index -= 1
             }
             return nil
@@ -166,7 +166,7 @@ struct EventLineDecoder: Sendable {
         }
 
         func number(_ key: StaticString) -> Double? {
-            self[key].flatMap { NumberText.double(bytes, $0) }
+            self[key].flatMap { JSONNumber.finite(bytes, $0) }
         }
 
         func integer(_ key: StaticString) -> Int? {
@@ -191,12 +191,7 @@ enum ValueBytes {
     /// The contents of a string value, when it is one without escapes.
     @inline(__always)
     static func rawString(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Range<Int>? {
-        guard value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""),
-            bytes[value.upperBound - 1] == UInt8(ascii: "\"")
-        else { return nil }
-        let content = (value.lowerBound + 1)..<(value.upperBound - 1)
-        for position in content where bytes[position] == UInt8(ascii: "\\") { return nil }
-        return content
+        JSONScanner.rawString(bytes, value)
     }
 
     /// `JSONValue.stringValue` (the line is ASCII; escapes go through `JSONParser`).
@@ -204,34 +199,21 @@ enum ValueBytes {
         if let content = rawString(bytes, value) {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[content]), as: UTF8.self)
         }
-        guard !value.isEmpty, bytes[value.lowerBound] == UInt8(ascii: "\"") else { return nil }
+        guard value.lowerBound >= 0, value.upperBound <= bytes.count, !value.isEmpty,
+            bytes[value.lowerBound] == UInt8(ascii: "\"")  // in range: guarded just before
+        else { return nil }
         return json(bytes, value, maxDepth: 1)?.stringValue
     }
 
     /// `JSONValue.intValue`: an integer literal, or a number with an exact integer value.
     static func integer(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Int? {
-        guard !value.isEmpty else { return nil }
-        var index = value.lowerBound
-        let negative = bytes[index] == UInt8(ascii: "-")
-        if negative { index += 1 }
-        let digits = value.upperBound - index
-        if digits >= 1, digits <= 18 {
-            var magnitude = 0
-            while index < value.upperBound, bytes[index] &- 0x30 < 10 {
-                magnitude = magnitude * 10 + Int(bytes[index] &- 0x30)
-                index += 1
-            }
-            if index == value.upperBound { return negative ? -magnitude : magnitude }
-        }
-        let first = bytes[value.lowerBound]
-        guard first == UInt8(ascii: "-") || first &- 0x30 < 10 else { return nil }
-        return json(bytes, value, maxDepth: 1)?.intValue
+        JSONNumber.exactly(bytes, value)?.value(in: bytes).intValue
     }
 
     /// `JSONValue.boolean`.
     static func boolean(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Bool? {
-        if ByteText.equals(bytes, value, "true") { return true }
-        if ByteText.equals(bytes, value, "false") { return false }
+        if JSONScanner.equals(bytes, value, "true") { return true }
+        if JSONScanner.equals(bytes, value, "false") { return false }
         return nil
     }
 

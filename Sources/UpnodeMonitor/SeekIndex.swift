@@ -1,12 +1,7 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import DnodeProtocol
 
-/// What one pass over a recording learned (RECORDING.md §7, "Opening").
+/// What one pass over a recording learned (docs/RECORDING.md §7, "Opening"); the pass itself
+/// is in `SeekIndex+Scan.swift`.
 ///
 /// Holds the byte range and time of every valid line, so the replayer can decode any line
 /// again on demand without keeping decoded events in memory (24 bytes per line), the
@@ -101,7 +96,9 @@ public struct SeekIndex: Sendable {
             guard range.lowerBound >= 0, range.upperBound <= bytes.count,
                 let base = bytes.baseAddress
             else { return nil }
-            func matches(_ name: StaticString) -> Bool { ByteText.equals(bytes, range, name) }
+            func matches(_ name: StaticString) -> Bool { JSONScanner.equals(bytes, range, name) }
+            // The word loads below read `range.lowerBound ..< +4`, inside `range` (4 or 5
+            // bytes long), which the guard above keeps inside the buffer.
             switch range.count {
             case 4:
                 switch UnsafeRawPointer(base + range.lowerBound).loadUnaligned(as: UInt32.self) {
@@ -129,194 +126,6 @@ public struct SeekIndex: Sendable {
         }
     }
 
-    /// What a line's `kind` value is.
-    private enum KindLookup {
-        /// Missing, not a string, or a string that does not decode.
-        case missing
-        case unknown
-        case known(LineKind)
-    }
-
-    @inline(never)
-    private static func kind(_ bytes: UnsafeBufferPointer<UInt8>, _ fields: LineScanner.RawFields)
-        -> KindLookup
-    {
-        guard let value = fields.kind else { return .missing }
-        if !fields.kindHasEscapes, value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\"") {
-            let content = (value.lowerBound + 1)..<(value.upperBound - 1)
-            return LineKind.named(bytes, content).map(KindLookup.known) ?? .unknown
-        }
-        // Not a string, or a string with escapes (rare): decode it as the full parser does.
-        guard let text = LineScanner.string(bytes, value) else { return .missing }
-        return LineKind(rawValue: text).map(KindLookup.known) ?? .unknown
-    }
-
-    /// The id of a `conn` value that does not name a header connection, or `nil` when it is
-    /// absent, `null` or known. A value that is not a string counts as the id `""`.
-    @inline(never)
-    private static func unknownConnection(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ fields: LineScanner.RawFields,
-        _ connections: ConnectionLookup
-    ) -> String? {
-        guard let value = fields.conn, !LineScanner.isNull(bytes, value) else { return nil }
-        if !fields.connHasEscapes, value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\"") {
-            let content = (value.lowerBound + 1)..<(value.upperBound - 1)
-            guard connections.position(bytes, content) == nil else { return nil }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[content]), as: UTF8.self)
-        }
-        let id = LineScanner.string(bytes, value) ?? ""
-        return connections.position(of: id) == nil ? id : nil
-    }
-
-    /// Scans `bytes` (whose first line, ending at `bodyStart`, is the header) once.
-    init(bytes: [UInt8], bodyStart: Int, header: RecordingHeader) {
-        self = bytes.withUnsafeBufferPointer { buffer in
-            SeekIndex(bytes: buffer, bodyStart: bodyStart, header: header)
-        }
-    }
-
-    /// Scans `bytes` (whose first line, ending at `bodyStart`, is the header) once.
-    ///
-    /// Lines are checked with `LineScanner` and not decoded, apart from marks and `end`. Events
-    /// are decoded and applied only until the first `snap` turns up, to build synthetic
-    /// keyframes for files that have none. A line that passes the scan but whose fields turn
-    /// out wrong (say, a `ping` without `rtt_ms`) is skipped when it would be applied.
-    ///
-    /// Per line this makes no `String` and hashes nothing in the usual case: `kind` is compared
-    /// byte for byte, `conn` is looked up by number, `t` is read as a fixed-point decimal.
-    init(bytes: UnsafeBufferPointer<UInt8>, bodyStart: Int, header: RecordingHeader) {
-        let decoder = RecordingDecoder(header: header)
-        let lineDecoder = EventLineDecoder(header: header)
-        let connections = lineDecoder.connections
-        var synthetic = SyntheticKeyframes(state: header.initialState)
-        keyframes = [Keyframe(t: -.infinity, nextEntry: 0, source: .state(header.initialState))]
-        let count = bytes.count
-        guard let base = bytes.baseAddress, bodyStart < count else { return }
-        // Event lines are about 50 bytes or more (snaps far more), so this usually suffices
-        // without growing; memory reserved beyond the entries is never touched.
-        entries.reserveCapacity((count - bodyStart) / 48 + 16)
-        var position = max(0, bodyStart)
-        var lineNumber = 1
-        var previousT = -Double.infinity
-        while position < count {
-            lineNumber += 1
-            // The scan finds the end of a good line itself; otherwise look for the `\n`.
-            var fields = LineScanner.RawFields()
-            let range: Range<Int>
-            let shape: LineScanner.Shape
-            if let (found, end) = LineScanner.scan(bytes, lineFrom: position, into: &fields) {
-                range = position..<end
-                shape = found
-            } else {
-                guard let newline = memchr(base + position, 0x0A, count - position) else {
-                    recordDamage(.truncated, line: lineNumber)
-                    break
-                }
-                range =
-                    position..<(position
-                    + UnsafeRawPointer(base + position).distance(to: UnsafeRawPointer(newline)))
-                shape = .invalid
-            }
-            position = range.upperBound + 1
-            switch shape {
-            case .invalid:
-                recordDamage(.invalidJSON, line: lineNumber)
-                continue
-            case .notAnObject:
-                recordDamage(.notAnObject, line: lineNumber)
-                continue
-            case .object:
-                break
-            }
-            guard let lineT = fields.t else {
-                recordDamage(.missingTime, line: lineNumber)
-                continue
-            }
-            // The usual `kind` and `conn`: strings without escapes, compared in place.
-            let kindLookup: KindLookup
-            if let value = fields.kind, !fields.kindHasEscapes, value.count >= 2,
-                bytes[value.lowerBound] == UInt8(ascii: "\"")
-            {
-                kindLookup =
-                    LineKind.named(bytes, (value.lowerBound + 1)..<(value.upperBound - 1))
-                    .map(KindLookup.known) ?? .unknown
-            } else {
-                kindLookup = Self.kind(bytes, fields)
-            }
-            if case .missing = kindLookup {
-                recordDamage(.missingKind, line: lineNumber)
-                continue
-            }
-            if let value = fields.conn {
-                if !fields.connHasEscapes, value.count >= 2,
-                    bytes[value.lowerBound] == UInt8(ascii: "\""),
-                    connections.position(bytes, (value.lowerBound + 1)..<(value.upperBound - 1))
-                        != nil
-                {
-                    // A known connection.
-                } else if let id = Self.unknownConnection(bytes, fields, connections) {
-                    recordDamage(.unknownConnection(id), line: lineNumber)
-                    continue
-                }
-            }
-            guard case .known(let kind) = kindLookup else {
-                ignoredCount += 1
-                continue
-            }
-            if lineT.magnitude > Self.maxPlausibleTime {
-                recordDamage(.implausibleTime(lineT), line: lineNumber)
-                continue
-            }
-            var t = lineT
-            if t < previousT {
-                t = previousT
-                decreasingTimeCount += 1
-            }
-            let entryKind: EntryKind
-            if kind == .snap {
-                entryKind = .snap
-                snapCount += 1
-                keyframes.append(
-                    Keyframe(t: t, nextEntry: entries.count + 1, source: .snap(entries.count)))
-            } else {
-                entryKind = .event
-                if kind == .mark || kind == .end || snapCount == 0,
-                    var event = lineDecoder.decode(bytes, range, t: t)
-                        ?? Self.fullDecode(decoder, bytes, range)
-                {
-                    event.t = t
-                    if case .mark(let label) = event.kind { marks.append(Mark(t: t, label: label)) }
-                    if case .end = event.kind { hasEnd = true }
-                    if snapCount == 0 {
-                        if let keyframe = synthetic.keyframeBefore(
-                            event, nextEntry: entries.count, previousT: previousT)
-                        {
-                            keyframes.append(keyframe)
-                        }
-                        synthetic.state.apply(event)
-                    }
-                }
-            }
-            previousT = t
-            entries.append(
-                Entry(
-                    offset: range.lowerBound, length: Int32(clamping: range.count), kind: entryKind,
-                    t: t))
-            lastT = t
-        }
-    }
-
-    /// An event line through `RecordingDecoder`; `nil` when it is damaged (or not an event).
-    static func fullDecode(
-        _ decoder: RecordingDecoder, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
-    ) -> MonitorEvent? {
-        guard range.lowerBound >= 0, range.upperBound <= bytes.count,
-            case .event(let event)? = try? decoder.decode(
-                UnsafeBufferPointer(rebasing: bytes[range]))
-        else { return nil }
-        return event
-    }
-
     /// The number of entries with `t <= target` (entries are in time order).
     func entryCount(atOrBefore target: Double) -> Int {
         var low = 0
@@ -328,31 +137,11 @@ public struct SeekIndex: Sendable {
         return low
     }
 
-    private mutating func recordDamage(_ damage: LineDamage, line: Int) {
+    /// Counts a damaged line, keeping the first few for the summary.
+    mutating func recordDamage(_ damage: LineDamage, line: Int) {
         damagedCount += 1
         if damagedLines.count < Self.keptDamagedLines {
             damagedLines.append(DamagedLine(line: line, damage: damage))
-        }
-    }
-
-    /// The running state of a scan that has seen no `snap` yet.
-    private struct SyntheticKeyframes {
-        var state: MonitorState
-        var lastKeyframeT: Double?
-
-        /// A keyframe to store before applying `event`, when 30 s have passed since the last.
-        mutating func keyframeBefore(_ event: MonitorEvent, nextEntry: Int, previousT: Double)
-            -> Keyframe?
-        {
-            guard let last = lastKeyframeT else {
-                lastKeyframeT = event.t
-                return nil
-            }
-            guard event.t >= last + SeekIndex.syntheticKeyframeEvery, nextEntry > 0 else {
-                return nil
-            }
-            lastKeyframeT = event.t
-            return Keyframe(t: previousT, nextEntry: nextEntry, source: .state(state))
         }
     }
 

@@ -31,6 +31,7 @@ struct SnapLineDecoder: Sendable {
     /// The state in the snap line `bytes[range]`, or `nil` to leave the line to the slow path.
     func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> MonitorState? {
         guard usable, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+        // In range: guarded just before.
         for position in range where bytes[position] >= 0x80 { return nil }
         return try? decodeLine(bytes, range)
     }
@@ -41,23 +42,22 @@ struct SnapLineDecoder: Sendable {
         // The line, as `RecordingDecoder` checks it: a finite `t`, kind `snap`, a `conn` that
         // is absent, null or known, and an object `state`.
         let line = try ObjectBytes(bytes, range, capacity: 32)
-        guard let t = line["t"], NumberText.double(bytes, t) != nil, let kind = line["kind"],
+        guard let t = line["t"], JSONNumber.finite(bytes, t) != nil, let kind = line["kind"],
             let kindText = ValueBytes.rawString(bytes, kind),
-            ByteText.equals(bytes, kindText, "snap")
+            JSONScanner.equals(bytes, kindText, "snap")
         else { throw Self.giveUp }
         if let conn = line["conn"], !LineScanner.isNull(bytes, conn) {
             guard let id = ValueBytes.rawString(bytes, conn), connections.position(bytes, id) != nil
             else { throw Self.giveUp }
         }
-        guard let stateValue = line["state"], bytes[stateValue.lowerBound] == UInt8(ascii: "{")
-        else {
+        guard let stateValue = line["state"], Self.isObject(bytes, stateValue) else {
             throw Self.giveUp
         }
         // The snapshot (`MonitorState(json:connections:)`).
         let state = try ObjectBytes(bytes, stateValue, capacity: 32)
-        guard let linksValue = state["connections"],
-            bytes[linksValue.lowerBound] == UInt8(ascii: "{")
-        else { throw Self.giveUp }
+        guard let linksValue = state["connections"], Self.isObject(bytes, linksValue) else {
+            throw Self.giveUp
+        }
         let links = try ObjectBytes(bytes, linksValue, capacity: 2 * infos.count + 16)
         var linkOf = [Int](repeating: -1, count: infos.count)
         for (index, member) in links.members.enumerated() {
@@ -83,6 +83,11 @@ struct SnapLineDecoder: Sendable {
         }
         return MonitorState(stats: stats, log: try MonitorState.decodeLog(log))
     }
+
+    /// Whether the value `bytes[value]` starts as an object.
+    static func isObject(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Bool {
+        JSONScanner(bytes, range: value).peek(UInt8(ascii: "{"))
+    }
 }
 
 /// One JSON object in a line's bytes, read as `JSONValue` reads objects: the last of
@@ -98,7 +103,8 @@ struct ObjectBytes: SnapFields {
         throws(SnapDecodingError)
     {
         self.bytes = bytes
-        guard !range.isEmpty, bytes[range.lowerBound] == UInt8(ascii: "{") else {
+        let scanner = JSONScanner(bytes, range: range)
+        guard scanner.peek(UInt8(ascii: "{")) else {
             members = []
             return
         }
@@ -110,7 +116,7 @@ struct ObjectBytes: SnapFields {
         }
         guard let found else { throw SnapLineDecoder.giveUp }
         for member in found {
-            for position in member.key where bytes[position] == UInt8(ascii: "\\") {
+            for position in member.key where scanner.byte(at: position) == UInt8(ascii: "\\") {
                 throw SnapLineDecoder.giveUp
             }
         }
@@ -120,7 +126,7 @@ struct ObjectBytes: SnapFields {
     subscript(key: StaticString) -> Range<Int>? {
         var index = members.count - 1
         while index >= 0 {
-            if ByteText.equals(bytes, members[index].key, key) { return members[index].value }
+            if JSONScanner.equals(bytes, members[index].key, key) { return members[index].value }
             index -= 1
         }
         return nil
@@ -128,7 +134,7 @@ struct ObjectBytes: SnapFields {
 
     func text(_ key: StaticString) -> String? { self[key].flatMap { ValueBytes.string(bytes, $0) } }
     func finite(_ key: StaticString) -> Double? {
-        self[key].flatMap { NumberText.double(bytes, $0) }
+        self[key].flatMap { JSONNumber.finite(bytes, $0) }
     }
     func whole(_ key: StaticString) -> Int? { self[key].flatMap { ValueBytes.integer(bytes, $0) } }
     func flag(_ key: StaticString) -> Bool? { self[key].flatMap { ValueBytes.boolean(bytes, $0) } }
@@ -148,8 +154,8 @@ struct ObjectBytes: SnapFields {
     ) throws(SnapDecodingError) {
         guard let value = self["history"] else { return }
         try forEachPair(value) {
-            (first: Range<Int>, second: Range<Int>) throws(SnapDecodingError) in
-            guard let t = NumberText.double(bytes, first),
+            (first: JSONNumber, second: Range<Int>) throws(SnapDecodingError) in
+            guard let t = finite(first),
                 let name = ValueBytes.rawString(bytes, second).flatMap({
                     LinkStateName(
                         rawValue: String(
@@ -165,11 +171,11 @@ struct ObjectBytes: SnapFields {
     ) throws(SnapDecodingError) {
         guard let value = self["rtt"] else { return }
         try forEachPair(value) {
-            (first: Range<Int>, second: Range<Int>) throws(SnapDecodingError) in
-            guard let t = NumberText.double(bytes, first) else { throw SnapLineDecoder.giveUp }
+            (first: JSONNumber, second: Range<Int>) throws(SnapDecodingError) in
+            guard let t = finite(first) else { throw SnapLineDecoder.giveUp }
             if LineScanner.isNull(bytes, second) {
                 body(.init(t: t, rttMs: nil))
-            } else if let rtt = NumberText.double(bytes, second) {
+            } else if let rtt = JSONNumber.finite(bytes, second) {
                 body(.init(t: t, rttMs: rtt))
             } else {
                 throw SnapLineDecoder.giveUp
@@ -178,68 +184,48 @@ struct ObjectBytes: SnapFields {
     }
 
     /// Calls `body` with the two items of each `[a,b]` in the array `value` (written without
-    /// whitespace; a string `b` without escapes). A value that is not an array has no pairs,
-    /// as `arrayValue ?? []` has none; any other shape gives up.
+    /// whitespace; `a` a number, `b` a number, `null` or a string without escapes). A value
+    /// that is not an array has no pairs, as `arrayValue ?? []` has none; any other shape
+    /// gives up.
     private func forEachPair(
-        _ value: Range<Int>, _ body: (Range<Int>, Range<Int>) throws(SnapDecodingError) -> Void
+        _ value: Range<Int>, _ body: (JSONNumber, Range<Int>) throws(SnapDecodingError) -> Void
     ) throws(SnapDecodingError) {
-        guard bytes[value.lowerBound] == UInt8(ascii: "[") else { return }
-        let end = value.upperBound
-        var position = value.lowerBound + 1
-        if position < end, bytes[position] == UInt8(ascii: "]") { return }
+        var scanner = JSONScanner(bytes, range: value)
+        guard scanner.peek(UInt8(ascii: "[")) else { return }
+        scanner.position += 1
+        if scanner.peek(UInt8(ascii: "]")) { return }
         while true {
-            guard position < end, bytes[position] == UInt8(ascii: "[") else {
-                throw SnapLineDecoder.giveUp
-            }
-            position += 1
-            let firstStart = position
-            while position < end, Self.isNumberByte(bytes[position]) { position += 1 }
-            let first = firstStart..<position
-            guard !first.isEmpty, position < end, bytes[position] == UInt8(ascii: ",") else {
-                throw SnapLineDecoder.giveUp
-            }
-            position += 1
-            let secondStart = position
-            if position < end, bytes[position] == UInt8(ascii: "\"") {
-                position += 1
-                while position < end, bytes[position] != UInt8(ascii: "\""),
-                    bytes[position] != UInt8(ascii: "\\")
-                {
-                    position += 1
-                }
-                guard position < end, bytes[position] == UInt8(ascii: "\"") else {
-                    throw SnapLineDecoder.giveUp
-                }
-                position += 1
+            guard scanner.peek(UInt8(ascii: "[")) else { throw SnapLineDecoder.giveUp }
+            scanner.position += 1
+            guard let first = scanner.scanNumber(), scanner.peek(UInt8(ascii: ","))
+            else { throw SnapLineDecoder.giveUp }
+            scanner.position += 1
+            let secondStart = scanner.position
+            let read: Bool
+            if scanner.peek(UInt8(ascii: "\"")) {
+                read = scanner.skipString() && !scanner.stringHadEscapes
+            } else if scanner.peek(UInt8(ascii: "n")) {
+                read = scanner.skipLiteral("null")
             } else {
-                while position < end,
-                    Self.isNumberByte(bytes[position])
-                        || bytes[position] | 0x20 >= 0x6C
-                            && bytes[position] | 0x20 <= 0x75
-                {
-                    position += 1  // digits, signs, `.`, `e`, or the letters of `null`
-                }
+                read = scanner.skipNumber()
             }
-            let second = secondStart..<position
-            guard !second.isEmpty, position < end, bytes[position] == UInt8(ascii: "]") else {
-                throw SnapLineDecoder.giveUp
-            }
-            position += 1
+            guard read, scanner.peek(UInt8(ascii: "]")) else { throw SnapLineDecoder.giveUp }
+            let second = secondStart..<scanner.position
+            scanner.position += 1
             try body(first, second)
-            guard position < end else { throw SnapLineDecoder.giveUp }
-            let next = bytes[position]
-            position += 1
+            guard let next = scanner.current else { throw SnapLineDecoder.giveUp }
+            scanner.position += 1
             if next == UInt8(ascii: "]") {
-                guard position == end else { throw SnapLineDecoder.giveUp }
+                guard scanner.isAtEnd else { throw SnapLineDecoder.giveUp }
                 return
             }
             guard next == UInt8(ascii: ",") else { throw SnapLineDecoder.giveUp }
         }
     }
 
-    @inline(__always)
-    private static func isNumberByte(_ byte: UInt8) -> Bool {
-        byte &- 0x30 < 10 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
-            || byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e")
+    /// The value of a number as `JSONValue.number` reads it: finite only.
+    private func finite(_ number: JSONNumber) -> Double? {
+        let value = number.double(in: bytes)
+        return value.isFinite ? value : nil
     }
 }
