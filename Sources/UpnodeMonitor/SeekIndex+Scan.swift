@@ -8,7 +8,7 @@ import DnodeProtocol
     import Darwin
 #endif
 
-/// The opening scan (docs/RECORDING.md §7, "Opening"): one pass that splits the file into
+/// The opening scan (docs/RECORDING.md, "Opening a recording"): one pass that splits the file into
 /// lines, classifies each (`classify`), and indexes the good ones (`OpeningScan.index`).
 extension SeekIndex {
     /// Scans `bytes` (whose first line, ending at `bodyStart`, is the header) once.
@@ -77,7 +77,7 @@ extension SeekIndex {
         return start + UnsafeRawPointer(base + start).distance(to: UnsafeRawPointer(found))
     }
 
-    /// The checks of docs/RECORDING.md §7, in order: valid JSON, an object, a numeric `t`, a
+    /// The checks of docs/RECORDING.md, "Opening a recording", in order: valid JSON, an object, a numeric `t`, a
     /// `kind`, a known `conn`, a known kind, a plausible `t`. A line to index gives its kind
     /// and time as written; any other is counted here, as damaged or ignored. (The answer is
     /// kept trivial, no `LineDamage` with its strings, so that the usual line costs nothing.)
@@ -210,7 +210,7 @@ private struct OpeningScan {
         _ kind: SeekIndex.LineKind, t lineT: Double, _ bytes: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>, into index: inout SeekIndex
     ) {
-        // docs/RECORDING.md §7 step 5: time never decreases.
+        // Time never decreases (docs/RECORDING.md, "Opening a recording").
         var t = lineT
         if t < previousT {
             t = previousT

@@ -1,6 +1,6 @@
 import DnodeProtocol
 
-/// What one pass over a recording learned (docs/RECORDING.md §7, "Opening"); the pass itself
+/// What one pass over a recording learned (docs/RECORDING.md, "Opening a recording"); the pass itself
 /// is in `SeekIndex+Scan.swift`.
 ///
 /// Holds the byte range and time of every valid line, so the replayer can decode any line
@@ -54,7 +54,7 @@ public struct SeekIndex: Sendable {
     /// `t` is seconds since the recording started, so no real recording gets near this; a line
     /// beyond it (`1.2e29`, `5e15`: a corrupted digit, an exponent from a hand edit) would
     /// otherwise become the replay's length and, through the "never decreases" clamp
-    /// (RECORDING.md §7 step 5), drag every later line's `t` up to it. Such a line is damaged
+    /// (docs/RECORDING.md, "Opening a recording"), drag every later line's `t` up to it. Such a line is damaged
     /// (`LineDamage.implausibleTime`) and skipped, so the rest replays normally; a `t` that is
     /// not finite (`1e999`) is damaged already, as a missing `t`.
     ///

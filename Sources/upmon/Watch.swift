@@ -39,7 +39,7 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
     var metrics: String?
 
-    @Option(help: "Record the session to FILE (JSONL, RECORDING.md).")
+    @Option(help: "Record the session to FILE (JSON Lines; the format is in docs/RECORDING.md).")
     var record: String?
     @Flag(help: "Overwrite an existing recording file.")
     var force = false

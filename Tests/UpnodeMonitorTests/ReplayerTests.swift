@@ -89,7 +89,7 @@ struct ReplayerTests {
         #expect(replayer.previousMark(before: 2.9) == nil)
     }
 
-    @Test("the §8 example opens complete with one mark")
+    @Test("the example recording of docs/RECORDING.md opens complete with one mark")
     func documentedExample() throws {
         let replayer = try Replayer(path: Fixtures.recordingPath("example.upmon"))
         #expect(replayer.isComplete)
