@@ -23,15 +23,22 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 
 func roundTrip(_ message: DnodeMessage) {
     let first = message.encode()
-    check(first.allSatisfy { $0 < 0x80 && $0 != 0x0A }, "encoded line is not single-line ASCII: \(String(decoding: first, as: UTF8.self))")
+    check(
+        first.allSatisfy { $0 < 0x80 && $0 != 0x0A },
+        "encoded line is not single-line ASCII: \(String(decoding: first, as: UTF8.self))")
     let again: DnodeMessage
     do {
         again = try DnodeMessage(decoding: first)
     } catch {
-        fatalError("invariant violated: our own line does not decode: \(error)\n\(String(decoding: first, as: UTF8.self))")
+        fatalError(
+            "invariant violated: our own line does not decode: \(error)\n\(String(decoding: first, as: UTF8.self))"
+        )
     }
     let second = again.encode()
-    check(first == second, "encoding is not a fixed point:\n\(String(decoding: first, as: UTF8.self))\n\(String(decoding: second, as: UTF8.self))")
+    check(
+        first == second,
+        "encoding is not a fixed point:\n\(String(decoding: first, as: UTF8.self))\n\(String(decoding: second, as: UTF8.self))"
+    )
 }
 
 /// Echo-style local methods: they send their arguments back through the session, which
@@ -48,9 +55,11 @@ func makeInstance(_ outbox: Outbox) -> DnodeValue {
         "ping": .function(label: "ping") { arguments in
             outbox.pending.append((arguments.last?.function, []))
         },
-        "nested": .object(["fn": .function(label: "nested.fn") { arguments in
-            outbox.pending.append((arguments.first?.function, arguments))
-        }]),
+        "nested": .object([
+            "fn": .function(label: "nested.fn") { arguments in
+                outbox.pending.append((arguments.first?.function, arguments))
+            }
+        ]),
     ])
 }
 
@@ -60,7 +69,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let outbox = Outbox()
     let limits = DnodeSession.Limits(maxCallbacks: 256, maxDepth: 64, maxLinkedValues: 10_000)
     var session = DnodeSession(sessionID: 1, instance: makeInstance(outbox), limits: limits)
-    var peer = DnodeSession(sessionID: 2, instance: .object([:]), limits: DnodeSession.Limits(maxCallbacks: 1 << 20))
+    var peer = DnodeSession(
+        sessionID: 2, instance: .object([:]), limits: DnodeSession.Limits(maxCallbacks: 1 << 20))
     if let methods = try? session.start() {
         roundTrip(methods)
         _ = peer.receive(methods)
@@ -105,16 +115,22 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             case .invoke(let callback, let arguments):
                 // What reaches the application is no deeper than a line may be (links copy subtrees).
                 let depth = DnodeValue.array(arguments).nestingDepth(limit: 4 * limits.maxDepth)
-                check(depth <= limits.maxDepth, "arguments nest \(depth) levels, limit \(limits.maxDepth)")
+                check(
+                    depth <= limits.maxDepth,
+                    "arguments nest \(depth) levels, limit \(limits.maxDepth)")
                 callback.invoke(arguments)
             case .remoteReady(let remote, let methods, _):
                 check(methods.count <= 1024, "method list not bounded")
                 let depth = remote.nestingDepth(limit: 4 * limits.maxDepth)
-                check(depth <= limits.maxDepth, "remote nests \(depth) levels, limit \(limits.maxDepth)")
+                check(
+                    depth <= limits.maxDepth,
+                    "remote nests \(depth) levels, limit \(limits.maxDepth)")
                 // Call every remote method once, passing its own methods object back (functions
                 // and all): exercises the scrubber's forward entries.
                 for method in methods.prefix(4) {
-                    if let message = try? session.call(method, [remote, .int(1)]) { deliver(message) }
+                    if let message = try? session.call(method, [remote, .int(1)]) {
+                        deliver(message)
+                    }
                 }
             case .error:
                 break
@@ -127,7 +143,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             guard let callback else { continue }
             if let message = try? session.invoke(callback, arguments) { deliver(message) }
         }
-        check(session.callbackCount <= limits.maxCallbacks, "callback table over its limit: \(session.callbackCount)")
+        check(
+            session.callbackCount <= limits.maxCallbacks,
+            "callback table over its limit: \(session.callbackCount)")
     }
     session.close()
     check(session.callbackCount == 0, "close left callbacks behind")

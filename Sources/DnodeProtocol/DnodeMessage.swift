@@ -34,7 +34,10 @@ public struct DnodeMessage: Sendable, Equatable {
     public var callbacks: OrderedDictionary<Int, [String]>
     public var links: [Link]
 
-    public init(method: Method, arguments: [JSONValue], callbacks: OrderedDictionary<Int, [String]> = [:], links: [Link] = []) {
+    public init(
+        method: Method, arguments: [JSONValue], callbacks: OrderedDictionary<Int, [String]> = [:],
+        links: [Link] = []
+    ) {
         self.method = method
         self.arguments = arguments
         self.callbacks = callbacks
@@ -64,9 +67,13 @@ extension DnodeMessage {
             callbackObject[String(id)] = .array(path.map(JSONValue.string))
         }
         object["callbacks"] = .object(callbackObject)
-        object["links"] = .array(links.map { link in
-            .object(["from": .array(link.from.map(JSONValue.string)), "to": .array(link.to.map(JSONValue.string))])
-        })
+        object["links"] = .array(
+            links.map { link in
+                .object([
+                    "from": .array(link.from.map(JSONValue.string)),
+                    "to": .array(link.to.map(JSONValue.string)),
+                ])
+            })
         return .object(object)
     }
 
@@ -124,7 +131,9 @@ extension DnodeMessage {
     }
 
     /// Decodes one line (without its LF; a trailing CR and surrounding whitespace are accepted).
-    public init(decoding line: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(DnodeProtocolError) {
+    public init(decoding line: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth)
+        throws(DnodeProtocolError)
+    {
         let value: JSONValue
         do {
             value = try JSONParser.parse(line, maxDepth: maxDepth)
@@ -141,16 +150,24 @@ extension DnodeMessage {
         case .string(let name)?: method = .name(name)
         case let number? where number.doubleValue != nil:
             guard let id = number.intValue, id >= 0 else {
-                throw .badField(field: "method", problem: "callback id \(Self.describeNumber(number)) is not a non-negative integer")
+                throw .badField(
+                    field: "method",
+                    problem:
+                        "callback id \(Self.describeNumber(number)) is not a non-negative integer")
             }
             method = .callback(id)
-        case let other?: throw .badField(field: "method", problem: "expected a string or a callback id, found \(other.kindName)")
+        case let other?:
+            throw .badField(
+                field: "method",
+                problem: "expected a string or a callback id, found \(other.kindName)")
         case nil: throw .badField(field: "method", problem: "missing")
         }
         switch object["arguments"] {
         case .array(let values)?: arguments = values
         case nil, .null?: arguments = []
-        case let other?: throw .badField(field: "arguments", problem: "expected an array, found \(other.kindName)")
+        case let other?:
+            throw .badField(
+                field: "arguments", problem: "expected an array, found \(other.kindName)")
         }
         callbacks = [:]
         switch object["callbacks"] {
@@ -158,11 +175,15 @@ extension DnodeMessage {
         case .object(let entries)?:
             for (key, pathValue) in entries {
                 guard let id = Int(key), id >= 0 else {
-                    throw .badField(field: "callbacks", problem: "key \"\(DnodeProtocolError.shown(key))\" is not a callback id")
+                    throw .badField(
+                        field: "callbacks",
+                        problem: "key \"\(DnodeProtocolError.shown(key))\" is not a callback id")
                 }
                 callbacks[id] = try Self.path(pathValue, field: "callbacks.\(key)")
             }
-        case let other?: throw .badField(field: "callbacks", problem: "expected an object, found \(other.kindName)")
+        case let other?:
+            throw .badField(
+                field: "callbacks", problem: "expected an object, found \(other.kindName)")
         }
         links = []
         switch object["links"] {
@@ -170,11 +191,17 @@ extension DnodeMessage {
         case .array(let entries)?:
             for (index, entry) in entries.enumerated() {
                 guard let from = entry["from"], let to = entry["to"] else {
-                    throw .badField(field: "links[\(index)]", problem: "expected {\"from\": path, \"to\": path}")
+                    throw .badField(
+                        field: "links[\(index)]", problem: "expected {\"from\": path, \"to\": path}"
+                    )
                 }
-                links.append(Link(from: try Self.path(from, field: "links[\(index)].from"), to: try Self.path(to, field: "links[\(index)].to")))
+                links.append(
+                    Link(
+                        from: try Self.path(from, field: "links[\(index)].from"),
+                        to: try Self.path(to, field: "links[\(index)].to")))
             }
-        case let other?: throw .badField(field: "links", problem: "expected an array, found \(other.kindName)")
+        case let other?:
+            throw .badField(field: "links", problem: "expected an array, found \(other.kindName)")
         }
     }
 
@@ -198,7 +225,12 @@ extension DnodeMessage {
             switch key {
             case .string(let text): path.append(text)
             case .int(let number): path.append(String(number))
-            default: throw .badField(field: field, problem: "path key \(DnodeProtocolError.shown(key.jsonText)) is not a string or an integer")
+            default:
+                throw .badField(
+                    field: field,
+                    problem:
+                        "path key \(DnodeProtocolError.shown(key.jsonText)) is not a string or an integer"
+                )
             }
         }
         return path

@@ -15,12 +15,15 @@ enum DnodePath {
     }
 
     /// Writes `newValue` at `path`, creating missing intermediate objects as Node does.
-    static func set(_ newValue: DnodeValue, at path: ArraySlice<String>, in value: inout DnodeValue) throws(DnodeProtocolError) {
+    static func set(_ newValue: DnodeValue, at path: ArraySlice<String>, in value: inout DnodeValue)
+        throws(DnodeProtocolError)
+    {
         try set(newValue, at: path, fullPath: path, in: &value)
     }
 
     private static func set(
-        _ newValue: DnodeValue, at path: ArraySlice<String>, fullPath: ArraySlice<String>, in value: inout DnodeValue
+        _ newValue: DnodeValue, at path: ArraySlice<String>, fullPath: ArraySlice<String>,
+        in value: inout DnodeValue
     ) throws(DnodeProtocolError) {
         guard let key = path.first else {
             value = newValue
@@ -41,7 +44,11 @@ enum DnodePath {
             value = .object(members)
         case .array(var elements):
             guard let index = Int(key), index >= 0, index <= elements.count else {
-                throw .invalidPath(Array(fullPath), problem: "has key '\(DnodeProtocolError.shown(key))' that is not an index of an array of \(elements.count)")
+                throw .invalidPath(
+                    Array(fullPath),
+                    problem:
+                        "has key '\(DnodeProtocolError.shown(key))' that is not an index of an array of \(elements.count)"
+                )
             }
             value = .null
             if index == elements.count { elements.append(rest.isEmpty ? .null : .object([:])) }
@@ -53,7 +60,9 @@ enum DnodePath {
             }
             value = .array(elements)
         default:
-            throw .invalidPath(Array(fullPath), problem: "goes through a \(value.kindName), not an object or array")
+            throw .invalidPath(
+                Array(fullPath), problem: "goes through a \(value.kindName), not an object or array"
+            )
         }
     }
 }
@@ -76,8 +85,10 @@ extension DnodeValue {
     func nestingDepth(limit: Int) -> Int {
         guard limit > 0 else { return 0 }
         switch self {
-        case .array(let elements): return 1 + elements.reduce(0) { max($0, $1.nestingDepth(limit: limit - 1)) }
-        case .object(let members): return 1 + members.values.reduce(0) { max($0, $1.nestingDepth(limit: limit - 1)) }
+        case .array(let elements):
+            return 1 + elements.reduce(0) { max($0, $1.nestingDepth(limit: limit - 1)) }
+        case .object(let members):
+            return 1 + members.values.reduce(0) { max($0, $1.nestingDepth(limit: limit - 1)) }
         default: return 0
         }
     }

@@ -24,14 +24,18 @@ public enum DnodeProtocolError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .malformedJSON(let error): "malformed JSON line: \(error)"
         case .invalidUTF8: "line is not valid UTF-8"
-        case .lineTooLong(let bytes, let limit): "line of \(bytes)+ bytes exceeds the \(limit)-byte limit"
+        case .lineTooLong(let bytes, let limit):
+            "line of \(bytes)+ bytes exceeds the \(limit)-byte limit"
         case .notAnObject(let found): "message is a JSON \(found), expected an object"
         case .badField(let field, let problem): "message field '\(Self.shown(field))': \(problem)"
         case .unknownMethod(let name): "no method named '\(Self.shown(name))'"
         case .unknownCallback(let id): "no callback with id \(id) (never sent, or released)"
-        case .invalidPath(let path, let problem): "callback path \(Self.shown("\(path)", limit: 200)) \(problem)"
-        case .invalidCycle(let levelsUp, let depth): "cycle \(levelsUp) levels up from depth \(depth) points outside the arguments"
-        case .callbackTableFull(let limit): "callback table is full (\(limit) callbacks); release callbacks or raise the limit"
+        case .invalidPath(let path, let problem):
+            "callback path \(Self.shown("\(path)", limit: 200)) \(problem)"
+        case .invalidCycle(let levelsUp, let depth):
+            "cycle \(levelsUp) levels up from depth \(depth) points outside the arguments"
+        case .callbackTableFull(let limit):
+            "callback table is full (\(limit) callbacks); release callbacks or raise the limit"
         case .argumentsTooLarge(let limit): "arguments expand to more than \(limit) values"
         case .remoteNotReady: "the remote has not sent its methods yet"
         case .staleCallback(let callback): "\(callback) belongs to an earlier connection"

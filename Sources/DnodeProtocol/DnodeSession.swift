@@ -16,7 +16,10 @@ public struct DnodeSession: Sendable {
         /// Values that `links` may copy into one incoming message (non-ancestor links copy).
         public var maxLinkedValues: Int
 
-        public init(maxCallbacks: Int = 65_536, maxDepth: Int = JSONParser.defaultMaxDepth, maxLinkedValues: Int = 100_000) {
+        public init(
+            maxCallbacks: Int = 65_536, maxDepth: Int = JSONParser.defaultMaxDepth,
+            maxLinkedValues: Int = 100_000
+        ) {
             self.maxCallbacks = maxCallbacks
             self.maxDepth = maxDepth
             self.maxLinkedValues = maxLinkedValues
@@ -79,14 +82,20 @@ public struct DnodeSession: Sendable {
     // MARK: Outgoing
 
     /// A call of the remote method at a dotted path (`add`, `session.whoami`).
-    public mutating func call(_ method: String, _ arguments: [DnodeValue]) throws(DnodeProtocolError) -> DnodeMessage {
+    public mutating func call(_ method: String, _ arguments: [DnodeValue])
+        throws(DnodeProtocolError) -> DnodeMessage
+    {
         guard let remote else { throw .remoteNotReady }
-        guard case .function(let function)? = remote.value(atDottedPath: method) else { throw .unknownMethod(method) }
+        guard case .function(let function)? = remote.value(atDottedPath: method) else {
+            throw .unknownMethod(method)
+        }
         return try invoke(function, arguments)
     }
 
     /// A call of a function handle (usually a remote callback received in arguments).
-    public mutating func invoke(_ function: DnodeFunction, _ arguments: [DnodeValue]) throws(DnodeProtocolError) -> DnodeMessage {
+    public mutating func invoke(_ function: DnodeFunction, _ arguments: [DnodeValue])
+        throws(DnodeProtocolError) -> DnodeMessage
+    {
         switch function {
         case .remote(let callback):
             guard callback.sessionID == sessionID else { throw .staleCallback(callback) }
@@ -98,7 +107,9 @@ public struct DnodeSession: Sendable {
     }
 
     /// Any outgoing message: functions in `arguments` get callback ids, cycles become links.
-    public mutating func message(_ method: DnodeMessage.Method, _ arguments: [DnodeValue]) throws(DnodeProtocolError) -> DnodeMessage {
+    public mutating func message(_ method: DnodeMessage.Method, _ arguments: [DnodeValue])
+        throws(DnodeProtocolError) -> DnodeMessage
+    {
         var scrubber = Scrubber(session: self)
         var json: [JSONValue] = []
         json.reserveCapacity(arguments.count)
@@ -107,7 +118,8 @@ public struct DnodeSession: Sendable {
             json.append(try scrubber.scrub(argument))
         }
         scrubber.commit(into: &self)
-        return DnodeMessage(method: method, arguments: json, callbacks: scrubber.callbacks, links: scrubber.links)
+        return DnodeMessage(
+            method: method, arguments: json, callbacks: scrubber.callbacks, links: scrubber.links)
     }
 
     /// Tell the peer we no longer hold its callbacks `ids`.
@@ -165,7 +177,10 @@ public struct DnodeSession: Sendable {
             if case .object = exported {} else { exported = .object([:]) }
             let isRepeat = remote != nil
             remote = exported
-            return [.remoteReady(remote: exported, methods: exported.functionPaths(), isRepeat: isRepeat)]
+            return [
+                .remoteReady(
+                    remote: exported, methods: exported.functionPaths(), isRepeat: isRepeat)
+            ]
         case .name("cull"):
             for argument in message.arguments {
                 guard let id = argument.intValue else { continue }
@@ -173,7 +188,9 @@ public struct DnodeSession: Sendable {
             }
             return []
         case .name(let name):
-            guard case .function(.local(let callback))? = instance[name] else { throw .unknownMethod(name) }
+            guard case .function(.local(let callback))? = instance[name] else {
+                throw .unknownMethod(name)
+            }
             return [.invoke(callback, try unscrub(message))]
         case .callback(let id):
             switch table[id] {
@@ -206,28 +223,43 @@ public struct DnodeSession: Sendable {
     public func unscrub(_ message: DnodeMessage) throws(DnodeProtocolError) -> [DnodeValue] {
         var root = DnodeValue.array(message.arguments.map(DnodeValue.init))
         for (id, path) in message.callbacks {
-            guard path.count <= limits.maxDepth else { throw .invalidPath(path, problem: "is deeper than \(limits.maxDepth) levels") }
-            try DnodePath.set(.function(.remote(RemoteCallback(id: id, sessionID: sessionID))), at: path[...], in: &root)
+            guard path.count <= limits.maxDepth else {
+                throw .invalidPath(path, problem: "is deeper than \(limits.maxDepth) levels")
+            }
+            try DnodePath.set(
+                .function(.remote(RemoteCallback(id: id, sessionID: sessionID))), at: path[...],
+                in: &root)
         }
         var copyBudget = limits.maxLinkedValues
         for link in message.links {
             guard link.to.count <= limits.maxDepth, link.from.count <= limits.maxDepth else {
                 throw .invalidPath(link.to, problem: "is deeper than \(limits.maxDepth) levels")
             }
-            if link.from.count < link.to.count && Array(link.to.prefix(link.from.count)) == link.from {
-                try DnodePath.set(.cycle(levelsUp: link.to.count - link.from.count), at: link.to[...], in: &root)
+            if link.from.count < link.to.count
+                && Array(link.to.prefix(link.from.count)) == link.from
+            {
+                try DnodePath.set(
+                    .cycle(levelsUp: link.to.count - link.from.count), at: link.to[...], in: &root)
             } else if link.from != link.to {
                 // Not an ancestor: Node would share the object; a value copy is the closest we have.
                 guard let source = DnodePath.get(link.from[...], in: root) else {
                     throw .invalidPath(link.from, problem: "does not exist (link source)")
                 }
                 copyBudget -= source.nodeCount(limit: copyBudget + 1)
-                guard copyBudget >= 0 else { throw .argumentsTooLarge(limit: limits.maxLinkedValues) }
+                guard copyBudget >= 0 else {
+                    throw .argumentsTooLarge(limit: limits.maxLinkedValues)
+                }
                 // A copy must not nest deeper than a line may (`maxDepth`): chained copies would
                 // otherwise build trees ~27× deeper than the parser allows from a 36 KB line, and
                 // re-sending one (echo) overflowed the event loop's stack: FuzzRegressionTests.linkChainDepth.
-                guard link.to.count + source.nestingDepth(limit: limits.maxDepth + 1) <= limits.maxDepth else {
-                    throw .invalidPath(link.to, problem: "would nest the linked value deeper than \(limits.maxDepth) levels")
+                guard
+                    link.to.count + source.nestingDepth(limit: limits.maxDepth + 1)
+                        <= limits.maxDepth
+                else {
+                    throw .invalidPath(
+                        link.to,
+                        problem: "would nest the linked value deeper than \(limits.maxDepth) levels"
+                    )
                 }
                 try DnodePath.set(source, at: link.to[...], in: &root)
             }
@@ -291,12 +323,16 @@ struct Scrubber {
                 callbacks[known] = path
             } else {
                 let id = try allocate(.function(callback))
-                if newFirstIDs[key] == nil && firstIDOfCallback[key] == nil { newFirstIDs[key] = id }
+                if newFirstIDs[key] == nil && firstIDOfCallback[key] == nil {
+                    newFirstIDs[key] = id
+                }
             }
             return .string("[Function]")
         case .function(.remote(let callback)):
             guard callback.sessionID == sessionID else { throw .staleCallback(callback) }
-            if let known = newFirstForwards[callback.id] ?? firstIDOfForward[callback.id], callbacks[known] == nil {
+            if let known = newFirstForwards[callback.id] ?? firstIDOfForward[callback.id],
+                callbacks[known] == nil
+            {
                 callbacks[known] = path
             } else {
                 let id = try allocate(.forward(remoteID: callback.id))

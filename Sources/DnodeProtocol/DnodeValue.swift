@@ -38,7 +38,10 @@ public final class LocalCallback: Sendable {
     public let isOneShot: Bool
     let body: @Sendable ([DnodeValue]) -> Void
 
-    public init(label: String = "fn", isOneShot: Bool = false, _ body: @escaping @Sendable ([DnodeValue]) -> Void) {
+    public init(
+        label: String = "fn", isOneShot: Bool = false,
+        _ body: @escaping @Sendable ([DnodeValue]) -> Void
+    ) {
         self.label = label
         self.isOneShot = isOneShot
         self.body = body
@@ -78,7 +81,9 @@ extension DnodeValue {
     }
 
     /// A local function value.
-    public static func function(label: String = "fn", _ body: @escaping @Sendable ([DnodeValue]) -> Void) -> DnodeValue {
+    public static func function(
+        label: String = "fn", _ body: @escaping @Sendable ([DnodeValue]) -> Void
+    ) -> DnodeValue {
         .function(.local(LocalCallback(label: label, body)))
     }
 
@@ -145,7 +150,9 @@ extension DnodeValue {
             switch value {
             case .function: paths.append(prefix)
             case .object(let members):
-                for (key, member) in members { walk(member, prefix.isEmpty ? key : prefix + "." + key, depth: depth + 1) }
+                for (key, member) in members {
+                    walk(member, prefix.isEmpty ? key : prefix + "." + key, depth: depth + 1)
+                }
             default: break
             }
         }

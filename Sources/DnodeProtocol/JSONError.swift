@@ -28,7 +28,8 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidNumber: what = "invalid number"
         case .invalidEscape: what = "invalid escape sequence in string"
         case .invalidUTF8: what = "invalid UTF-8 in string"
-        case .controlCharacterInString(let byte): what = "unescaped control character \(Self.describe(byte)) in string"
+        case .controlCharacterInString(let byte):
+            what = "unescaped control character \(Self.describe(byte)) in string"
         case .tooDeep(let limit): what = "nesting deeper than \(limit) levels"
         case .trailingData: what = "unexpected data after the JSON value"
         case .emptyInput: what = "empty line (no JSON value)"

@@ -49,9 +49,12 @@ public enum JSONPrinter {
             return
         }
         var magnitude = number.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             while magnitude > 0 {
@@ -147,7 +150,9 @@ public enum JSONPrinter {
             var copy = text
             copy.makeContiguousUTF8()
             utf8 = copy.utf8
-            _ = utf8.withContiguousStorageIfAvailable { buffer in writeStringBody(buffer, into: &output) }
+            _ = utf8.withContiguousStorageIfAvailable { buffer in
+                writeStringBody(buffer, into: &output)
+            }
         }
         output.append(UInt8(ascii: "\""))
     }
@@ -157,7 +162,9 @@ public enum JSONPrinter {
         var runStart = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+            if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"")
+                && byte != UInt8(ascii: "\\")
+            {
                 index += 1
                 continue
             }
@@ -182,11 +189,13 @@ public enum JSONPrinter {
                     scalar = UInt32(byte & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
                     length = 2
                 } else if byte & 0xF0 == 0xE0 {
-                    scalar = UInt32(byte & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                    scalar =
+                        UInt32(byte & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
                         | UInt32(bytes[index + 2] & 0x3F)
                     length = 3
                 } else {
-                    scalar = UInt32(byte & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                    scalar =
+                        UInt32(byte & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
                         | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
                     length = 4
                 }

@@ -9,8 +9,10 @@ extension JSONScanner {
     public mutating func skipString() -> Bool {
         guard byteIfInRange(position) == UInt8(ascii: "\"") else {
             failure = JSONError(
-                offset: position, problem: position < end ? .unexpectedByte(byte(at: position))
-                : .unexpectedEnd)
+                offset: position,
+                problem: position < end
+                    ? .unexpectedByte(byte(at: position))
+                    : .unexpectedEnd)
             return false
         }
         // The usual short string without escapes, in one load.

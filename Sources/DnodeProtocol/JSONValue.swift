@@ -19,12 +19,15 @@ public enum JSONValue: Sendable, Hashable {
 
 extension JSONValue {
     /// Parses one JSON text. Throws `JSONError` with the byte offset of the problem.
-    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONError) {
+    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth)
+        throws(JSONError)
+    {
         self = try JSONParser.parse(bytes, maxDepth: maxDepth)
     }
 
     /// Parses one JSON text from a string.
-    public init(parsing text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONError) {
+    public init(parsing text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONError)
+    {
         self = try JSONParser.parse(Array(text.utf8), maxDepth: maxDepth)
     }
 
@@ -88,7 +91,8 @@ extension JSONValue {
     }
 }
 
-extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {

@@ -43,22 +43,29 @@ public struct ThemeError: Error, CustomStringConvertible, Sendable, Hashable {
     }
 
     /// `file:line: message`, e.g. `themes/x.theme:12: unknown role 'lnk_up'`.
-    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+    public var description: String {
+        line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
+    }
 
     /// The message without the `file:line:` prefix.
     public var message: String {
         switch problem {
         case .unknownRole(let role, let suggestion):
-            if let suggestion { return "unknown role '\(shownInMessage(role))' (did you mean '\(suggestion)'?)" }
+            if let suggestion {
+                return "unknown role '\(shownInMessage(role))' (did you mean '\(suggestion)'?)"
+            }
             return "unknown role '\(shownInMessage(role))'"
         case .badColour(let token):
-            return "bad colour '\(shownInMessage(token))' (want #rrggbb, 0-255, an ANSI name, or default)"
+            return
+                "bad colour '\(shownInMessage(token))' (want #rrggbb, 0-255, an ANSI name, or default)"
         case .badAttribute(let token):
-            return "'\(shownInMessage(token))' is not an attribute (bold dim underline reverse italic)"
+            return
+                "'\(shownInMessage(token))' is not an attribute (bold dim underline reverse italic)"
         case .alreadySet(let name, let firstLine):
             return "'\(name)' already set on line \(firstLine)"
         case .inheritanceCycle(let names):
-            return "inherits " + names.map { "'\(shownInMessage($0))'" }.joined(separator: " → ") + ": cycle"
+            return "inherits " + names.map { "'\(shownInMessage($0))'" }.joined(separator: " → ")
+                + ": cycle"
         case .parentNotFound(let name):
             return "inherits '\(shownInMessage(name))': no such theme"
         case .syntax(let text):
@@ -72,8 +79,12 @@ public struct ThemeError: Error, CustomStringConvertible, Sendable, Hashable {
         case .unreadable(let reason):
             return "theme file: \(reason)"
         case .notFound(let name, let searched):
-            let places = searched.isEmpty ? "" : " (looked for \(shownInMessage(name)).theme in \(searched.joined(separator: ", ")))"
-            return "no theme named '\(shownInMessage(name))'\(places); give a theme name or a path to a .theme file"
+            let places =
+                searched.isEmpty
+                ? ""
+                : " (looked for \(shownInMessage(name)).theme in \(searched.joined(separator: ", ")))"
+            return
+                "no theme named '\(shownInMessage(name))'\(places); give a theme name or a path to a .theme file"
         }
     }
 }

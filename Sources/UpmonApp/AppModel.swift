@@ -139,7 +139,10 @@ public struct ManualCall: Sendable, Equatable {
     public var status: Status
     /// Each callback invocation: label (`cb` or a `$cb` label), ms since the call, arguments.
     public var invocations: [Invocation] = []
-    public init(id: String, conn: ConnectionID, method: String, argumentsText: String, startedT: Double, status: Status) {
+    public init(
+        id: String, conn: ConnectionID, method: String, argumentsText: String, startedT: Double,
+        status: Status
+    ) {
         self.id = id
         self.conn = conn
         self.method = method
@@ -198,7 +201,9 @@ public enum Msg: Sendable {
 public enum Effect: Sendable, Equatable {
     /// Send `method(args…)` through the link's `up` queue. `args` is a JSON array where each
     /// `{"$cb":"label"}` becomes a streaming callback; `autoCallback` appends a `cb`.
-    case call(id: String, conn: ConnectionID, method: String, args: JSONValue, autoCallback: Bool, waitMs: Double)
+    case call(
+        id: String, conn: ConnectionID, method: String, args: JSONValue, autoCallback: Bool,
+        waitMs: Double)
     case reconnect(ConnectionID)
     case hold(ConnectionID)
     case release(ConnectionID)

@@ -12,7 +12,8 @@ public enum Platform {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                let written = write(
+                    descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
                 if written <= 0 {
                     if written < 0 && errno == EINTR { continue }
                     return

@@ -44,7 +44,10 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
         let complete: @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
     }
 
-    init(session: DnodeSession, maxLineBytes: Int, onEvent: @escaping @Sendable (ConnectionEvent) -> Void) {
+    init(
+        session: DnodeSession, maxLineBytes: Int,
+        onEvent: @escaping @Sendable (ConnectionEvent) -> Void
+    ) {
         self.session = session
         self.framer = LineFramer(maxLineBytes: maxLineBytes)
         self.defaultOnEvent = onEvent
@@ -101,7 +104,9 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handleLine(_ line: ByteBufferView) {
         guard !isClosed else { return }
-        let actions = line.withContiguousStorageIfAvailable { session.receive(line: $0) } ?? session.receive(line: Array(line))
+        let actions =
+            line.withContiguousStorageIfAvailable { session.receive(line: $0) }
+            ?? session.receive(line: Array(line))
         perform(actions)
     }
 
@@ -229,7 +234,8 @@ extension DnodeConnection {
         guard heartbeat == nil, !isClosed, let context else { return }
         let period = TimeAmount.nanoseconds(Int64(interval.milliseconds * 1_000_000))
         let limit = TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
-        heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+        heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) {
+            _ in
             handle.onLoop { $0.heartbeatTick(limit: limit, handle: handle) }
         }
     }

@@ -9,7 +9,9 @@ public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
         if text.hasPrefix("unix:") {
             var path = String(text.dropFirst(5))
             if path.hasPrefix("//") { path.removeFirst(2) }
-            guard !path.isEmpty else { throw .badEndpoint("'\(text)' has no socket path (want unix:/path/to.sock)") }
+            guard !path.isEmpty else {
+                throw .badEndpoint("'\(text)' has no socket path (want unix:/path/to.sock)")
+            }
             self = .unix(path: path)
             return
         }
@@ -24,14 +26,17 @@ public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
         let host: Substring
         let portText: Substring
         if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...].hasPrefix(":") else {
+            guard let close = rest.firstIndex(of: "]"),
+                rest[rest.index(after: close)...].hasPrefix(":")
+            else {
                 throw .badEndpoint("'\(text)' is not [ipv6]:port")
             }
             host = rest[rest.index(after: rest.startIndex)..<close]
             portText = rest[rest.index(close, offsetBy: 2)...]
         } else {
             guard let colon = rest.lastIndex(of: ":") else {
-                throw .badEndpoint("'\(text)' has no port (want host:port, tls://host:port or unix:/path)")
+                throw .badEndpoint(
+                    "'\(text)' has no port (want host:port, tls://host:port or unix:/path)")
             }
             host = rest[..<colon]
             portText = rest[rest.index(after: colon)...]

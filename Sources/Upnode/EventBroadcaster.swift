@@ -12,7 +12,8 @@ final class EventBroadcaster: Sendable {
     let state = Mutex(State())
 
     func subscribe(bufferingNewest limit: Int) -> AsyncStream<UpnodeEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: UpnodeEvent.self, bufferingPolicy: .bufferingNewest(limit))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: UpnodeEvent.self, bufferingPolicy: .bufferingNewest(limit))
         let isFinished = state.withLock { state in
             if state.finished { return true }
             let id = state.next

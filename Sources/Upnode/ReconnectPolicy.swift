@@ -18,12 +18,17 @@ public struct ReconnectPolicy: Sendable, Hashable, CustomStringConvertible {
         self.maxAttempts = maxAttempts
     }
 
-    public static func fixed(_ delay: Duration) -> ReconnectPolicy { ReconnectPolicy(.fixed(delay)) }
-    public static let exponential = ReconnectPolicy(.exponential(initial: .seconds(1), multiplier: 1.6, jitter: 0.2, maximum: .seconds(120)))
+    public static func fixed(_ delay: Duration) -> ReconnectPolicy {
+        ReconnectPolicy(.fixed(delay))
+    }
+    public static let exponential = ReconnectPolicy(
+        .exponential(initial: .seconds(1), multiplier: 1.6, jitter: 0.2, maximum: .seconds(120)))
     public static let never = ReconnectPolicy(.never)
 
     /// The delay before attempt `attempt` (1-based), or nil to stop trying.
-    public func delay(forAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration? {
+    public func delay(forAttempt attempt: Int, using generator: inout some RandomNumberGenerator)
+        -> Duration?
+    {
         if let maxAttempts, attempt > maxAttempts { return nil }
         switch kind {
         case .never:
@@ -31,9 +36,11 @@ public struct ReconnectPolicy: Sendable, Hashable, CustomStringConvertible {
         case .fixed(let delay):
             return delay
         case .exponential(let initial, let multiplier, let jitter, let maximum):
-            let base = min(initial.milliseconds * pow(multiplier, attempt - 1), maximum.milliseconds)
+            let base = min(
+                initial.milliseconds * pow(multiplier, attempt - 1), maximum.milliseconds)
             let spread = base * jitter
-            let jittered = spread > 0 ? base + Double.random(in: -spread...spread, using: &generator) : base
+            let jittered =
+                spread > 0 ? base + Double.random(in: -spread...spread, using: &generator) : base
             return .milliseconds(Int64(max(0, min(jittered, maximum.milliseconds))))
         }
     }

@@ -30,10 +30,15 @@ public struct Remote: Sendable {
 
     /// Calls `method(arguments…, callback)` and returns the callback's first invocation's
     /// arguments. Throws `linkLost` if the link dies first, `requestTimeout` after `timeout`.
-    public func request(_ method: String, _ arguments: [DnodeValue] = [], timeout: Duration? = nil) async throws(UpnodeError) -> [DnodeValue] {
+    public func request(_ method: String, _ arguments: [DnodeValue] = [], timeout: Duration? = nil)
+        async throws(UpnodeError) -> [DnodeValue]
+    {
         let target = try function(method)
-        let result: Result<[DnodeValue], UpnodeError> = await withCheckedContinuation { continuation in
-            send(method, to: target, arguments, timeout: timeout) { continuation.resume(returning: $0) }
+        let result: Result<[DnodeValue], UpnodeError> = await withCheckedContinuation {
+            continuation in
+            send(method, to: target, arguments, timeout: timeout) {
+                continuation.resume(returning: $0)
+            }
             // Signal only after the send is queued on the loop, so the next queued
             // transaction's calls can never overtake this one.
             onCall?()
@@ -42,7 +47,10 @@ public struct Remote: Sendable {
     }
 
     /// Like `request`, but reports the result to `complete` (on the event loop) instead of awaiting.
-    func requestDetached(_ method: String, _ arguments: [DnodeValue] = [], complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void) throws(UpnodeError) {
+    func requestDetached(
+        _ method: String, _ arguments: [DnodeValue] = [],
+        complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
+    ) throws(UpnodeError) {
         send(method, to: try function(method), arguments, timeout: nil, complete: complete)
     }
 
@@ -58,7 +66,9 @@ public struct Remote: Sendable {
                 complete(.failure(.noSuchMethod(method)))
                 return
             }
-            connection.request(target, method: method, arguments: arguments, timeout: timeout, handle: handle, complete: complete)
+            connection.request(
+                target, method: method, arguments: arguments, timeout: timeout, handle: handle,
+                complete: complete)
         }
     }
 
@@ -68,7 +78,8 @@ public struct Remote: Sendable {
         let target = try function(method)
         handle.onLoop { connection in
             guard let target = target ?? connection.remoteFunction(method) else {
-                connection.onEvent(.warning("call of '\(method)' dropped: the remote has no such method"))
+                connection.onEvent(
+                    .warning("call of '\(method)' dropped: the remote has no such method"))
                 return
             }
             do {
@@ -96,7 +107,9 @@ public struct Remote: Sendable {
 
     func function(_ method: String) throws(UpnodeError) -> DnodeFunction? {
         guard let root else { return nil }
-        guard let function = root.value(atDottedPath: method)?.function else { throw .noSuchMethod(method) }
+        guard let function = root.value(atDottedPath: method)?.function else {
+            throw .noSuchMethod(method)
+        }
         return function
     }
 }
@@ -108,7 +121,8 @@ extension DnodeConnection {
     }
 
     func request(
-        _ target: DnodeFunction, method: String, arguments: [DnodeValue], timeout: Duration?, handle: ConnectionHandle,
+        _ target: DnodeFunction, method: String, arguments: [DnodeValue], timeout: Duration?,
+        handle: ConnectionHandle,
         complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
     ) {
         let id = nextRequestID

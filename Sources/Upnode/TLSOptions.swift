@@ -11,7 +11,10 @@ public struct TLSOptions: Sendable {
     public var certificateFile: String?
     public var privateKeyFile: String?
 
-    public init(trustRootsFile: String? = nil, serverName: String? = nil, certificateFile: String? = nil, privateKeyFile: String? = nil) {
+    public init(
+        trustRootsFile: String? = nil, serverName: String? = nil, certificateFile: String? = nil,
+        privateKeyFile: String? = nil
+    ) {
         self.trustRootsFile = trustRootsFile
         self.serverName = serverName
         self.certificateFile = certificateFile
@@ -23,15 +26,19 @@ public struct TLSOptions: Sendable {
         configuration.certificateVerification = .fullVerification
         do {
             if let trustRootsFile {
-                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(trustRootsFile))
+                configuration.trustRoots = .certificates(
+                    try NIOSSLCertificate.fromPEMFile(trustRootsFile))
             }
             if let certificateFile, let privateKeyFile {
-                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
-                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: privateKeyFile, format: .pem))
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile)
+                    .map { .certificate($0) }
+                configuration.privateKey = .privateKey(
+                    try NIOSSLPrivateKey(file: privateKeyFile, format: .pem))
             }
             return try NIOSSLContext(configuration: configuration)
         } catch {
-            throw .tls("cannot load TLS files (\(trustRootsFile ?? "system trust store")): \(error)")
+            throw .tls(
+                "cannot load TLS files (\(trustRootsFile ?? "system trust store")): \(error)")
         }
     }
 }
@@ -48,11 +55,16 @@ public struct ServerTLSOptions: Sendable {
 
     func serverContext() throws(UpnodeError) -> NIOSSLContext {
         do {
-            let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map {
+                NIOSSLCertificateSource.certificate($0)
+            }
             let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
-            return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+            return try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: chain, privateKey: .privateKey(key)))
         } catch {
-            throw .tls("cannot load certificate \(certificateFile) / key \(privateKeyFile): \(error)")
+            throw .tls(
+                "cannot load certificate \(certificateFile) / key \(privateKeyFile): \(error)")
         }
     }
 }

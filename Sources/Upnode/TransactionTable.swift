@@ -46,7 +46,9 @@ final class TransactionTable: Sendable {
         allowImmediate: Bool
     ) -> Admission {
         state.withLock { state in
-            if allowImmediate, state.blocking == 0, let remote = state.idleRemote { return .runNow(remote) }
+            if allowImmediate, state.blocking == 0, let remote = state.idleRemote {
+                return .runNow(remote)
+            }
             let id = state.next
             state.next += 1
             state.entries[id] = Entry(run: run, fail: fail)

@@ -67,7 +67,9 @@ extension UpnodeClient {
     /// once when that happens on the loop outside the actor's own work (a queued body runs
     /// there), which saves a loop iteration per transaction when a queue drains.
     nonisolated func progressed(_ id: Int) {
-        guard eventLoop.inEventLoop else { return post(.machine(.transactionProgressed(id), at: nil)) }
+        guard eventLoop.inEventLoop else {
+            return post(.machine(.transactionProgressed(id), at: nil))
+        }
         assumeIsolated { client in
             if client.isProcessing {
                 client.post(.machine(.transactionProgressed(id), at: nil))
@@ -100,12 +102,17 @@ extension UpnodeClient {
             guard generation == machine.generation, let handle else { return }
             rawRemote = remote
             if case .up = machine.state {
-                process(.remoteReady(generation: generation, methods: methods, hasPing: false, needsAuth: false))
+                process(
+                    .remoteReady(
+                        generation: generation, methods: methods, hasPing: false, needsAuth: false))
                 return
             }
             currentRemote = Remote(handle: handle, root: remote)
             let hasPing = remote.value(atDottedPath: "ping")?.function != nil
-            process(.remoteReady(generation: generation, methods: methods, hasPing: hasPing, needsAuth: onConnect != nil))
+            process(
+                .remoteReady(
+                    generation: generation, methods: methods, hasPing: hasPing,
+                    needsAuth: onConnect != nil))
         case .authenticated(let generation, let remote):
             guard generation == machine.generation else { return }
             currentRemote = remote
@@ -122,7 +129,8 @@ extension UpnodeClient {
                 let authenticated = try await onConnect(remote)
                 self.post(.authenticated(generation: generation, remote: authenticated))
             } catch {
-                self.post(.machine(.authFailed(generation: generation, .authFailed("\(error)")), at: nil))
+                self.post(
+                    .machine(.authFailed(generation: generation, .authFailed("\(error)")), at: nil))
             }
         }
     }

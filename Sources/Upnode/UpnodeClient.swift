@@ -65,7 +65,8 @@ public actor UpnodeClient {
     ///   - onConnect: the auth hook (see `ConnectHook`); without one the link is up as soon
     ///     as the remote's methods arrive.
     public init(
-        endpoint: Endpoint, configuration: LinkConfiguration = LinkConfiguration(), tls: TLSOptions? = nil,
+        endpoint: Endpoint, configuration: LinkConfiguration = LinkConfiguration(),
+        tls: TLSOptions? = nil,
         local: [String: DnodeValue] = [:], maxLineBytes: Int = 1 << 20,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onConnect: ConnectHook? = nil
@@ -76,7 +77,8 @@ public actor UpnodeClient {
         self.localMethods = local
         self.onConnect = onConnect
         self.maxLineBytes = maxLineBytes
-        self.machine = LinkStateMachine(configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
+        self.machine = LinkStateMachine(
+            configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
     }
@@ -138,9 +140,12 @@ public actor UpnodeClient {
         // task-locals apply), starting on the link's event loop: after a reconnect the queued
         // bodies then start one after another without a thread wake-up between them.
         return try await withTaskExecutorPreference(taskExecutor) {
-            let remote = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Remote, any Error>) in
-                admit(timeout: timeout, run: { remote in continuation.resume(returning: remote) }, runNow: nil,
-                      fail: { error in continuation.resume(throwing: error) })
+            let remote = try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<Remote, any Error>) in
+                admit(
+                    timeout: timeout, run: { remote in continuation.resume(returning: remote) },
+                    runNow: nil,
+                    fail: { error in continuation.resume(throwing: error) })
             }
             defer { remote.onCall?() }  // done: the next queued transaction may start
             return try await body(remote)

@@ -38,11 +38,15 @@ public enum UpnodeError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .queueTimeout(let after): "timed out after \(after.milliseconds) ms waiting for the link to come up"
-        case .queueFull(let limit): "the transaction queue is full (\(limit) waiting); raise maxQueuedTransactions or wait"
-        case .linkLost(let method): "the link went down while '\(method)' was in flight; it may or may not have run"
+        case .queueTimeout(let after):
+            "timed out after \(after.milliseconds) ms waiting for the link to come up"
+        case .queueFull(let limit):
+            "the transaction queue is full (\(limit) waiting); raise maxQueuedTransactions or wait"
+        case .linkLost(let method):
+            "the link went down while '\(method)' was in flight; it may or may not have run"
         case .closed: "the client was closed"
-        case .requestTimeout(let method, let after): "'\(method)' got no answer within \(after.milliseconds) ms"
+        case .requestTimeout(let method, let after):
+            "'\(method)' got no answer within \(after.milliseconds) ms"
         case .noSuchMethod(let name): "the remote has no method '\(name)'"
         case .remote(let value): "remote error: \(value.jsonText)"
         case .protocolError(let error): "protocol error: \(error)"
@@ -65,6 +69,7 @@ extension Duration {
         let ms = milliseconds
         if ms < 1000 { return "\(Int(ms.rounded())) ms" }
         let seconds = ms / 1000
-        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\((seconds * 10).rounded() / 10) s"
+        return seconds == seconds.rounded()
+            ? "\(Int(seconds)) s" : "\((seconds * 10).rounded() / 10) s"
     }
 }

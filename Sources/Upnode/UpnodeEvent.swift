@@ -77,7 +77,8 @@ public enum LinkReason: Sendable, Hashable, CustomStringConvertible {
     /// Human text for logs and the event pane.
     public var detail: String? {
         switch self {
-        case .refused(let text), .tlsError(let text), .authFailed(let text), .authEnvMissing(let text),
+        case .refused(let text), .tlsError(let text), .authFailed(let text),
+            .authEnvMissing(let text),
             .ioError(let text), .protocolError(let text):
             text
         case .connectTimeout: "no connection and methods within the connect timeout"

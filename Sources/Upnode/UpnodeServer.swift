@@ -11,7 +11,8 @@ public final class UpnodeServer: Sendable {
     /// Builds one connection's exported methods, in export order (callback ids follow it);
     /// `peer` is that client (for the auth pattern, or to call the client back). Like dnode's
     /// constructor. A `ping` is appended unless the methods define one.
-    public typealias MethodsFactory = @Sendable (_ peer: Remote) -> OrderedDictionary<String, DnodeValue>
+    public typealias MethodsFactory =
+        @Sendable (_ peer: Remote) -> OrderedDictionary<String, DnodeValue>
 
     /// Connection lifecycle notices (for `upmon serve`'s log lines).
     public enum ConnectionNotice: Sendable {
@@ -60,22 +61,31 @@ public final class UpnodeServer: Sendable {
                         value += 1
                         return value
                     }
-                    if case .unix = endpoint {} else {
+                    if case .unix = endpoint {
+                    } else {
                         try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
                     }
                     let connection = DnodeConnection(
-                        session: DnodeSession(sessionID: UInt64(id), instance: .object([:])), maxLineBytes: options.maxLineBytes
+                        session: DnodeSession(sessionID: UInt64(id), instance: .object([:])),
+                        maxLineBytes: options.maxLineBytes
                     ) { _ in }
                     let handle = ConnectionHandle(connection: connection, channel: channel)
                     let peer = Remote(handle: handle, root: nil)
                     var exported = methods(peer)
                     if exported["ping"] == nil { exported["ping"] = replyingPing(handle) }
-                    connection.session = DnodeSession(sessionID: UInt64(id), instance: .object(exported))
+                    connection.session = DnodeSession(
+                        sessionID: UInt64(id), instance: .object(exported))
                     connection.onEventOverride = { event in
                         switch event {
                         case .remoteReady(let remote, _):
-                            if options.pingInterval > .zero, remote.value(atDottedPath: "ping")?.function != nil {
-                                handle.onLoop { $0.startHeartbeat(interval: options.pingInterval, timeout: options.pingTimeout, handle: handle) }
+                            if options.pingInterval > .zero,
+                                remote.value(atDottedPath: "ping")?.function != nil
+                            {
+                                handle.onLoop {
+                                    $0.startHeartbeat(
+                                        interval: options.pingInterval,
+                                        timeout: options.pingTimeout, handle: handle)
+                                }
                             }
                         case .warning(let text):
                             onNotice(.warning(id: id, text))
@@ -85,11 +95,14 @@ public final class UpnodeServer: Sendable {
                         }
                     }
                     if let sslContext {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLServerHandler(context: sslContext))
                     }
                     try channel.pipeline.syncOperations.addHandler(connection)
                     registry.add(channel)
-                    onNotice(.connected(id: id, peer: channel.remoteAddress.map { "\($0)" } ?? "unix socket"))
+                    onNotice(
+                        .connected(
+                            id: id, peer: channel.remoteAddress.map { "\($0)" } ?? "unix socket"))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -102,9 +115,13 @@ public final class UpnodeServer: Sendable {
         case .tcp(let host, let port), .tls(let host, let port):
             channel = try await bootstrap.bind(host: host, port: port).get()
             let actualPort = channel.localAddress?.port ?? port
-            bound = sslContext == nil ? .tcp(host: host, port: actualPort) : .tls(host: host, port: actualPort)
+            bound =
+                sslContext == nil
+                ? .tcp(host: host, port: actualPort) : .tls(host: host, port: actualPort)
         case .unix(let path):
-            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            channel = try await bootstrap.bind(
+                unixDomainSocketPath: path, cleanupExistingSocketFile: true
+            ).get()
             bound = .unix(path: path)
         }
         return UpnodeServer(boundEndpoint: bound, serverChannel: channel, registry: registry)
@@ -131,6 +148,10 @@ public final class UpnodeServer: Sendable {
 
 final class ConnectionRegistry: Sendable {
     let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-    func add(_ channel: any Channel) { channels.withLock { $0[ObjectIdentifier(channel)] = channel } }
-    func remove(_ channel: any Channel) { channels.withLock { $0[ObjectIdentifier(channel)] = nil } }
+    func add(_ channel: any Channel) {
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+    }
+    func remove(_ channel: any Channel) {
+        channels.withLock { $0[ObjectIdentifier(channel)] = nil }
+    }
 }

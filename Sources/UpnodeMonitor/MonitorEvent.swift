@@ -83,15 +83,17 @@ extension MonitorEvent {
         copy.t = Self.roundedTime(t)
         switch kind {
         case .ping(let rttMs): copy.kind = .ping(rttMs: ms(rttMs))
-        case let .pingTimeout(afterMs, consecutive):
+        case .pingTimeout(let afterMs, let consecutive):
             copy.kind = .pingTimeout(afterMs: ms(afterMs), consecutive: consecutive)
-        case let .reconnect(attempt, delayMs): copy.kind = .reconnect(attempt: attempt, delayMs: ms(delayMs))
-        case let .queue(depth, oldestMs, enqueued, flushed, expired, failed):
+        case .reconnect(let attempt, let delayMs):
+            copy.kind = .reconnect(attempt: attempt, delayMs: ms(delayMs))
+        case .queue(let depth, let oldestMs, let enqueued, let flushed, let expired, let failed):
             copy.kind = .queue(
                 depth: depth, oldestMs: ms(oldestMs), enqueued: enqueued, flushed: flushed,
                 expired: expired, failed: failed)
-        case let .result(id, n, ok, durMs, payload, redacted):
-            copy.kind = .result(id: id, n: n, ok: ok, durMs: ms(durMs), payload: payload, redacted: redacted)
+        case .result(let id, let n, let ok, let durMs, let payload, let redacted):
+            copy.kind = .result(
+                id: id, n: n, ok: ok, durMs: ms(durMs), payload: payload, redacted: redacted)
         case .state, .call, .remoteMethods, .mark, .note, .end:
             break
         }

@@ -7,11 +7,13 @@ extension MonitorState {
     public func shifted(by offset: Double) -> MonitorState {
         var copy = self
         copy.connections = connections.map { $0.shifted(by: offset) }
-        copy.log = RingBuffer(capacity: log.capacity, elements: log.map { entry in
-            var moved = entry
-            moved.t += offset
-            return moved
-        })
+        copy.log = RingBuffer(
+            capacity: log.capacity,
+            elements: log.map { entry in
+                var moved = entry
+                moved.t += offset
+                return moved
+            })
         return copy
     }
 }
@@ -20,8 +22,12 @@ extension ConnectionStats {
     func shifted(by offset: Double) -> ConnectionStats {
         var copy = self
         copy.since += offset
-        copy.history = RingBuffer(capacity: history.capacity, elements: history.map { StateChange(t: $0.t + offset, state: $0.state) })
-        copy.rtt = RingBuffer(capacity: rtt.capacity, elements: rtt.map { RTTSample(t: $0.t + offset, rttMs: $0.rttMs) })
+        copy.history = RingBuffer(
+            capacity: history.capacity,
+            elements: history.map { StateChange(t: $0.t + offset, state: $0.state) })
+        copy.rtt = RingBuffer(
+            capacity: rtt.capacity,
+            elements: rtt.map { RTTSample(t: $0.t + offset, rttMs: $0.rttMs) })
         copy.nextRetryT = nextRetryT.map { $0 + offset }
         copy.queue.oldestT = queue.oldestT.map { $0 + offset }
         copy.firstAttemptT = firstAttemptT.map { $0 + offset }

@@ -24,7 +24,8 @@ public enum PrometheusExporter {
             var lines: [String] = []
             for (quantile, value) in [("0.5", window.p50), ("0.95", window.p95)] {
                 let seconds = value.map { number($0 / 1000) } ?? "NaN"
-                lines.append("upnode_ping_seconds{\(conn(stats)),quantile=\"\(quantile)\"} \(seconds)")
+                lines.append(
+                    "upnode_ping_seconds{\(conn(stats)),quantile=\"\(quantile)\"} \(seconds)")
             }
             lines.append(
                 "upnode_ping_seconds_sum{\(conn(stats))} \(number(stats.pingSumMs / 1000))")

@@ -64,14 +64,17 @@ public final class RecordingQueue: Sendable {
     /// Lines handed in and not yet written.
     public var pendingLines: Int { backlog.load(ordering: .relaxed) }
 
-    private func enqueue(_ write: @escaping @Sendable (RecordingWriter) throws(RecordingError) -> Void) {
+    private func enqueue(
+        _ write: @escaping @Sendable (RecordingWriter) throws(RecordingError) -> Void
+    ) {
         guard !failed.load(ordering: .relaxed) else { return }
         let waiting = backlog.add(1, ordering: .relaxed).newValue
         if waiting > maxBacklog {
             let error = RecordingError(
                 file: path,
                 problem: .writeFailed(
-                    reason: "the disk fell behind (\(waiting - 1) lines waiting); recording stopped"))
+                    reason: "the disk fell behind (\(waiting - 1) lines waiting); recording stopped"
+                ))
             fail(error, abandon: true)
             return
         }
@@ -95,7 +98,12 @@ public final class RecordingQueue: Sendable {
         guard !failed.exchange(true, ordering: .relaxed) else { return }
         failure.withLock { $0 = error }
         queue.async {
-            if abandon { self.writer.withLock { writer in writer?.abandon(error); writer = nil } }
+            if abandon {
+                self.writer.withLock { writer in
+                    writer?.abandon(error)
+                    writer = nil
+                }
+            }
             self.onFailure(error)
         }
     }

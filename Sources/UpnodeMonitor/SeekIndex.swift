@@ -86,8 +86,11 @@ public struct SeekIndex: Sendable {
     /// The kinds the scan indexes; lines of any other kind are counted as ignored.
     enum LineKind: String, CaseIterable {
         // The raw value is the name as written in recordings.
-        case snap, state, ping, pingTimeout = "ping_timeout", reconnect, queue, call, result
-        case remoteMethods = "remote_methods", mark, note, end
+        case snap, state, ping
+        case pingTimeout = "ping_timeout"
+        case reconnect, queue, call, result
+        case remoteMethods = "remote_methods"
+        case mark, note, end
 
         /// The kind whose name is `bytes[range]`, compared byte for byte (the common
         /// four- and five-letter names as one little-endian word).

@@ -35,6 +35,8 @@ public struct UTCDateTime: Hashable, Sendable {
 
     /// The fields of a Unix time in seconds (non-finite values count as 0).
     public init(epochSeconds: Double) {
-        self.init(epochMilliseconds: epochSeconds.isFinite ? Int64((epochSeconds * 1000).rounded(.down)) : 0)
+        self.init(
+            epochMilliseconds: epochSeconds.isFinite
+                ? Int64((epochSeconds * 1000).rounded(.down)) : 0)
     }
 }

@@ -108,7 +108,8 @@ public final class ServeMethods: Sendable {
             },
             "subscribe": .function(label: "subscribe") { arguments in
                 guard case .function(let function)? = arguments.first else { return }
-                let every = max(1, min(arguments.count > 1 ? arguments[1].doubleValue ?? 100 : 100, 3_600_000))
+                let every = max(
+                    1, min(arguments.count > 1 ? arguments[1].doubleValue ?? 100 : 100, 3_600_000))
                 let times = arguments.count > 2 ? Int(arguments[2].doubleValue ?? 0) : 0
                 let period = TimeAmount.nanoseconds(Int64(every * 1_000_000))
                 let count = Mutex(0)
@@ -130,7 +131,10 @@ public final class ServeMethods: Sendable {
                 reply(peer, arguments.last, [arguments.first ?? .null, .int(Int64(seen))])
             },
             "ping": .function(label: "ping") { [self] arguments in
-                let drop = options.dropPingFraction > 0 && random.withLock { Double.random(in: 0..<1, using: &$0) } < options.dropPingFraction
+                let drop =
+                    options.dropPingFraction > 0
+                    && random.withLock { Double.random(in: 0..<1, using: &$0) }
+                        < options.dropPingFraction
                 if !drop { reply(peer, arguments.last, []) }
             },
         ]
@@ -141,7 +145,9 @@ public final class ServeMethods: Sendable {
             let total = max(0, min(Int(arguments.first?.doubleValue ?? 3), 1000))
             guard case .function(let function)? = arguments.last, total > 0 else { return }
             let count = Mutex(0)
-            peer.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(300), delay: .milliseconds(300)) { task in
+            peer.eventLoop.scheduleRepeatedTask(
+                initialDelay: .milliseconds(300), delay: .milliseconds(300)
+            ) { task in
                 let remaining = count.withLock { value in
                     value += 1
                     return total - value
@@ -157,7 +163,9 @@ public final class ServeMethods: Sendable {
         guard case .function(let function)? = callback else { return }
         if let range = options.replyDelayMs {
             let ms = random.withLock { Double.random(in: range, using: &$0) }
-            peer.eventLoop.scheduleTask(in: .nanoseconds(Int64(ms * 1_000_000))) { peer.invoke(function, arguments) }
+            peer.eventLoop.scheduleTask(in: .nanoseconds(Int64(ms * 1_000_000))) {
+                peer.invoke(function, arguments)
+            }
         } else {
             peer.invoke(function, arguments)
         }
@@ -204,7 +212,8 @@ public func javaScriptString(_ value: DnodeValue) -> String {
     case .bool(let b): b ? "true" : "false"
     case .int, .double: value.json.jsonText
     case .string(let s): s
-    case .array(let elements): elements.map { $0.isNull ? "" : javaScriptString($0) }.joined(separator: ",")
+    case .array(let elements):
+        elements.map { $0.isNull ? "" : javaScriptString($0) }.joined(separator: ",")
     case .object, .cycle: "[object Object]"
     case .function: "function () { [native code] }"
     }

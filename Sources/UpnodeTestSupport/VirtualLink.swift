@@ -35,7 +35,9 @@ public struct VirtualLink {
     public mutating func advance(by duration: Duration) -> [Action] {
         let target = now + duration
         var produced: [Action] = []
-        while let (timer, deadline) = deadlines.filter({ $0.value <= target }).min(by: { $0.value < $1.value }) {
+        while let (timer, deadline) = deadlines.filter({ $0.value <= target }).min(by: {
+            $0.value < $1.value
+        }) {
             now = deadline
             deadlines[timer] = nil
             produced += send(.timer(timer))
@@ -48,11 +50,13 @@ public struct VirtualLink {
     public mutating func bringUp(hasPing: Bool = true) {
         send(.start)
         send(.dialed(generation: machine.generation))
-        send(.remoteReady(generation: machine.generation, methods: ["add", "ping"], hasPing: hasPing, needsAuth: false))
+        send(
+            .remoteReady(
+                generation: machine.generation, methods: ["add", "ping"], hasPing: hasPing,
+                needsAuth: false))
     }
 
     public var events: [UpnodeEvent] {
         log.compactMap { if case .emit(let event) = $0 { return event } else { return nil } }
     }
 }
-

@@ -2,13 +2,14 @@ import ArgumentParser
 import DnodeProtocol
 import Foundation
 import UpmonApp
-import UpnodeMonitor
 import Upnode
+import UpnodeMonitor
 
 /// `upmon call CONN METHOD [ARG…]`: one call through the queue, invocations as JSON lines.
 struct Call: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Call a remote method once (through the queue, so it waits for a down link to come up).",
+        abstract:
+            "Call a remote method once (through the queue, so it waits for a down link to come up).",
         discussion: """
             Each ARG is a JSON literal; a bare word that is not JSON is sent as a string (--strict-json
             turns that off). A callback is appended (Node's convention); {"$cb":"label"} places one
@@ -17,13 +18,18 @@ struct Call: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "A configured connection name, or an endpoint such as 127.0.0.1:7000.") var connection: String
+    @Argument(help: "A configured connection name, or an endpoint such as 127.0.0.1:7000.")
+    var connection: String
     @Argument(help: "The method (dotted paths like session.whoami work).") var method: String
     @Argument(help: "Arguments, each a JSON literal.") var arguments: [String] = []
     @OptionGroup var connectionOptions: ConnectionOptions
-    @Option(help: "Give up after this long, waiting for the link plus the answer (default: 10s).", transform: DurationArgument.parse)
+    @Option(
+        help: "Give up after this long, waiting for the link plus the answer (default: 10s).",
+        transform: DurationArgument.parse)
     var timeout: DurationArgument = DurationArgument(.seconds(10))
-    @Option(help: "Keep printing invocations for this long after the first.", transform: DurationArgument.parse)
+    @Option(
+        help: "Keep printing invocations for this long after the first.",
+        transform: DurationArgument.parse)
     var stream: DurationArgument?
     @Flag(help: "Reject arguments that are not valid JSON.") var strictJson = false
     @Flag(help: "Do not append a callback.") var noCallback = false
@@ -37,7 +43,9 @@ struct Call: AsyncParsableCommand {
             do {
                 spec = try ConnectionSpec(commandLine: connection)
             } catch {
-                exitWith("'\(connection)' is neither a configured connection nor an endpoint: \(error)", code: 2)
+                exitWith(
+                    "'\(connection)' is neither a configured connection nor an endpoint: \(error)",
+                    code: 2)
             }
         }
         var values: [JSONValue] = []
@@ -45,22 +53,30 @@ struct Call: AsyncParsableCommand {
             if let value = try? JSONValue(parsing: text) {
                 values.append(value)
             } else if strictJson {
-                exitWith("argument \(index + 1) '\(text)' is not valid JSON (quote strings: '\"text\"')", code: 2)
+                exitWith(
+                    "argument \(index + 1) '\(text)' is not valid JSON (quote strings: '\"text\"')",
+                    code: 2)
             } else {
                 values.append(.string(text))
             }
         }
         var link = spec
         link.link.reconnect = .fixed(.milliseconds(500))
-        let session = LiveSession(specs: [link], recordsArguments: true, environment: ProcessInfo.processInfo.environment)
+        let session = LiveSession(
+            specs: [link], recordsArguments: true, environment: ProcessInfo.processInfo.environment)
         session.start()
         let (updates, continuation) = AsyncStream.makeStream(of: LiveSession.CallUpdate.self)
         let deadline = ContinuousClock.now + timeout.duration
-        session.call(conn: session.infos[0].id, method: method, args: values, autoCallback: !noCallback,
-                     wait: timeout.duration, update: { continuation.yield($0) })
+        session.call(
+            conn: session.infos[0].id, method: method, args: values, autoCallback: !noCallback,
+            wait: timeout.duration, update: { continuation.yield($0) })
         let timer = Task {
-            guard (try? await Task.sleep(until: deadline)) != nil else { return }  // cancelled: answered in time
-            continuation.yield(.failed(code: "timeout", message: "no answer within \(timeout.duration.shortDescription)"))
+            // Cancelled: answered in time.
+            guard (try? await Task.sleep(until: deadline)) != nil else { return }
+            continuation.yield(
+                .failed(
+                    code: "timeout",
+                    message: "no answer within \(timeout.duration.shortDescription)"))
         }
         // Say so only when the link is really slow to come up, not for the usual first connect.
         let queuedNotice = Task {
@@ -77,15 +93,20 @@ struct Call: AsyncParsableCommand {
             switch update {
             case .queued:
                 if queuedNoticeDue {
-                    FileHandle.standardError.write(Data("upmon: \(spec.name) is not up yet; the call is queued\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("upmon: \(spec.name) is not up yet; the call is queued\n".utf8))
                 }
                 queuedNoticeDue = true
             case .waiting:
                 queuedNotice.cancel()
             case .invocation(let label, let n, let ms, let args):
-                var line: OrderedDictionaryLine = [("n", .int(Int64(n))), ("ms", .double((ms * 10).rounded() / 10)), ("args", args)]
+                var line: OrderedDictionaryLine = [
+                    ("n", .int(Int64(n))), ("ms", .double((ms * 10).rounded() / 10)),
+                    ("args", args),
+                ]
                 if label != "cb" { line.insert(("cb", .string(label)), at: 0) }
-                StandardOutput.write(JSONValue.object(.init(uniqueKeysWithValues: line)).jsonText + "\n")
+                StandardOutput.write(
+                    JSONValue.object(.init(uniqueKeysWithValues: line)).jsonText + "\n")
                 if exitCode == 1 {
                     exitCode = LiveSession.isErrorResult(args) ? 1 : 0
                     timer.cancel()
@@ -99,7 +120,8 @@ struct Call: AsyncParsableCommand {
                 }
             case .failed(let code, let message):
                 if streamUntil != nil { break loop }
-                FileHandle.standardError.write(Data("upmon: \(method) on \(spec.name) failed (\(code)): \(message)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("upmon: \(method) on \(spec.name) failed (\(code)): \(message)\n".utf8))
                 break loop
             }
         }

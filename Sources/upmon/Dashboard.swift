@@ -15,14 +15,19 @@ extension NCursesBackend: InteractiveTerminal {}
 
 /// Starts the ncurses dashboard: the only place where the app and ncurses meet.
 enum Dashboard {
-    static func runLive(session: LiveSession, options: DashboardOptions, snapshot: StateSnapshot?) async -> Int32 {
+    static func runLive(session: LiveSession, options: DashboardOptions, snapshot: StateSnapshot?)
+        async -> Int32
+    {
         let model = AppModel(
-            monitor: MonitorState(connections: session.infos), mode: .live, sessionLabel: options.sessionLabel,
+            monitor: MonitorState(connections: session.infos), mode: .live,
+            sessionLabel: options.sessionLabel,
             wallClockAtZero: Double(SystemFacts.epochMilliseconds()) / 1000)
         return await run(model: model, source: .live(session), options: options, snapshot: snapshot)
     }
 
-    static func runReplay(replayer: Replayer, options: DashboardOptions, speed: Double, paused: Bool, at: String?) async -> Int32 {
+    static func runReplay(
+        replayer: Replayer, options: DashboardOptions, speed: Double, paused: Bool, at: String?
+    ) async -> Int32 {
         var status = ReplayStatus(fileName: replayer.file, position: 0, duration: replayer.lastT)
         status.speed = speed
         status.isPaused = paused
@@ -36,19 +41,26 @@ enum Dashboard {
             status.position = max(0, min(position, replayer.lastT))
         }
         var model = AppModel(
-            monitor: replayer.state(at: status.position), mode: .replay(status), sessionLabel: options.sessionLabel,
+            monitor: replayer.state(at: status.position), mode: .replay(status),
+            sessionLabel: options.sessionLabel,
             wallClockAtZero: started)
         model.thresholds = options.thresholds
         return await run(model: model, source: .replay(replayer), options: options, snapshot: nil)
     }
 
     @MainActor
-    static func run(model: AppModel, source: DashboardSource, options: DashboardOptions, snapshot: StateSnapshot?) async -> Int32 {
+    static func run(
+        model: AppModel, source: DashboardSource, options: DashboardOptions,
+        snapshot: StateSnapshot?
+    ) async -> Int32 {
         var model = model
         model.thresholds = options.thresholds
         let environment = ProcessInfo.processInfo.environment
-        let executableDirectory = (CommandLine.arguments.first.map { ($0 as NSString).deletingLastPathComponent })
-        let themes = ThemeLibrary(themesDir: options.themesDir, environment: environment, executableDirectory: executableDirectory)
+        let executableDirectory =
+            (CommandLine.arguments.first.map { ($0 as NSString).deletingLastPathComponent })
+        let themes = ThemeLibrary(
+            themesDir: options.themesDir, environment: environment,
+            executableDirectory: executableDirectory)
         // A bad --theme is a config error, reported before curses starts (exit 2).
         let theme: Theme
         do {
@@ -59,7 +71,8 @@ enum Dashboard {
         // Signals first: ncurses only installs handlers for signals still at SIG_DFL. SIGTSTP
         // is ours too: ncurses' handler would call endwin and redraw from signal context,
         // racing the main queue's drawing; the runtime suspends on the main queue instead.
-        let signals = [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT, SIGTSTP].map { number -> any DispatchSourceSignal in
+        let signals = [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT, SIGTSTP].map {
+            number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             return DispatchSource.makeSignalSource(signal: number, queue: .main)
         }
@@ -73,13 +86,18 @@ enum Dashboard {
         }
         let terminal: NCursesBackend
         do {
-            terminal = try NCursesBackend(options: .init(forcedColorDepth: depth, forceASCII: options.ascii))
+            terminal = try NCursesBackend(
+                options: .init(forcedColorDepth: depth, forceASCII: options.ascii))
         } catch {
-            signals.forEach { $0.resume(); $0.cancel() }
+            for source in signals {
+                source.resume()
+                source.cancel()
+            }
             exitWith("\(error)", code: 3)
         }
         let runtime = UpmonRuntime(
-            model: model, terminal: terminal, source: source, options: options, themes: themes, theme: theme,
+            model: model, terminal: terminal, source: source, options: options, themes: themes,
+            theme: theme,
             snapshot: snapshot, signalSources: signals)
         return await runtime.run()
     }
@@ -94,7 +112,9 @@ enum Dashboard {
     /// `+90s`, `+90`, `-30s` (from the start), or a UTC wall-clock `HH:MM:SS` on the recording's day.
     static func parseStart(_ text: String, startedEpochSeconds: Double) -> Double? {
         if text.hasPrefix("+") {
-            return try? UpmonConfig.duration(String(text.dropFirst()), key: "--at", file: "", line: 0).milliseconds / 1000
+            return try? UpmonConfig.duration(
+                String(text.dropFirst()), key: "--at", file: "", line: 0
+            ).milliseconds / 1000
         }
         let parts = text.split(separator: ":").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }

@@ -5,24 +5,34 @@ import UpnodeMonitor
 
 /// `upmon record FILE`: record without a UI until SIGINT/SIGTERM.
 struct Record: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record links to a file without the dashboard (stop with Ctrl-C).")
+    static let configuration = CommandConfiguration(
+        abstract: "Record links to a file without the dashboard (stop with Ctrl-C).")
 
     @Argument(help: "The recording to write (.upmon).") var file: String
-    @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.") var connections: [String] = []
+    @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.")
+    var connections: [String] = []
     @OptionGroup var connectionOptions: ConnectionOptions
     @Flag(help: "Overwrite an existing file.") var force = false
 
     func run() async throws {
         let config = connectionOptions.loadOrExit(commandLine: connections)
-        guard !config.connections.isEmpty else { exitWith("nothing to record: give connections or a config file", code: 64) }
-        let session = LiveSession(specs: config.connections, recordsArguments: connectionOptions.recordArgs,
-                                  environment: ProcessInfo.processInfo.environment)
-        let header = SystemFacts.header(connections: session.infos, thresholds: config.thresholds,
-                                        argsRecorded: connectionOptions.recordArgs, epochMilliseconds: SystemFacts.epochMilliseconds())
+        guard !config.connections.isEmpty else {
+            exitWith("nothing to record: give connections or a config file", code: 64)
+        }
+        let session = LiveSession(
+            specs: config.connections, recordsArguments: connectionOptions.recordArgs,
+            environment: ProcessInfo.processInfo.environment)
+        let header = SystemFacts.header(
+            connections: session.infos, thresholds: config.thresholds,
+            argsRecorded: connectionOptions.recordArgs,
+            epochMilliseconds: SystemFacts.epochMilliseconds())
         let file = self.file
         do {
-            try await Headless.record(session: session, path: file, header: header, overwrite: force, stop: signalStream()) {
-                FileHandle.standardError.write(Data("upmon: recording to \(file) (Ctrl-C stops)\n".utf8))
+            try await Headless.record(
+                session: session, path: file, header: header, overwrite: force, stop: signalStream()
+            ) {
+                FileHandle.standardError.write(
+                    Data("upmon: recording to \(file) (Ctrl-C stops)\n".utf8))
             }
         } catch {
             exitWith(error.description, code: error.exitCode)

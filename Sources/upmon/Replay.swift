@@ -5,10 +5,12 @@ import UpnodeMonitor
 
 /// `upmon replay FILE`: the dashboard on a recording, or the events as JSON Lines.
 struct Replay: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Replay a recording in the dashboard (or --json to print it).")
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a recording in the dashboard (or --json to print it).")
 
     @Argument(help: "The recording (.upmon).") var file: String
-    @Flag(help: "Print the recording as the same JSON Lines as `upmon --json`, no UI.") var json = false
+    @Flag(help: "Print the recording as the same JSON Lines as `upmon --json`, no UI.") var json =
+        false
     @Option(help: "Playback speed (0.25 to 64).") var speed: Double = 1
     @Flag(help: "Start paused.") var paused = false
     @Option(help: "Start at +SECONDS (e.g. +90s) or a wall-clock time HH:MM:SS.") var at: String?
@@ -19,14 +21,18 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Log file while the dashboard runs.") var logFile: String?
 
     func validate() throws {
-        guard ReplayStatus.speeds.contains(speed) else { throw ValidationError("--speed must be one of 0.25 0.5 1 2 4 8 16 32 64") }
+        guard ReplayStatus.speeds.contains(speed) else {
+            throw ValidationError("--speed must be one of 0.25 0.5 1 2 4 8 16 32 64")
+        }
     }
 
     func run() async throws {
         if json {
             do {
                 let (lines, notes) = try Headless.replayLines(path: file)
-                for note in notes { FileHandle.standardError.write(Data("upmon: \(file): \(note)\n".utf8)) }
+                for note in notes {
+                    FileHandle.standardError.write(Data("upmon: \(file): \(note)\n".utf8))
+                }
                 for line in lines { StandardOutput.write(line) }
             } catch {
                 exitWith(error.description, code: error.exitCode)
@@ -40,10 +46,13 @@ struct Replay: AsyncParsableCommand {
             exitWith(error.description, code: error.exitCode)
         }
         let options = DashboardOptions(
-            sessionLabel: (file as NSString).lastPathComponent, thresholds: Thresholds(replayer.header.settings),
-            theme: theme, themesDir: themesDir, color: color, ascii: ascii, logFile: logFile, recordPath: nil,
+            sessionLabel: (file as NSString).lastPathComponent,
+            thresholds: Thresholds(replayer.header.settings),
+            theme: theme, themesDir: themesDir, color: color, ascii: ascii, logFile: logFile,
+            recordPath: nil,
             overwriteRecording: false, header: replayer.header)
-        let code = await Dashboard.runReplay(replayer: replayer, options: options, speed: speed, paused: paused, at: at)
+        let code = await Dashboard.runReplay(
+            replayer: replayer, options: options, speed: speed, paused: paused, at: at)
         Platform.exit(code)
     }
 }

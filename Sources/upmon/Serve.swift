@@ -12,7 +12,8 @@ import UpnodeServe
 /// `upmon serve`: a ready upnode server (the contract of ServeMethods).
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a upnode server with echo, add, slow, fail, time, subscribe, mark (and auth).",
+        abstract:
+            "Run a upnode server with echo, add, slow, fail, time, subscribe, mark (and auth).",
         discussion: """
             Results are plain callback arguments, except fail and auth (error-first).
             echo(...args, cb) → cb(...args)          add(a, b, cb) → cb(a + b)
@@ -37,7 +38,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--auth must be USER:PASS, got '\(auth)'")
         }
         if authOnly && auth == nil { throw ValidationError("--auth-only needs --auth USER:PASS") }
-        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
     }
 
@@ -49,19 +52,26 @@ struct Serve: AsyncParsableCommand {
             options.authOnly = authOnly
         }
         var serverOptions = UpnodeServer.Options()
-        if let tlsCert, let tlsKey { serverOptions.tls = ServerTLSOptions(certificateFile: tlsCert, privateKeyFile: tlsKey) }
+        if let tlsCert, let tlsKey {
+            serverOptions.tls = ServerTLSOptions(certificateFile: tlsCert, privateKeyFile: tlsKey)
+        }
         let endpoint: Endpoint = unix.map { .unix(path: $0) } ?? .tcp(host: host, port: port)
         let quiet = self.quiet
         let server: UpnodeServer
         do {
-            server = try await UpnodeServer.listen(endpoint, options: serverOptions, onNotice: { notice in
-                guard !quiet else { return }
-                switch notice {
-                case .connected(let id, let peer): StandardOutput.write("connect #\(id) from \(peer)\n")
-                case .disconnected(let id, let reason): StandardOutput.write("disconnect #\(id) (\(reason))\n")
-                case .warning(let id, let text): StandardOutput.write("warning #\(id): \(text)\n")
-                }
-            }, methods: ServeMethods(options: options).factory)
+            server = try await UpnodeServer.listen(
+                endpoint, options: serverOptions,
+                onNotice: { notice in
+                    guard !quiet else { return }
+                    switch notice {
+                    case .connected(let id, let peer):
+                        StandardOutput.write("connect #\(id) from \(peer)\n")
+                    case .disconnected(let id, let reason):
+                        StandardOutput.write("disconnect #\(id) (\(reason))\n")
+                    case .warning(let id, let text):
+                        StandardOutput.write("warning #\(id): \(text)\n")
+                    }
+                }, methods: ServeMethods(options: options).factory)
         } catch {
             throw ValidationError("cannot listen on \(endpoint): \(error)")
         }

@@ -10,7 +10,9 @@ import Dispatch
 enum SignalWaiter {
     /// Replaces the default action of `signals` and calls `handler` on each arrival.
     /// Keep the returned sources alive for as long as the handling should last.
-    static func sources(for signals: [Int32], handler: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+    static func sources(for signals: [Int32], handler: @escaping @Sendable () -> Void)
+        -> [any DispatchSourceSignal]
+    {
         let queue = DispatchQueue(label: "upmon.signals")
         return signals.map { number in
             signal(number, SIG_IGN)
@@ -26,6 +28,6 @@ enum SignalWaiter {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
         let sources = sources(for: signals) { continuation.yield() }
         for await _ in stream { break }
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
     }
 }

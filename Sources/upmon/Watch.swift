@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import UpmonApp
-import UpnodeMonitor
 import Upnode
+import UpnodeMonitor
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +15,8 @@ import Upnode
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Watch links: the live dashboard (default), or --once/--json/--metrics without a terminal."
+        abstract:
+            "Watch links: the live dashboard (default), or --once/--json/--metrics without a terminal."
     )
 
     @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.")
@@ -28,13 +29,19 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Seed for the demo's personalities (same seed, same behaviour).")
     var demoSeed: UInt64 = 7
 
-    @Flag(help: "Print one JSON snapshot once every link has settled (or --wait passed), then exit 0 if all are up.")
+    @Flag(
+        help:
+            "Print one JSON snapshot once every link has settled (or --wait passed), then exit 0 if all are up."
+    )
     var once = false
-    @Flag(help: "Without --once: stream JSON Lines (the recording format) to stdout, no terminal UI.")
+    @Flag(
+        help: "Without --once: stream JSON Lines (the recording format) to stdout, no terminal UI.")
     var json = false
     @Flag(help: "With --json: include periodic snap lines.")
     var snaps = false
-    @Option(help: "How long --once waits for links to settle (default: 5s).", transform: DurationArgument.parse)
+    @Option(
+        help: "How long --once waits for links to settle (default: 5s).",
+        transform: DurationArgument.parse)
     var wait: DurationArgument = DurationArgument(.seconds(5))
     @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
     var metrics: String?
@@ -76,23 +83,36 @@ struct Watch: AsyncParsableCommand {
             }
         }
         guard !config.connections.isEmpty else {
-            if let path = connectionOptions.configPath(environment: ProcessInfo.processInfo.environment) {
-                exitWith("nothing to watch: \(path) defines no connections (add a [name] section with an endpoint), "
-                    + "and none were given on the command line", code: 64)
+            if let path = connectionOptions.configPath(
+                environment: ProcessInfo.processInfo.environment)
+            {
+                exitWith(
+                    "nothing to watch: \(path) defines no connections (add a [name] section with an endpoint), "
+                        + "and none were given on the command line", code: 64)
             }
-            exitWith("nothing to watch: give connections (host:port …), a config file (--config), or try --demo", code: 64)
+            exitWith(
+                "nothing to watch: give connections (host:port …), a config file (--config), or try --demo",
+                code: 64)
         }
-        let environment = ProcessInfo.processInfo.environment.merging(demoCluster?.environment ?? [:]) { _, demo in demo }
-        let session = LiveSession(specs: config.connections, recordsArguments: connectionOptions.recordArgs, environment: environment)
+        let environment = ProcessInfo.processInfo.environment.merging(
+            demoCluster?.environment ?? [:]
+        ) { _, demo in demo }
+        let session = LiveSession(
+            specs: config.connections, recordsArguments: connectionOptions.recordArgs,
+            environment: environment)
         demoCluster?.startTraffic(session: session, seed: demoSeed)
-        let label = demo ? "demo seed \(demoSeed)" : (connectionOptions.config.map { ($0 as NSString).lastPathComponent } ?? "command line")
+        let label =
+            demo
+            ? "demo seed \(demoSeed)"
+            : (connectionOptions.config.map { ($0 as NSString).lastPathComponent } ?? "command line")
 
         let snapshot = StateSnapshot(MonitorState(connections: session.infos))
         var metricsServer: MetricsServer?
         if let metrics {
             do {
                 let (host, port) = try MetricsServer.parseAddress(metrics)
-                metricsServer = try await MetricsServer.start(host: host, port: port, snapshot: snapshot)
+                metricsServer = try await MetricsServer.start(
+                    host: host, port: port, snapshot: snapshot)
             } catch {
                 exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
             }
@@ -100,18 +120,22 @@ struct Watch: AsyncParsableCommand {
         defer { _ = metricsServer }
 
         if once {
-            let (text, code) = await Headless.once(session: session, wait: wait.duration, configName: label)
+            let (text, code) = await Headless.once(
+                session: session, wait: wait.duration, configName: label)
             StandardOutput.write(text)
             await demoCluster?.stop()
             Platform.exit(code)
         }
         let header = SystemFacts.header(
-            connections: session.infos, thresholds: config.thresholds, argsRecorded: connectionOptions.recordArgs,
+            connections: session.infos, thresholds: config.thresholds,
+            argsRecorded: connectionOptions.recordArgs,
             epochMilliseconds: SystemFacts.epochMilliseconds())
         if json || (metrics != nil && !isatty(STDOUT_FILENO).asBool && record == nil) {
             let stop = signalStream()
             if json {
-                await Headless.stream(session: session, header: header, snaps: snaps, snapshot: snapshot, stop: stop) { StandardOutput.write($0) }
+                await Headless.stream(
+                    session: session, header: header, snaps: snaps, snapshot: snapshot, stop: stop
+                ) { StandardOutput.write($0) }
             } else {
                 await Headless.serveMetricsOnly(session: session, snapshot: snapshot, stop: stop)
             }
@@ -120,10 +144,13 @@ struct Watch: AsyncParsableCommand {
             return
         }
         let options = DashboardOptions(
-            sessionLabel: label, thresholds: config.thresholds, theme: theme ?? config.theme, themesDir: themesDir,
-            color: color, ascii: ascii, logFile: logFile, recordPath: record, overwriteRecording: force,
+            sessionLabel: label, thresholds: config.thresholds, theme: theme ?? config.theme,
+            themesDir: themesDir,
+            color: color, ascii: ascii, logFile: logFile, recordPath: record,
+            overwriteRecording: force,
             header: header)
-        let code = await Dashboard.runLive(session: session, options: options, snapshot: metrics == nil ? nil : snapshot)
+        let code = await Dashboard.runLive(
+            session: session, options: options, snapshot: metrics == nil ? nil : snapshot)
         await metricsServer?.close()
         await demoCluster?.stop()
         Platform.exit(code)
@@ -137,7 +164,12 @@ extension Int32 {
 /// Yields once per SIGINT/SIGTERM/SIGHUP.
 func signalStream() -> AsyncStream<Void> {
     let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-    let sources = Mutex(SignalWaiter.sources(for: [SIGINT, SIGTERM, SIGHUP]) { continuation.yield() })
-    continuation.onTermination = { _ in sources.withLock { $0.forEach { $0.cancel() } } }
+    let sources = Mutex(
+        SignalWaiter.sources(for: [SIGINT, SIGTERM, SIGHUP]) { continuation.yield() })
+    continuation.onTermination = { _ in
+        sources.withLock { sources in
+            for source in sources { source.cancel() }
+        }
+    }
     return stream
 }

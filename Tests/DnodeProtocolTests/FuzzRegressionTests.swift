@@ -46,7 +46,9 @@ struct FuzzRegressionTests {
         let first = message.encode()
         #expect(first.allSatisfy { $0 < 0x80 && $0 != 0x0A })
         let again = try? DnodeMessage(decoding: first, maxDepth: 1 << 16)
-        #expect(again != nil, "our own line does not decode: \(String(decoding: first.prefix(200), as: UTF8.self))")
+        #expect(
+            again != nil,
+            "our own line does not decode: \(String(decoding: first.prefix(200), as: UTF8.self))")
         #expect(again?.encode() == first)
     }
 
@@ -62,7 +64,8 @@ struct FuzzRegressionTests {
     @Test("hostile lines: garbage, deep nesting, huge numbers, bad paths, unknown ids")
     func hostileLines() {
         let lines = [
-            "", "\r", " ", "null", "[1,2]", "\"x\"", "1e999999", "-", "{", "}", "{\"method\":", "\u{0}\u{1}{[[[",
+            "", "\r", " ", "null", "[1,2]", "\"x\"", "1e999999", "-", "{", "}", "{\"method\":",
+            "\u{0}\u{1}{[[[",
             String(repeating: "[", count: 100_000),
             String(repeating: "{\"a\":", count: 300) + "1" + String(repeating: "}", count: 300),
             #"{"method":1e400,"arguments":[]}"#,
@@ -90,16 +93,20 @@ struct FuzzRegressionTests {
     func linkChainDepth() {
         // Each link copies the previous argument under a 255-key path: the tree grows 255 levels
         // per link while the copy budget (maxLinkedValues) pays for every copied node.
-        let chain = String(repeating: #"{"a":"#, count: 250) + "1" + String(repeating: "}", count: 250)
+        let chain =
+            String(repeating: #"{"a":"#, count: 250) + "1" + String(repeating: "}", count: 250)
         var links: [String] = []
         // 26 links plus a last copy back into argument 0 fit the default 100 000-value copy
         // budget and leave argument 0 (the exported object) about 6 900 levels deep.
         for k in 1...26 {
-            let to = ([String(k)] + Array(repeating: "a", count: 255)).map { "\"\($0)\"" }.joined(separator: ",")
+            let to = ([String(k)] + Array(repeating: "a", count: 255)).map { "\"\($0)\"" }.joined(
+                separator: ",")
             links.append(#"{"from":["\#(k - 1)"],"to":[\#(to)]}"#)
         }
         links.append(#"{"from":["26"],"to":["0","b"]}"#)
-        let line = #"{"method":"methods","arguments":["# + chain + #"],"callbacks":{},"links":["# + links.joined(separator: ",") + "]}"
+        let line =
+            #"{"method":"methods","arguments":["# + chain + #"],"callbacks":{},"links":["#
+            + links.joined(separator: ",") + "]}"
         var session = DnodeSession(sessionID: 1, instance: .object([:]))
         let actions = session.receive(line: Array(line.utf8))
         // Before the fix this was accepted (argument 0 ~6 900 levels deep) and re-sending it
@@ -112,7 +119,8 @@ struct FuzzRegressionTests {
         #expect(problem.contains("deeper than 256"))
 
         // Shallow non-ancestor copies still work, and re-send as plain copies.
-        let ok = #"{"method":"methods","arguments":[{"x":{"s":1}},{}],"links":[{"from":["0","x"],"to":["1","y"]}]}"#
+        let ok =
+            #"{"method":"methods","arguments":[{"x":{"s":1}},{}],"links":[{"from":["0","x"],"to":["1","y"]}]}"#
         let accepted = session.receive(line: Array(ok.utf8))
         guard case .remoteReady(let remote, _, _)? = accepted.first else {
             Issue.record("shallow copy refused: \(accepted)")

@@ -20,13 +20,19 @@ struct GoldenTranscriptTests {
         var decoded = 0
         for entry in try Transcripts.load(name) {
             let bytes = Array(entry.line.utf8)
-            guard let original = try? JSONValue(parsing: bytes), case .object = original else { continue }
+            guard let original = try? JSONValue(parsing: bytes), case .object = original else {
+                continue
+            }
             let message = try DnodeMessage(json: original)
             let reparsed = try JSONValue(parsing: message.encode())
-            #expect(reparsed.isEquivalent(to: normalizedPaths(original)), "\(name): \(entry.line.prefix(200))")
+            #expect(
+                reparsed.isEquivalent(to: normalizedPaths(original)),
+                "\(name): \(entry.line.prefix(200))")
             #expect(message.encode().allSatisfy { $0 < 0x80 })
             // The direct printer writes exactly what printing the `json` value writes.
-            #expect(message.encode() == JSONPrinter.bytes(message.json), "\(name): \(entry.line.prefix(200))")
+            #expect(
+                message.encode() == JSONPrinter.bytes(message.json),
+                "\(name): \(entry.line.prefix(200))")
             decoded += 1
         }
         #expect(decoded > 0)
@@ -38,9 +44,15 @@ struct GoldenTranscriptTests {
             DnodeMessage.cull([3, 1]),
             DnodeMessage(method: .name("cull"), arguments: [.int(1)], callbacks: [2: ["0"]]),
             DnodeMessage(
-                method: .callback(7), arguments: [.string("é\n\u{1F600}"), .array([.string("[Function]")]), .double(1e21)],
-                callbacks: [9: ["1", "0"], 2: ["0"]], links: [.init(from: ["0"], to: ["1", "x"]), .init(from: [], to: ["2"])]),
-            DnodeMessage(method: .name("methods"), arguments: [.object(["a": .string("[Function]")])], callbacks: [0: ["0", "a"]]),
+                method: .callback(7),
+                arguments: [
+                    .string("é\n\u{1F600}"), .array([.string("[Function]")]), .double(1e21),
+                ],
+                callbacks: [9: ["1", "0"], 2: ["0"]],
+                links: [.init(from: ["0"], to: ["1", "x"]), .init(from: [], to: ["2"])]),
+            DnodeMessage(
+                method: .name("methods"), arguments: [.object(["a": .string("[Function]")])],
+                callbacks: [0: ["0", "a"]]),
         ]
         for message in messages {
             #expect(message.encode() == JSONPrinter.bytes(message.json))
@@ -55,7 +67,9 @@ struct GoldenTranscriptTests {
         try replay(name, swiftPlaysClient: false)
     }
 
-    @Test("a Swift session in the client role reproduces Node's client lines", arguments: dnodeClientNames)
+    @Test(
+        "a Swift session in the client role reproduces Node's client lines",
+        arguments: dnodeClientNames)
     func clientRole(name: String) throws {
         try replay(name, swiftPlaysClient: true)
     }
@@ -77,7 +91,9 @@ struct GoldenTranscriptTests {
                     harness.feed(entry.line, expectErrors: name.hasPrefix("quirk-"), file: name)
                 }
             }
-            #expect(harness.pendingForwards.isEmpty, "\(name): session forwarded messages Node did not send")
+            #expect(
+                harness.pendingForwards.isEmpty,
+                "\(name): session forwarded messages Node did not send")
         }
         if !name.hasPrefix("quirk-") || !swiftPlaysClient {
             #expect(compared > 0, "\(name): nothing compared")
@@ -89,13 +105,17 @@ struct GoldenTranscriptTests {
 func normalizedPaths(_ message: JSONValue) -> JSONValue {
     guard case .object(var object) = message else { return message }
     if case .object(let callbacks)? = object["callbacks"] {
-        object["callbacks"] = .object(callbacks.mapValues { path in
-            .array((path.arrayValue ?? []).map { $0.intValue.map { .string(String($0)) } ?? $0 })
-        })
+        object["callbacks"] = .object(
+            callbacks.mapValues { path in
+                .array(
+                    (path.arrayValue ?? []).map { $0.intValue.map { .string(String($0)) } ?? $0 })
+            })
     } else if object["method"] != .string("cull") {
         object["callbacks"] = .object([:])
     }
-    if object["links"] == nil && object["method"] != .string("cull") { object["links"] = .array([]) }
+    if object["links"] == nil && object["method"] != .string("cull") {
+        object["links"] = .array([])
+    }
     return .object(object)
 }
 
@@ -114,7 +134,9 @@ struct ReplayHarness {
             switch action {
             case .send(let message): pendingForwards.append(message)
             case .error(let error):
-                if !expectErrors { Issue.record("\(file): unexpected error \(error) for \(line.prefix(200))") }
+                if !expectErrors {
+                    Issue.record("\(file): unexpected error \(error) for \(line.prefix(200))")
+                }
             case .invoke, .remoteReady: break
             }
         }
@@ -122,7 +144,9 @@ struct ReplayHarness {
 
     /// Makes the session produce Node's `line`; returns false when the line is not a dnode message.
     mutating func reproduce(_ line: String, file: String) throws -> Bool {
-        guard let json = try? JSONValue(parsing: Array(line.utf8)), let nodeMessage = try? DnodeMessage(json: json) else {
+        guard let json = try? JSONValue(parsing: Array(line.utf8)),
+            let nodeMessage = try? DnodeMessage(json: json)
+        else {
             return false
         }
         let produced: DnodeMessage
@@ -139,7 +163,9 @@ struct ReplayHarness {
             produced = try session.message(nodeMessage.method, arguments(of: nodeMessage))
         }
         let ours = try JSONValue(parsing: produced.encode())
-        #expect(ours.isEquivalent(to: normalizedPaths(json)), "\(file):\n node:  \(line.prefix(300))\n swift: \(ours.jsonText.prefix(300))")
+        #expect(
+            ours.isEquivalent(to: normalizedPaths(json)),
+            "\(file):\n node:  \(line.prefix(300))\n swift: \(ours.jsonText.prefix(300))")
         return true
     }
 
@@ -159,7 +185,9 @@ struct ReplayHarness {
         return values
     }
 
-    func setting(_ newValue: DnodeValue, at path: ArraySlice<String>, in value: DnodeValue) -> DnodeValue {
+    func setting(_ newValue: DnodeValue, at path: ArraySlice<String>, in value: DnodeValue)
+        -> DnodeValue
+    {
         guard let key = path.first else { return newValue }
         switch value {
         case .array(var elements):

@@ -103,10 +103,13 @@ struct JSONScannerTests {
         }
     }
 
-    @Test("JSONNumber.exactly takes a whole number literal and nothing else", arguments: [
-        ("12", true), ("-1.5e3", true), ("12 ", false), ("1.", false), ("01", false), ("", false),
-        ("-", false), ("\"1\"", false), ("1e", false), ("+1", false), (".5", false),
-    ])
+    @Test(
+        "JSONNumber.exactly takes a whole number literal and nothing else",
+        arguments: [
+            ("12", true), ("-1.5e3", true), ("12 ", false), ("1.", false), ("01", false),
+            ("", false),
+            ("-", false), ("\"1\"", false), ("1e", false), ("+1", false), (".5", false),
+        ])
     func exactly(text: String, valid: Bool) {
         let found = Array(text.utf8).withUnsafeBufferPointer {
             JSONNumber.exactly($0, 0..<$0.count) != nil

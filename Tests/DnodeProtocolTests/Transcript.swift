@@ -27,7 +27,8 @@ enum Transcripts {
             guard let t = record["t"]?.doubleValue, let conn = record["conn"]?.intValue,
                 let dir = record["dir"]?.stringValue, let line = record["line"]?.stringValue
             else { throw TranscriptError.badRecord(name) }
-            result.append(TranscriptLine(t: t, conn: conn, isClientToServer: dir == "c2s", line: line))
+            result.append(
+                TranscriptLine(t: t, conn: conn, isClientToServer: dir == "c2s", line: line))
         }
         return result
     }

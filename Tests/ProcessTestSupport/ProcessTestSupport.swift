@@ -7,13 +7,16 @@ import Foundation
 #endif
 
 /// The package root (three levels above this file: Tests/ProcessTestSupport/<file>).
-public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
     .deletingLastPathComponent()
 
 /// The real `upmon` binary for tests that run it: `$UPMON_BIN`, else the debug build.
 public enum UpmonBinary {
     public static let path: String = {
-        if let path = ProcessInfo.processInfo.environment["UPMON_BIN"], !path.isEmpty { return path }
+        if let path = ProcessInfo.processInfo.environment["UPMON_BIN"], !path.isEmpty {
+            return path
+        }
         return packageRoot.appendingPathComponent(".build/debug/upmon").path
     }()
     public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
@@ -28,15 +31,19 @@ public enum Spawn {
     /// Children get default handling of SIGTERM, SIGINT and SIGPIPE and an empty signal mask:
     /// the test runner ignores some signals, and a tmux server that inherits an ignored SIGTERM
     /// survives kill-server.
-    public static func start(_ path: String, _ arguments: [String], stdoutPath: String? = nil, stderrPath: String? = nil)
+    public static func start(
+        _ path: String, _ arguments: [String], stdoutPath: String? = nil, stderrPath: String? = nil
+    )
         throws -> pid_t
     {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -49,7 +56,7 @@ public enum Spawn {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard result == 0 else { throw Failure(code: result) }
@@ -57,7 +64,9 @@ public enum Spawn {
     }
 
     /// Runs to completion and returns the exit status.
-    public static func run(_ path: String, _ arguments: [String], stdoutPath: String?, stderrPath: String? = nil) throws
+    public static func run(
+        _ path: String, _ arguments: [String], stdoutPath: String?, stderrPath: String? = nil
+    ) throws
         -> Int32
     {
         let pid = try start(path, arguments, stdoutPath: stdoutPath, stderrPath: stderrPath)

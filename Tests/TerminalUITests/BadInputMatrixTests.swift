@@ -20,24 +20,35 @@ struct BadInputMatrixTests {
     }
 
     /// A well-formed error: names the file and a line, short, no raw control characters.
-    func expectWellFormed(_ error: ThemeError, path: String = "t.theme", sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectWellFormed(
+        _ error: ThemeError, path: String = "t.theme",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(error.file == path && error.line >= 1, "\(error)", sourceLocation: sourceLocation)
-        #expect(error.description.hasPrefix("\(path):\(error.line): "), sourceLocation: sourceLocation)
-        #expect(error.description.utf8.count < 300, "\(error.description.prefix(300))", sourceLocation: sourceLocation)
-        #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F },
-                "raw control characters in \(error.description.debugDescription)", sourceLocation: sourceLocation)
+        #expect(
+            error.description.hasPrefix("\(path):\(error.line): "), sourceLocation: sourceLocation)
+        #expect(
+            error.description.utf8.count < 300, "\(error.description.prefix(300))",
+            sourceLocation: sourceLocation)
+        #expect(
+            !error.description.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F },
+            "raw control characters in \(error.description.debugDescription)",
+            sourceLocation: sourceLocation)
     }
 
     @Test("theme text: empty or comments only is the default theme")
     func empty() throws {
         let base = try parser.builtinDefault().roles
         for text in ["", "\n\n", "# only a comment\n", "\u{FEFF}", "   \t  \n"] {
-            let theme = try parser.load(name: "t", source: ThemeSource(path: "t.theme", text: text)) { _ in nil }
+            let theme = try parser.load(name: "t", source: ThemeSource(path: "t.theme", text: text))
+            { _ in nil }
             #expect(theme.roles == base, "\(text.debugDescription)")
         }
     }
 
-    @Test("theme text: random bytes decoded leniently (fixed seed) give a well-formed error, never a trap")
+    @Test(
+        "theme text: random bytes decoded leniently (fixed seed) give a well-formed error, never a trap"
+    )
     func junk() {
         var state: UInt64 = 0x7EE7
         for round in 0..<40 {
@@ -55,13 +66,24 @@ struct BadInputMatrixTests {
         }
     }
 
-    @Test("theme text: NUL, escape and other control characters are shown escaped in the error", arguments: [
-        ("link_up = gr\u{0}een", #"t.theme:1: bad colour 'gr\u{0}een' (want #rrggbb, 0-255, an ANSI name, or default)"#),
-        ("\u{1B}[2J = red", #"t.theme:1: unknown role '\u{1b}[2J'"#),
-        ("link_up\u{7} = red", #"t.theme:1: unknown role 'link_up\u{7}' (did you mean 'link_up'?)"#),
-        ("\u{0}", #"t.theme:1: expected 'role = value', got '\u{0}'"#),
-        ("graph = \u{1B}]0;pwned\u{7}", #"t.theme:1: bad graph '\u{1b}]0;pwned\u{7}' (want braille, block or ascii)"#),
-    ])
+    @Test(
+        "theme text: NUL, escape and other control characters are shown escaped in the error",
+        arguments: [
+            (
+                "link_up = gr\u{0}een",
+                #"t.theme:1: bad colour 'gr\u{0}een' (want #rrggbb, 0-255, an ANSI name, or default)"#
+            ),
+            ("\u{1B}[2J = red", #"t.theme:1: unknown role '\u{1b}[2J'"#),
+            (
+                "link_up\u{7} = red",
+                #"t.theme:1: unknown role 'link_up\u{7}' (did you mean 'link_up'?)"#
+            ),
+            ("\u{0}", #"t.theme:1: expected 'role = value', got '\u{0}'"#),
+            (
+                "graph = \u{1B}]0;pwned\u{7}",
+                #"t.theme:1: bad graph '\u{1b}]0;pwned\u{7}' (want braille, block or ascii)"#
+            ),
+        ])
     func controlCharacters(text: String, expected: String) {
         guard let error = parse(text) else {
             Issue.record("\(text.debugDescription) parsed")
@@ -76,24 +98,37 @@ struct BadInputMatrixTests {
         let x = String(repeating: "x", count: 1 << 20)
         let cases: [(String, String)] = [
             (x, "t.theme:1: expected 'role = value', got '\(String(repeating: "x", count: 60))…'"),
-            ("link_up = " + x, "t.theme:1: bad colour '\(String(repeating: "x", count: 60))…' (want #rrggbb, 0-255, an ANSI name, or default)"),
+            (
+                "link_up = " + x,
+                "t.theme:1: bad colour '\(String(repeating: "x", count: 60))…' (want #rrggbb, 0-255, an ANSI name, or default)"
+            ),
             (x + " = red", "t.theme:1: unknown role '\(String(repeating: "x", count: 60))…'"),
-            ("description = ok\n" + String(repeating: "\n", count: 100_000) + "nope", "t.theme:100002: expected 'role = value', got 'nope'"),
+            (
+                "description = ok\n" + String(repeating: "\n", count: 100_000) + "nope",
+                "t.theme:100002: expected 'role = value', got 'nope'"
+            ),
         ]
         for (text, expected) in cases {
             let clock = ContinuousClock()
             let start = clock.now
             let error = parse(text)
             #expect(error?.description == expected)
-            #expect(clock.now - start < .seconds(10), "parsing \(text.utf8.count) bytes took \(clock.now - start)")
+            #expect(
+                clock.now - start < .seconds(10),
+                "parsing \(text.utf8.count) bytes took \(clock.now - start)")
         }
     }
 
-    @Test("theme text: every shipped theme cut at every line and at many bytes parses or names file:line")
+    @Test(
+        "theme text: every shipped theme cut at every line and at many bytes parses or names file:line"
+    )
     func truncatedShippedThemes() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("themes")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".theme") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".theme")
+        }
         #expect(names.count >= 5)
         var failures = 0
         for name in names {
@@ -103,7 +138,11 @@ struct BadInputMatrixTests {
             for cut in cuts.sorted() {
                 let path = "themes/\(name)"
                 do {
-                    _ = try parser.load(name: "cut", source: ThemeSource(path: path, text: String(decoding: bytes[..<cut], as: UTF8.self))) { _ in nil }
+                    _ = try parser.load(
+                        name: "cut",
+                        source: ThemeSource(
+                            path: path, text: String(decoding: bytes[..<cut], as: UTF8.self))
+                    ) { _ in nil }
                 } catch {
                     failures += 1
                     expectWellFormed(error, path: path)
@@ -115,17 +154,24 @@ struct BadInputMatrixTests {
 
     @Test("file-level theme errors read 'file: message' without a line")
     func fileLevelErrors() {
-        #expect(ThemeError(file: "x.theme", line: 0, problem: .unreadable("no such file")).description == "x.theme: theme file: no such file")
-        #expect(ThemeError(file: "x", line: 0, problem: .notFound("x", searched: ["/a", "./themes"])).description
-            == "x: no theme named 'x' (looked for x.theme in /a, ./themes); give a theme name or a path to a .theme file")
-        #expect(ThemeError(file: "x", line: 0, problem: .notFound("x\u{1B}", searched: [])).description
-            == #"x: no theme named 'x\u{1b}'; give a theme name or a path to a .theme file"#)
+        #expect(
+            ThemeError(file: "x.theme", line: 0, problem: .unreadable("no such file")).description
+                == "x.theme: theme file: no such file")
+        #expect(
+            ThemeError(file: "x", line: 0, problem: .notFound("x", searched: ["/a", "./themes"]))
+                .description
+                == "x: no theme named 'x' (looked for x.theme in /a, ./themes); give a theme name or a path to a .theme file"
+        )
+        #expect(
+            ThemeError(file: "x", line: 0, problem: .notFound("x\u{1B}", searched: [])).description
+                == #"x: no theme named 'x\u{1b}'; give a theme name or a path to a .theme file"#)
     }
 
     // MARK: Numbers from data
 
     static let hostile: [Double] = [
-        .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e300, 1.2e29,
+        .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e300,
+        1.2e29,
         9.3e18, -9.3e18, 1e-300, .leastNonzeroMagnitude, 0, -0.0, -1,
     ]
 
@@ -146,16 +192,21 @@ struct BadInputMatrixTests {
             _ = Sparkline.level(of: value, maxValue: 1e-300)
             _ = Sparkline.level(of: 1e300, maxValue: value)
             _ = Gauge.filledColumns(ratio: value, width: 40)
-            let samples: [GraphSample] = [.value(value), .value(1), .timeout, .missing, .value(1e300)]
+            let samples: [GraphSample] = [
+                .value(value), .value(1), .timeout, .missing, .value(1e300),
+            ]
             for yMax in [nil, value, 1e-300] as [Double?] {
                 for symbols in GraphSymbols.allCases {
                     var buffer = Buffer(width: 40, height: 8)
-                    LatencyGraph(samples: samples, yMax: yMax, symbols: symbols).render(into: &buffer, area: Rect(x: 0, y: 0, width: 40, height: 8))
-                    Sparkline(samples: samples, maxValue: yMax, symbols: symbols).render(into: &buffer, area: Rect(x: 0, y: 0, width: 40, height: 1))
+                    LatencyGraph(samples: samples, yMax: yMax, symbols: symbols).render(
+                        into: &buffer, area: Rect(x: 0, y: 0, width: 40, height: 8))
+                    Sparkline(samples: samples, maxValue: yMax, symbols: symbols).render(
+                        into: &buffer, area: Rect(x: 0, y: 0, width: 40, height: 1))
                 }
             }
             var buffer = Buffer(width: 20, height: 1)
-            Gauge(ratio: value, label: "x").render(into: &buffer, area: Rect(x: 0, y: 0, width: 20, height: 1))
+            Gauge(ratio: value, label: "x").render(
+                into: &buffer, area: Rect(x: 0, y: 0, width: 20, height: 1))
         }
         #expect(LatencyGraph.label(.infinity) == "inf")
         #expect(LatencyGraph.label(1e300) == "1e+300")

@@ -19,7 +19,12 @@ struct BadgeTests {
         press(&model, .char("p"))
         let frozen = model.displayedMonitor
         for n in 0..<12 {
-            _ = update(&model, .monitor(MonitorEvent(t: 724 + Double(n) * 0.01, conn: Fixture.id("api"), kind: .ping(rttMs: 99))))
+            _ = update(
+                &model,
+                .monitor(
+                    MonitorEvent(
+                        t: 724 + Double(n) * 0.01, conn: Fixture.id("api"), kind: .ping(rttMs: 99)))
+            )
         }
         #expect(model.displayedMonitor == frozen)
         #expect(model.monitor != frozen)
@@ -43,7 +48,8 @@ struct BadgeTests {
     @Test("● REC 00:00:05 and REC FAILED")
     func recording() {
         var model = Fixture.model()
-        _ = update(&model, .recordingStarted(RecordingStatus(path: "a.upmon", startedT: Fixture.now - 5)))
+        _ = update(
+            &model, .recordingStarted(RecordingStatus(path: "a.upmon", startedT: Fixture.now - 5)))
         #expect(row(Fixture.render(model), 0).contains("● REC 00:00:05"))
         #expect(row(Fixture.render(model, glyphs: .ascii), 0).contains("* REC 00:00:05"))
         let effects = update(&model, .recordingFailed("disk full"))

@@ -95,7 +95,9 @@ struct CallDialogTests {
                 &model,
                 .callProgress(
                     id: "m1",
-                    .invocation(label: "cb", n: n, ms: 13.9 + Double(n - 1) * 300, arguments: [.int(Int64(4 - n))])))
+                    .invocation(
+                        label: "cb", n: n, ms: 13.9 + Double(n - 1) * 300,
+                        arguments: [.int(Int64(4 - n))])))
         }
         // The first invocation settled the call; later ones only stream.
         #expect(model.calls.last?.status == .ok(ms: 13.9))
@@ -151,7 +153,9 @@ struct CallDialogTests {
         type(&model, "echo")
         press(&model, .enter, .ctrl("u"))
         var text = "["
-        while text.utf8.count < 10_000 { text += "\"abcdefghij\\u0041\", 12345, {\"k\": [true, null]}, " }
+        while text.utf8.count < 10_000 {
+            text += "\"abcdefghij\\u0041\", 12345, {\"k\": [true, null]}, "
+        }
         text += "0]"
         type(&model, text)
         let dialog = model.callDialog
@@ -196,7 +200,10 @@ struct CallResultTests {
         var object: [(String, JSONValue)] = []
         for n in 0..<30 { object.append(("key\(n)", .string(String(repeating: "v", count: 10)))) }
         let payload = JSONValue.object(.init(uniqueKeysWithValues: object))
-        _ = update(&model, .callProgress(id: "m1", .invocation(label: "cb", n: 1, ms: 13.9, arguments: [nil, payload])))
+        _ = update(
+            &model,
+            .callProgress(
+                id: "m1", .invocation(label: "cb", n: 1, ms: 13.9, arguments: [nil, payload])))
         let folded = Fixture.render(model)
         #expect(folded.lines.contains { $0.contains("more lines (Enter unfolds)") })
         #expect(folded.lines.contains { $0.contains("#1 +13.9ms cb(") })

@@ -50,8 +50,12 @@ enum Fixture {
             events.append(MonitorEvent(t: t, conn: name.map(id), kind: kind))
         }
         func up(_ t: Double, _ name: String, reason: String = LinkReasonName.ready) {
-            add(t, name, .state(from: .idle, to: .connecting, reason: "start", detail: nil, phase: .dial))
-            add(t + 0.02, name, .state(from: .connecting, to: .up, reason: reason, detail: nil, phase: nil))
+            add(
+                t, name,
+                .state(from: .idle, to: .connecting, reason: "start", detail: nil, phase: .dial))
+            add(
+                t + 0.02, name,
+                .state(from: .connecting, to: .up, reason: reason, detail: nil, phase: nil))
             add(t + 0.03, name, .remoteMethods(methods))
         }
         up(0, "api")
@@ -60,16 +64,31 @@ enum Fixture {
         up(0, "flappy")
         // auth: up, dropped once, back up 3m51s before now.
         up(0, "auth", reason: LinkReasonName.authOK)
-        add(490, "auth", .state(from: .up, to: .down, reason: "remote_closed", detail: nil, phase: nil))
+        add(
+            490, "auth",
+            .state(from: .up, to: .down, reason: "remote_closed", detail: nil, phase: nil))
         add(490.01, "auth", .reconnect(attempt: 1, delayMs: 1000))
-        add(490.01, "auth", .state(from: .down, to: .reconnecting, reason: "retry_scheduled", detail: nil, phase: nil))
-        add(491, "auth", .state(from: .reconnecting, to: .connecting, reason: "retry", detail: nil, phase: .auth))
-        add(493, "auth", .state(from: .connecting, to: .up, reason: LinkReasonName.authOK, detail: nil, phase: nil))
+        add(
+            490.01, "auth",
+            .state(
+                from: .down, to: .reconnecting, reason: "retry_scheduled", detail: nil, phase: nil))
+        add(
+            491, "auth",
+            .state(from: .reconnecting, to: .connecting, reason: "retry", detail: nil, phase: .auth)
+        )
+        add(
+            493, "auth",
+            .state(
+                from: .connecting, to: .up, reason: LinkReasonName.authOK, detail: nil, phase: nil))
         // lossy: up 8m10s before now.
         up(234, "lossy")
         // refused: dialing forever.
-        add(0, "refused", .state(from: .idle, to: .connecting, reason: "start", detail: nil, phase: .dial))
-        add(683, "refused", .queue(depth: 4, oldestMs: 0, enqueued: 4, flushed: 0, expired: 0, failed: 0))
+        add(
+            0, "refused",
+            .state(from: .idle, to: .connecting, reason: "start", detail: nil, phase: .dial))
+        add(
+            683, "refused",
+            .queue(depth: 4, oldestMs: 0, enqueued: 4, flushed: 0, expired: 0, failed: 0))
 
         for second in 1...723 {
             let t = Double(second)
@@ -95,20 +114,45 @@ enum Fixture {
                 add(t + 0.6, "flappy", .ping(rttMs: jitter(3.1, 0.8)))
             }
             if second % 7 == 0 {
-                add(t + 0.7, "refused", .state(from: .connecting, to: .down, reason: "refused", detail: "connection refused", phase: nil))
+                add(
+                    t + 0.7, "refused",
+                    .state(
+                        from: .connecting, to: .down, reason: "refused",
+                        detail: "connection refused", phase: nil))
                 add(t + 0.71, "refused", .reconnect(attempt: min(6, second / 7), delayMs: 6600))
-                add(t + 0.72, "refused", .state(from: .down, to: .reconnecting, reason: "retry_scheduled", detail: nil, phase: nil))
-                add(t + 1.0, "refused", .state(from: .reconnecting, to: .connecting, reason: "retry", detail: nil, phase: .dial))
+                add(
+                    t + 0.72, "refused",
+                    .state(
+                        from: .down, to: .reconnecting, reason: "retry_scheduled", detail: nil,
+                        phase: nil))
+                add(
+                    t + 1.0, "refused",
+                    .state(
+                        from: .reconnecting, to: .connecting, reason: "retry", detail: nil,
+                        phase: .dial))
             }
         }
-        add(700.5, "api", .call(id: "m1", method: "status", origin: .manual, args: [], redacted: true))
-        add(700.514, "api", .result(id: "m1", n: 1, ok: true, durMs: 13.9, payload: nil, redacted: true))
+        add(
+            700.5, "api",
+            .call(id: "m1", method: "status", origin: .manual, args: [], redacted: true))
+        add(
+            700.514, "api",
+            .result(id: "m1", n: 1, ok: true, durMs: 13.9, payload: nil, redacted: true))
         add(705, nil, .mark(label: "before deploy"))
         add(721.6, "flappy", .pingTimeout(afterMs: 800, consecutive: 1))
-        add(722.4, "flappy", .state(from: .up, to: .down, reason: "ping_timeout", detail: "no ping reply within 800 ms", phase: nil))
+        add(
+            722.4, "flappy",
+            .state(
+                from: .up, to: .down, reason: "ping_timeout", detail: "no ping reply within 800 ms",
+                phase: nil))
         add(722.41, "flappy", .reconnect(attempt: 1, delayMs: 1000))
-        add(722.41, "flappy", .state(from: .down, to: .reconnecting, reason: "retry_scheduled", detail: nil, phase: nil))
-        add(723.0, "flappy", .queue(depth: 2, oldestMs: 400, enqueued: 5, flushed: 3, expired: 0, failed: 0))
+        add(
+            722.41, "flappy",
+            .state(
+                from: .down, to: .reconnecting, reason: "retry_scheduled", detail: nil, phase: nil))
+        add(
+            723.0, "flappy",
+            .queue(depth: 2, oldestMs: 400, enqueued: 5, flushed: 3, expired: 0, failed: 0))
         return events.sorted { $0.t < $1.t }
     }
 

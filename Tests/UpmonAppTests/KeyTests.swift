@@ -19,7 +19,8 @@ struct KeyTests {
         model.recording = RecordingStatus(path: "a.upmon", startedT: 0)
         #expect(press(&model, .char("q")).isEmpty)
         #expect(model.ui.overlay == .confirmQuit)
-        #expect(Fixture.render(model).lines.contains { $0.contains("Stop recording and quit? y/N") })
+        #expect(
+            Fixture.render(model).lines.contains { $0.contains("Stop recording and quit? y/N") })
         #expect(press(&model, .char("n")).isEmpty)
         #expect(model.ui.overlay == .none && !model.isQuitting)
         // The recording's end line is written before the run loop is left.
@@ -35,7 +36,10 @@ struct KeyTests {
         var model = Fixture.model()
         model.recording = RecordingStatus(path: "a.upmon", startedT: 0)
         #expect(press(&model, .ctrl("c")).isEmpty)
-        #expect(press(&model, .ctrl("c")) == [.finishRecording(reason: .quit, t: Fixture.now), .quit(.quit)])
+        #expect(
+            press(&model, .ctrl("c")) == [
+                .finishRecording(reason: .quit, t: Fixture.now), .quit(.quit),
+            ])
         #expect(press(&model, .ctrl("c")).isEmpty, "quits once")
     }
 
@@ -45,7 +49,12 @@ struct KeyTests {
         let api = Fixture.id("api")
         #expect(press(&model, .char("r")) == [.reconnect(api)])
         #expect(press(&model, .char("d")) == [.hold(api)])
-        _ = update(&model, .monitor(MonitorEvent(t: 724.5, conn: api, kind: .state(from: .up, to: .down, reason: "held", detail: nil, phase: nil))))
+        _ = update(
+            &model,
+            .monitor(
+                MonitorEvent(
+                    t: 724.5, conn: api,
+                    kind: .state(from: .up, to: .down, reason: "held", detail: nil, phase: nil))))
         #expect(press(&model, .char("d")) == [.release(api)])
         #expect(row(Fixture.render(model), 3).contains("○ held"))
     }
@@ -67,9 +76,12 @@ struct KeyTests {
             return
         }
         #expect(String(field.characters) == "upmon-20261127-140327.upmon")
-        let request = RecordingRequest(path: "upmon-20261127-140327.upmon", overwrite: false, startT: Fixture.now)
+        let request = RecordingRequest(
+            path: "upmon-20261127-140327.upmon", overwrite: false, startT: Fixture.now)
         #expect(
-            press(&model, .enter) == [.startRecording(request, initialState: model.monitor.shifted(by: -Fixture.now))])
+            press(&model, .enter) == [
+                .startRecording(request, initialState: model.monitor.shifted(by: -Fixture.now))
+            ])
         _ = update(&model, .recordingStarted(RecordingStatus(path: "x", startedT: Fixture.now)))
         #expect(press(&model, .char("R")) == [.finishRecording(reason: .stopped, t: 0)])
         #expect(model.ui.status?.text == "recording stopped: x")

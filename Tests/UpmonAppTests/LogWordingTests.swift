@@ -17,27 +17,41 @@ struct LogWordingTests {
                     detail: "no ping reply within 800 ms"),
                 "up → down (ping_timeout): no ping reply within 800 ms"
             ),
-            (.transition(from: .idle, to: .connecting, reason: "start", detail: nil),
-             "idle → connecting (start)"),
+            (
+                .transition(from: .idle, to: .connecting, reason: "start", detail: nil),
+                "idle → connecting (start)"
+            ),
             (.pingTimeout(afterMs: 800, consecutive: 2), "ping timeout after 800 ms (2 in a row)"),
-            (.pingTimeout(afterMs: 812.25, consecutive: 1),
-             "ping timeout after 812.3 ms (1 in a row)"),
+            (
+                .pingTimeout(afterMs: 812.25, consecutive: 1),
+                "ping timeout after 812.3 ms (1 in a row)"
+            ),
             (.reconnect(attempt: 3, delayMs: 1200), "reconnect attempt 3 in 1200 ms"),
             (.reconnect(attempt: 1, delayMs: 13.94), "reconnect attempt 1 in 13.9 ms"),
             (.queueExpired(count: 1), "1 queued transaction expired"),
             (.queueExpired(count: 4), "4 queued transactions expired"),
             (.call(method: "status", origin: .manual), "→ status (manual)"),
             (.call(method: "time", origin: .queued), "→ time (queued)"),
-            (.result(method: "status", n: 1, ok: true, durMs: 13.94, errorSummary: nil),
-             "← status ok 13.9 ms"),
-            (.result(method: "status", n: 2, ok: true, durMs: 100, errorSummary: nil),
-             "← status #2 ok 100 ms"),
-            (.result(method: "time", n: 1, ok: false, durMs: 5000, errorSummary: "timeout"),
-             "← time error (timeout) 5000 ms"),
-            (.result(method: "m9", n: 1, ok: false, durMs: 3, errorSummary: "remote error"),
-             "← m9 error (remote error) 3 ms"),
-            (.result(method: "x", n: 1, ok: false, durMs: 0.04, errorSummary: nil),
-             "← x error (error) 0 ms"),
+            (
+                .result(method: "status", n: 1, ok: true, durMs: 13.94, errorSummary: nil),
+                "← status ok 13.9 ms"
+            ),
+            (
+                .result(method: "status", n: 2, ok: true, durMs: 100, errorSummary: nil),
+                "← status #2 ok 100 ms"
+            ),
+            (
+                .result(method: "time", n: 1, ok: false, durMs: 5000, errorSummary: "timeout"),
+                "← time error (timeout) 5000 ms"
+            ),
+            (
+                .result(method: "m9", n: 1, ok: false, durMs: 3, errorSummary: "remote error"),
+                "← m9 error (remote error) 3 ms"
+            ),
+            (
+                .result(method: "x", n: 1, ok: false, durMs: 0.04, errorSummary: nil),
+                "← x error (error) 0 ms"
+            ),
             (.remoteMethods(count: 1), "1 remote method"),
             (.remoteMethods(count: 7), "7 remote methods"),
             (.mark(label: "before deploy"), "before deploy"),

@@ -6,10 +6,12 @@ import UpnodeMonitor
 
 @Suite("main screen")
 struct MainScreenTests {
-    @Test("120x35 shows every region", arguments: [
-        (120, 35, "main-120x35"), (80, 24, "main-80x24"), (60, 15, "main-60x15"),
-        (59, 14, "main-59x14"), (100, 30, "main-100x30"), (120, 27, "main-120x27"),
-    ])
+    @Test(
+        "120x35 shows every region",
+        arguments: [
+            (120, 35, "main-120x35"), (80, 24, "main-80x24"), (60, 15, "main-60x15"),
+            (59, 14, "main-59x14"), (100, 30, "main-100x30"), (120, 27, "main-120x27"),
+        ])
     func sizes(width: Int, height: Int, name: String) {
         let buffer = Fixture.render(Fixture.model(), width: width, height: height)
         assertSnapshot(screenText(buffer), named: name)

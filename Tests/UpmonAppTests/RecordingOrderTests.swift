@@ -8,7 +8,9 @@ import UpnodeMonitor
 @Suite("recording order")
 struct RecordingOrderTests {
     /// Four links, each fed by its own thread, as the event loops of four clients would.
-    static let infos = (1...4).map { Fixture.info($0, "link\($0)", "tcp://127.0.0.1:\(40_000 + $0)") }
+    static let infos = (1...4).map {
+        Fixture.info($0, "link\($0)", "tcp://127.0.0.1:\(40_000 + $0)")
+    }
 
     static func events(for conn: ConnectionID, count: Int) -> [MonitorEvent.Kind] {
         var kinds: [MonitorEvent.Kind] = [
@@ -20,7 +22,10 @@ struct RecordingOrderTests {
             switch kinds.count % 10 {
             case 0:
                 depth += 1
-                kinds.append(.queue(depth: depth % 5, oldestMs: 1, enqueued: depth, flushed: depth - depth % 5, expired: 0, failed: 0))
+                kinds.append(
+                    .queue(
+                        depth: depth % 5, oldestMs: 1, enqueued: depth, flushed: depth - depth % 5,
+                        expired: 0, failed: 0))
             case 5:
                 kinds.append(.pingTimeout(afterMs: 800, consecutive: 1))
             default:
@@ -34,7 +39,9 @@ struct RecordingOrderTests {
     /// `{"t":1.25,"kind":"ping",…`.
     static func leadingFields(_ line: ArraySlice<UInt8>) -> (t: Double?, kind: String?) {
         let text = String(decoding: line.prefix(64), as: UTF8.self)
-        guard text.hasPrefix(#"{"t":"#), let comma = text.firstIndex(of: ",") else { return (nil, nil) }
+        guard text.hasPrefix(#"{"t":"#), let comma = text.firstIndex(of: ",") else {
+            return (nil, nil)
+        }
         let t = Double(text[text.index(text.startIndex, offsetBy: 5)..<comma])
         let rest = text[comma...]
         guard rest.hasPrefix(#","kind":""#) else { return (t, nil) }
@@ -81,7 +88,9 @@ struct RecordingOrderTests {
             previousT = event.t
             driver.send(.monitor(event))
             applied += 1
-            if applied % 200 == 0 { driver.send(.tick(now: event.t + 0.01 * Double(applied / 200))) }
+            if applied % 200 == 0 {
+                driver.send(.tick(now: event.t + 0.01 * Double(applied / 200)))
+            }
         }
         await finisher.value
         #expect(outOfOrder == 0)
@@ -98,7 +107,8 @@ struct RecordingOrderTests {
         var snapLines = 0
         for line in bytes.split(separator: UInt8(ascii: "\n")).dropFirst() {
             let fields = Self.leadingFields(line)
-            let t = try #require(fields.t, "no t in \(String(decoding: line.prefix(80), as: UTF8.self))")
+            let t = try #require(
+                fields.t, "no t in \(String(decoding: line.prefix(80), as: UTF8.self))")
             #expect(t >= lastT, "t went back from \(lastT) to \(t)")
             lastT = t
             switch fields.kind {
@@ -119,8 +129,12 @@ struct RecordingOrderTests {
         // The log keeps the newest entries: the end line's pushed the oldest out.
         let replayedLog = Array(replayed.log.elements.dropLast())
         let liveLog = Array(live.log.elements.suffix(replayedLog.count))
-        let firstDifference = zip(replayedLog, liveLog).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-        #expect(firstDifference == nil, "\(firstDifference.map { "\(replayedLog[$0]) vs \(liveLog[$0])" } ?? "")")
+        let firstDifference = zip(replayedLog, liveLog).enumerated().first {
+            $0.element.0 != $0.element.1
+        }?.offset
+        #expect(
+            firstDifference == nil,
+            "\(firstDifference.map { "\(replayedLog[$0]) vs \(liveLog[$0])" } ?? "")")
         #expect(replayedLog.count == liveLog.count)
     }
 }

@@ -69,7 +69,10 @@ struct ReplayTests {
 
     @Test("[ and ] jump between marks more than half a second away")
     func marks() {
-        let marks = [ReplayMark(t: 100, label: "a"), ReplayMark(t: 300.3, label: "b"), ReplayMark(t: 400, label: "c")]
+        let marks = [
+            ReplayMark(t: 100, label: "a"), ReplayMark(t: 300.3, label: "b"),
+            ReplayMark(t: 400, label: "c"),
+        ]
         var model = replayModel(position: 300, marks: marks)
         #expect(press(&model, .char("]")) == [.seek(to: 400)])
         #expect(press(&model, .char("[")) == [.seek(to: 300.3)])

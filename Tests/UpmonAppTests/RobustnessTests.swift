@@ -70,9 +70,13 @@ struct ASCIIModeTests {
             var model = base
             model.ui.overlay = overlay
             let text = screenText(
-                view(model, now: Fixture.now, width: 120, height: 35, theme: Themes.plain, glyphs: .ascii))
+                view(
+                    model, now: Fixture.now, width: 120, height: 35, theme: Themes.plain,
+                    glyphs: .ascii))
             let offending = text.unicodeScalars.filter { !$0.isASCII }
-            let lines = text.split(separator: "\n").filter { $0.unicodeScalars.contains { !$0.isASCII } }
+            let lines = text.split(separator: "\n").filter {
+                $0.unicodeScalars.contains { !$0.isASCII }
+            }
             #expect(offending.isEmpty, "\(lines.joined(separator: "\n"))")
         }
     }

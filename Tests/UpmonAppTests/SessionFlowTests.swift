@@ -103,13 +103,19 @@ struct SessionFlowTests {
             settings: RecordingSettings(snapEverySeconds: 5), connections: Fixture.infos)
         var live = SessionDriver(
             model: AppModel(
-                monitor: MonitorState(connections: Fixture.infos), mode: .live, sessionLabel: "test",
+                monitor: MonitorState(connections: Fixture.infos), mode: .live,
+                sessionLabel: "test",
                 wallClockAtZero: Fixture.wallClockAtZero),
             header: header)
         live.send(.resize(width: 120, height: 35))
         live.send(.tick(now: 0))
-        live.send(Self.link(0.1, .state(from: .idle, to: .connecting, reason: "start", detail: nil, phase: .dial)))
-        live.send(Self.link(0.2, .state(from: .connecting, to: .up, reason: "ready", detail: nil, phase: nil)))
+        live.send(
+            Self.link(
+                0.1,
+                .state(from: .idle, to: .connecting, reason: "start", detail: nil, phase: .dial)))
+        live.send(
+            Self.link(
+                0.2, .state(from: .connecting, to: .up, reason: "ready", detail: nil, phase: nil)))
         live.send(Self.link(0.3, .remoteMethods(["countdown", "echo"])))
 
         // Recording starts at t = 2 from the command line; the file counts from there.
@@ -151,7 +157,10 @@ struct SessionFlowTests {
         live.send(.callProgress(id: id, .waiting))
         for n in 1...3 {
             let arguments: JSONValue = [.int(Int64(3 - n))]
-            live.send(.callProgress(id: id, .invocation(label: "tick", n: n, ms: Double(n) * 100, arguments: arguments)))
+            live.send(
+                .callProgress(
+                    id: id,
+                    .invocation(label: "tick", n: n, ms: Double(n) * 100, arguments: arguments)))
         }
         #expect(live.model.calls.last?.status == .ok(ms: 100))
         #expect(live.model.calls.last?.invocations.map(\.n) == [1, 2, 3])

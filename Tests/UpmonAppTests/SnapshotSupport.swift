@@ -69,16 +69,20 @@ func assertSnapshot(
         do {
             try text.write(to: file, atomically: true, encoding: .utf8)
         } catch {
-            Issue.record("could not write snapshot \(file.path): \(error)", sourceLocation: sourceLocation)
+            Issue.record(
+                "could not write snapshot \(file.path): \(error)", sourceLocation: sourceLocation)
         }
         if !update {
-            Issue.record("recorded new snapshot \(name); check it and run again", sourceLocation: sourceLocation)
+            Issue.record(
+                "recorded new snapshot \(name); check it and run again",
+                sourceLocation: sourceLocation)
         }
         return
     }
     guard expected != text else { return }
     Issue.record(
-        Comment(rawValue: "snapshot \(name) differs:\n" + lineDiff(expected: expected, actual: text)),
+        Comment(
+            rawValue: "snapshot \(name) differs:\n" + lineDiff(expected: expected, actual: text)),
         sourceLocation: sourceLocation)
 }
 

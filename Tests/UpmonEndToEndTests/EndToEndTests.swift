@@ -9,24 +9,30 @@ import Testing
 #endif
 
 /// The real `upmon` binary under tmux, asserting on the visible screen.
-@Suite("upmon end to end (tmux)", .enabled(if: TmuxSession.isAvailable), .timeLimit(.minutes(2)), .serialized)
+@Suite(
+    "upmon end to end (tmux)", .enabled(if: TmuxSession.isAvailable), .timeLimit(.minutes(2)),
+    .serialized)
 struct EndToEndTests {
     let upmon = UpmonBinary.path
 
     @Test("the demo shows every link with state words, and latency numbers move")
     func demo() async throws {
-        let tmux = try TmuxSession(command: "\(upmon) --demo --demo-seed 7 --log-file /tmp/upmon-e2e-\(getpid()).log")
+        let tmux = try TmuxSession(
+            command: "\(upmon) --demo --demo-seed 7 --log-file /tmp/upmon-e2e-\(getpid()).log")
         defer { tmux.close() }
         let names = ["api", "auth", "flappy", "local", "lossy", "refused", "slow"]
         // Poll until the whole frame is there: a capture can catch a frame half drawn.
         let first = await tmux.waitForScreen { screen in
-            screen.contains("LIVE") && screen.contains("● up") && names.allSatisfy { screen.contains(" \($0) ") }
+            screen.contains("LIVE") && screen.contains("● up")
+                && names.allSatisfy { screen.contains(" \($0) ") }
                 && (screen.contains("◐ retry") || screen.contains("◌ dial"))
         }
         for name in names {
             #expect(first.contains(" \(name) "), "missing \(name):\n\(first)")
         }
-        #expect(first.contains("◐ retry") || first.contains("◌ dial"), "refused link is not retrying:\n\(first)")
+        #expect(
+            first.contains("◐ retry") || first.contains("◌ dial"),
+            "refused link is not retrying:\n\(first)")
         let later = await tmux.waitForScreen { $0 != first && $0.contains("ms") }
         #expect(later != first, "the screen did not change")
         tmux.send("q")
@@ -114,12 +120,14 @@ struct EndToEndTests {
     @Test("NO_COLOR=1 draws without colour; the light theme renders")
     func colourAndThemes() async throws {
         let server = try ServeProcess()
-        let plain = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(server.port)", environment: ["NO_COLOR": "1"])
+        let plain = try TmuxSession(
+            command: "\(upmon) api=127.0.0.1:\(server.port)", environment: ["NO_COLOR": "1"])
         defer { plain.close() }
         let screen = await plain.waitForScreen(containing: "● up")
         #expect(screen.contains("● up"))
         let escapes = plain.screenWithColours()
-        #expect(!escapes.contains("[38;") && !escapes.contains("[48;"), "colour escapes with NO_COLOR")
+        #expect(
+            !escapes.contains("[38;") && !escapes.contains("[48;"), "colour escapes with NO_COLOR")
         plain.send("q")
         _ = await plain.waitForExit()
 
@@ -147,10 +155,13 @@ struct EndToEndTests {
         #expect(screen.contains("TERM"), "\(screen)")
     }
 
-    @Test("a tiny terminal shows 'terminal too small' and q still quits; resizing back restores the table")
+    @Test(
+        "a tiny terminal shows 'terminal too small' and q still quits; resizing back restores the table"
+    )
     func tinyTerminal() async throws {
         let server = try ServeProcess()
-        let tmux = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(server.port)", width: 50, height: 12)
+        let tmux = try TmuxSession(
+            command: "\(upmon) api=127.0.0.1:\(server.port)", width: 50, height: 12)
         defer { tmux.close() }
         let small = await tmux.waitForScreen(containing: "too small")
         #expect(small.contains("terminal too small: 50×12 (need 60×15)"), "\(small)")
@@ -182,7 +193,8 @@ struct EndToEndTests {
         let errors = NSTemporaryDirectory() + "upmon-e2e-stderr-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: errors) }
         // stdin and stdout are /dev/null and a file here: no terminal at all.
-        let status = try Spawn.run(upmon, ["127.0.0.1:9"], stdoutPath: errors + ".out", stderrPath: errors)
+        let status = try Spawn.run(
+            upmon, ["127.0.0.1:9"], stdoutPath: errors + ".out", stderrPath: errors)
         try? FileManager.default.removeItem(atPath: errors + ".out")
         #expect(status == 3)
         let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""

@@ -18,17 +18,24 @@ extension EndToEndTests {
         /// A whole dashboard frame: header, table heads, the lower panes and the hint bar.
         static func isWholeFrame(_ screen: String) -> Bool {
             let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
-            guard let header = lines.first, let hints = lines.last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return false }
-            return header.contains("upmon") && header.contains("LIVE") && screen.contains("NAME") && screen.contains("ENDPOINT")
-                && screen.contains("Latency") && screen.contains("Events") && hints.contains("?Help") && hints.contains("qQuit")
+            guard let header = lines.first,
+                let hints = lines.last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty })
+            else { return false }
+            return header.contains("upmon") && header.contains("LIVE") && screen.contains("NAME")
+                && screen.contains("ENDPOINT")
+                && screen.contains("Latency") && screen.contains("Events")
+                && hints.contains("?Help") && hints.contains("qQuit")
         }
 
-        @Test("SIGTSTP (kill -TSTP, then Ctrl-Z) and fg: the terminal is given back while stopped, fully redrawn after SIGCONT, keys work, q exits 0")
+        @Test(
+            "SIGTSTP (kill -TSTP, then Ctrl-Z) and fg: the terminal is given back while stopped, fully redrawn after SIGCONT, keys work, q exits 0"
+        )
         func suspendAndResume() async throws {
             let tmux = try TmuxSession.interactiveShell()
             defer { tmux.close() }
             await tmux.waitForScreen(containing: TmuxSession.prompt)
-            tmux.typeCommand("\(upmon) --demo --demo-seed 7 --log-file /tmp/upmon-e2e-\(getpid())-tstp.log")
+            tmux.typeCommand(
+                "\(upmon) --demo --demo-seed 7 --log-file /tmp/upmon-e2e-\(getpid())-tstp.log")
             let first = await tmux.waitForScreen { Self.isWholeFrame($0) && $0.contains("▶ api") }
             #expect(Self.isWholeFrame(first), "\(first)")
             let pid = try #require(tmux.upmonPID())
@@ -40,21 +47,31 @@ extension EndToEndTests {
                 if way == "kill -TSTP" { kill(pid, SIGTSTP) } else { tmux.send("C-z") }
                 // Stopped, and curses gave the terminal back: normal screen, keypad mode off.
                 let stopped = await eventually(timeout: .seconds(20)) {
-                    ProcStat.state(pid) == "T" && tmux.format("#{alternate_on} #{keypad_flag}") == "0 0"
+                    ProcStat.state(pid) == "T"
+                        && tmux.format("#{alternate_on} #{keypad_flag}") == "0 0"
                         && tmux.screen().contains("Stopped")
                 }
-                #expect(stopped, "\(way): state \(ProcStat.state(pid).map(String.init) ?? "?"), \(tmux.format("#{alternate_on} #{keypad_flag}")):\n\(tmux.screen())")
-                #expect(!tmux.screen().contains("LIVE"), "\(way): the dashboard stayed on the screen while stopped")
+                #expect(
+                    stopped,
+                    "\(way): state \(ProcStat.state(pid).map(String.init) ?? "?"), \(tmux.format("#{alternate_on} #{keypad_flag}")):\n\(tmux.screen())"
+                )
+                #expect(
+                    !tmux.screen().contains("LIVE"),
+                    "\(way): the dashboard stayed on the screen while stopped")
                 // Clear the normal screen and scrollback; the alternate screen upmon re-enters
                 // starts blank, so everything seen after fg was drawn after SIGCONT.
                 _ = try? tmux.run(["clear-history", "-t", "t"])
                 let resumedAt = ContinuousClock.now
                 tmux.typeCommand("clear && fg")
-                let back = await tmux.waitForScreen { Self.isWholeFrame($0) && !$0.contains("Stopped") }
+                let back = await tmux.waitForScreen {
+                    Self.isWholeFrame($0) && !$0.contains("Stopped")
+                }
                 let redrawn = ContinuousClock.now - resumedAt
                 #expect(Self.isWholeFrame(back), "\(way): not redrawn after fg:\n\(back)")
                 #expect(ProcStat.state(pid) != "T")
-                #expect(tmux.format("#{alternate_on} #{keypad_flag}") == "1 1", "\(way): curses modes not restored")
+                #expect(
+                    tmux.format("#{alternate_on} #{keypad_flag}") == "1 1",
+                    "\(way): curses modes not restored")
                 print("SIGTSTP (\(way)): stopped, whole frame again \(redrawn) after fg")
             }
             // Keys still work, arrows included (they need keypad transmit mode back).
@@ -66,7 +83,9 @@ extension EndToEndTests {
             #expect(status == 0)
         }
 
-        @Test("a resize storm (50 a second for 3 s, through sizes below 60×15): upmon keeps running, the last frame fits the last size, q exits 0")
+        @Test(
+            "a resize storm (50 a second for 3 s, through sizes below 60×15): upmon keeps running, the last frame fits the last size, q exits 0"
+        )
         func resizeStorm() async throws {
             let server = try ServeProcess()
             let tmux = try TmuxSession(command: "\(upmon) api=127.0.0.1:\(server.port)")
@@ -74,7 +93,10 @@ extension EndToEndTests {
             await tmux.waitForScreen(containing: "● up")
             let pid = try #require(tmux.upmonPID())
             let cpuBefore = ProcStat.cpuSeconds(pid) ?? 0
-            let sizes = [(120, 35), (59, 14), (80, 24), (40, 10), (200, 50), (60, 15), (30, 8), (61, 16), (100, 30)]
+            let sizes = [
+                (120, 35), (59, 14), (80, 24), (40, 10), (200, 50), (60, 15), (30, 8), (61, 16),
+                (100, 30),
+            ]
             // Paced against a clock: resize n goes out at start + n × 20 ms (no sleeping when behind).
             let start = ContinuousClock.now
             var sent = 0
@@ -83,7 +105,9 @@ extension EndToEndTests {
                 tmux.resize(width: width, height: height)
                 sent += 1
                 let next = start + .milliseconds(20 * sent)
-                if next > ContinuousClock.now { try await Task.sleep(until: next, clock: .continuous) }
+                if next > ContinuousClock.now {
+                    try await Task.sleep(until: next, clock: .continuous)
+                }
             }
             let stormTime = ContinuousClock.now - start
             tmux.resize(width: 100, height: 30)
@@ -93,23 +117,31 @@ extension EndToEndTests {
             #expect(!tmux.paneStatus().dead, "upmon exited in the storm:\n\(tmux.screen())")
 
             func fits(_ screen: String) -> Bool {
-                let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(
+                    String.init)
                 guard lines.count >= 30 else { return false }
-                return lines[0].hasPrefix(" upmon") && lines[0].contains("LIVE") && lines[1].hasPrefix("┌ Connections")
-                    && lines[1].hasSuffix("┐") && lines[1].count == 100 && lines[2].contains("NAME") && lines[2].contains("STATE")
-                    && lines[3].contains("api") && lines[3].contains("● up") && lines[28].hasPrefix("└") && lines[28].count == 100
+                return lines[0].hasPrefix(" upmon") && lines[0].contains("LIVE")
+                    && lines[1].hasPrefix("┌ Connections")
+                    && lines[1].hasSuffix("┐") && lines[1].count == 100 && lines[2].contains("NAME")
+                    && lines[2].contains("STATE")
+                    && lines[3].contains("api") && lines[3].contains("● up")
+                    && lines[28].hasPrefix("└") && lines[28].count == 100
                     && lines[29].hasPrefix(" ?Help") && !screen.contains("too small")
             }
             let final = await tmux.waitForScreen(fits)
             #expect(fits(final), "the last frame does not fit 100×30:\n\(final)")
-            print("RESIZE STORM: \(sent) resizes in \(stormTime) (\(Int(Double(sent) / stormTime.seconds)) a second), upmon CPU \(String(format: "%.2f", cpuStorm)) s, a correct 100×30 frame \(ContinuousClock.now - settledFrom) after the last")
+            print(
+                "RESIZE STORM: \(sent) resizes in \(stormTime) (\(Int(Double(sent) / stormTime.seconds)) a second), upmon CPU \(String(format: "%.2f", cpuStorm)) s, a correct 100×30 frame \(ContinuousClock.now - settledFrom) after the last"
+            )
             tmux.send("q")
             let exit = await tmux.waitForExit()
             #expect(exit.dead && exit.status == 0)
             server.kill()
         }
 
-        @Test("pasting 10 KB of invalid JSON into the call dialog: a clear error with its column, Esc closes, other links keep pinging, q exits 0")
+        @Test(
+            "pasting 10 KB of invalid JSON into the call dialog: a clear error with its column, Esc closes, other links keep pinging, q exits 0"
+        )
         func pasteIntoCallDialog() async throws {
             let server = try ServeProcess()
             let metricsPort = try ServeProcess.freePort()
@@ -120,7 +152,8 @@ extension EndToEndTests {
                 try? FileManager.default.removeItem(atPath: payloadPath)
             }
             let link = "endpoint = 127.0.0.1:\(server.port)\nping = 300ms\ntimeout = 2s\n"
-            try "[api]\n\(link)[web]\n\(link)".write(toFile: config, atomically: true, encoding: .utf8)
+            try "[api]\n\(link)[web]\n\(link)".write(
+                toFile: config, atomically: true, encoding: .utf8)
             // Over 10 KB of array items with one bad value in the middle (multi-byte é included).
             let items = (0..<400).map { #"{"n":\#($0),"s":"abcdefghé"}"# }
             let head = "[" + items[..<200].joined(separator: ",") + #",{"bad":"#
@@ -129,7 +162,8 @@ extension EndToEndTests {
             #expect(payload.utf8.count >= 10_240)
             try payload.write(toFile: payloadPath, atomically: true, encoding: .utf8)
 
-            let tmux = try TmuxSession(command: "\(upmon) --config \(config) --metrics :\(metricsPort)")
+            let tmux = try TmuxSession(
+                command: "\(upmon) --config \(config) --metrics :\(metricsPort)")
             defer { tmux.close() }
             await tmux.waitForScreen { $0.components(separatedBy: "● up").count > 2 }
             let pid = try #require(tmux.upmonPID())
@@ -146,7 +180,9 @@ extension EndToEndTests {
             _ = try tmux.run(["paste-buffer", "-d", "-b", "paste", "-t", "t"])
             let error = "unexpected 'n' at col \(badColumn)"
             let tail = String(payload.suffix(40))
-            let shown = await tmux.waitForScreen(timeout: .seconds(60)) { $0.contains(error) && $0.contains(tail) }
+            let shown = await tmux.waitForScreen(timeout: .seconds(60)) {
+                $0.contains(error) && $0.contains(tail)
+            }
             let pasteTime = ContinuousClock.now - pastedAt
             let pasteCPU = (ProcStat.cpuSeconds(pid) ?? 0) - cpuBefore
             #expect(shown.contains(error), "no column error for the paste:\n\(shown)")
@@ -157,13 +193,18 @@ extension EndToEndTests {
             let pinging = await eventually(timeout: .seconds(20)) {
                 (Self.pings(port: metricsPort, conn: "web") ?? 0) > (pingsBefore ?? .max)
             }
-            #expect(pinging, "web stopped pinging: \(String(describing: pingsBefore)) → \(String(describing: Self.pings(port: metricsPort, conn: "web")))")
+            #expect(
+                pinging,
+                "web stopped pinging: \(String(describing: pingsBefore)) → \(String(describing: Self.pings(port: metricsPort, conn: "web")))"
+            )
             // Enter with invalid arguments sends nothing; Esc closes the dialog.
             tmux.send("Enter")
             tmux.send("Escape")
             let closed = await tmux.waitForScreen { !$0.contains("Args") && $0.contains("NAME") }
             #expect(!closed.contains("Args") && !closed.contains("Call m1"), "\(closed)")
-            print("PASTE: \(payload.utf8.count) bytes (\(payload.count) characters) shown with its error \(pasteTime) after paste-buffer, upmon CPU \(String(format: "%.2f", pasteCPU)) s")
+            print(
+                "PASTE: \(payload.utf8.count) bytes (\(payload.count) characters) shown with its error \(pasteTime) after paste-buffer, upmon CPU \(String(format: "%.2f", pasteCPU)) s"
+            )
             tmux.send("q")
             let exit = await tmux.waitForExit()
             #expect(exit.dead && exit.status == 0)
@@ -177,13 +218,15 @@ extension EndToEndTests {
                 .first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) }
         }
 
-        @Test("the terminal goes away mid-run while recording: upmon exits within seconds without spinning, the recording ends with its end line",
-              arguments: ["kill-pane", "kill-server"])
+        @Test(
+            "the terminal goes away mid-run while recording: upmon exits within seconds without spinning, the recording ends with its end line",
+            arguments: ["kill-pane", "kill-server"])
         func terminalGone(how: String) async throws {
             let server = try ServeProcess()
             let path = NSTemporaryDirectory() + "upmon-e2e-gone-\(UUID().uuidString).upmon"
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let tmux = try TmuxSession(command: "\(upmon) --record \(path) api=127.0.0.1:\(server.port)")
+            let tmux = try TmuxSession(
+                command: "\(upmon) --record \(path) api=127.0.0.1:\(server.port)")
             defer { tmux.close() }
             await tmux.waitForScreen { $0.contains("REC") && $0.contains("● up") }
             let pid = try #require(tmux.upmonPID())
@@ -196,13 +239,17 @@ extension EndToEndTests {
                 let before = ProcStat.cpuSeconds(pid) ?? 0
                 try await Task.sleep(for: .seconds(2))
                 let used = (ProcStat.cpuSeconds(pid) ?? 0) - before
-                Issue.record("upmon still runs 10 s after \(how) (state \(ProcStat.state(pid).map(String.init) ?? "?"), \(String(format: "%.2f", used)) s CPU in 2 s)")
+                Issue.record(
+                    "upmon still runs 10 s after \(how) (state \(ProcStat.state(pid).map(String.init) ?? "?"), \(String(format: "%.2f", used)) s CPU in 2 s)"
+                )
                 kill(pid, SIGKILL)
             }
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             let last = text.split(separator: "\n").last.map(String.init) ?? ""
             #expect(text.hasPrefix("{\"upmon\":\"recording\""))
-            #expect(last.contains("\"kind\":\"end\""), "the recording does not end with an end line:\n\(text.suffix(300))")
+            #expect(
+                last.contains("\"kind\":\"end\""),
+                "the recording does not end with an end line:\n\(text.suffix(300))")
             print("TERMINAL GONE (\(how)): upmon exited \(exitTime) later; last line \(last)")
             server.kill()
         }

@@ -11,15 +11,21 @@ import Testing
 /// A tmux server of our own (`-L`, `-f /dev/null`, fixed size) running one command.
 final class TmuxSession {
     static var isAvailable: Bool {
-        ["/usr/bin/tmux", "/usr/local/bin/tmux"].contains { FileManager.default.isExecutableFile(atPath: $0) } && UpmonBinary.isAvailable
+        ["/usr/bin/tmux", "/usr/local/bin/tmux"].contains {
+            FileManager.default.isExecutableFile(atPath: $0)
+        } && UpmonBinary.isAvailable
     }
 
     let socket = "upmon-e2e-" + UUID().uuidString.prefix(8)
 
-    convenience init(command: String, width: Int = 120, height: Int = 35, environment: [String: String] = [:]) throws {
+    convenience init(
+        command: String, width: Int = 120, height: Int = 35, environment: [String: String] = [:]
+    ) throws {
         // tmux 3.3 neither reports a dead pane's exit status nor reliably shows what a pane wrote
         // just before it died, so the shell prints the status and then stays alive.
-        try self.init(paneCommand: ["sh", "-c", "'\(command); echo upmon-exit=$?; exec sleep 600'"], width: width, height: height, environment: environment)
+        try self.init(
+            paneCommand: ["sh", "-c", "'\(command); echo upmon-exit=$?; exec sleep 600'"],
+            width: width, height: height, environment: environment)
     }
 
     /// The prompt of `interactiveShell()`.
@@ -28,16 +34,23 @@ final class TmuxSession {
     /// An interactive bash with job control in the pane (Ctrl-Z, `fg`): start upmon with
     /// `typeCommand`, read its exit status with `waitForShellExit`. Under the plain `sh -c`
     /// of `init(command:)` upmon's process group is orphaned, so the kernel discards SIGTSTP.
-    static func interactiveShell(width: Int = 120, height: Int = 35, environment: [String: String] = [:]) throws -> TmuxSession {
+    static func interactiveShell(
+        width: Int = 120, height: Int = 35, environment: [String: String] = [:]
+    ) throws -> TmuxSession {
         var env = environment
         env["PS1"] = prompt
         env["HISTFILE"] = "/dev/null"
-        return try TmuxSession(paneCommand: ["bash", "--norc", "--noprofile", "-i"], width: width, height: height, environment: env)
+        return try TmuxSession(
+            paneCommand: ["bash", "--norc", "--noprofile", "-i"], width: width, height: height,
+            environment: env)
     }
 
     init(paneCommand: [String], width: Int, height: Int, environment: [String: String]) throws {
         // An empty value in `environment` unsets the variable (e.g. TERM).
-        var env = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "NO_COLOR": "", "COLORTERM": ""]
+        var env = [
+            "TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "NO_COLOR": "",
+            "COLORTERM": "",
+        ]
         env.merge(environment) { _, new in new }
         let sorted = env.sorted { $0.key < $1.key }
         let unset = sorted.filter { $0.value.isEmpty }.map { "-u \($0.key)" }
@@ -62,22 +75,28 @@ final class TmuxSession {
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         // The server forked by new-session must not inherit our output file.
         let capture = arguments.first == "new-session" ? nil : outputPath
-        _ = try Spawn.run("/usr/bin/tmux", ["-L", socket, "-f", "/dev/null"] + arguments, stdoutPath: capture)
+        _ = try Spawn.run(
+            "/usr/bin/tmux", ["-L", socket, "-f", "/dev/null"] + arguments, stdoutPath: capture)
         return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     }
 
     /// The visible screen as text.
     func screen() -> String { (try? run(["capture-pane", "-p", "-t", "t"])) ?? "" }
     /// The visible screen with SGR colour escapes.
-    func screenWithColours() -> String { (try? run(["capture-pane", "-p", "-e", "-t", "t"])) ?? "" }
+    func screenWithColours() -> String {
+        (try? run(["capture-pane", "-p", "-e", "-t", "t"])) ?? ""
+    }
 
     func send(_ keys: String...) { _ = try? run(["send-keys", "-t", "t"] + keys) }
     func type(_ text: String) { _ = try? run(["send-keys", "-t", "t", "-l", text]) }
-    func resize(width: Int, height: Int) { _ = try? run(["resize-window", "-t", "t", "-x", String(width), "-y", String(height)]) }
+    func resize(width: Int, height: Int) {
+        _ = try? run(["resize-window", "-t", "t", "-x", String(width), "-y", String(height)])
+    }
 
     /// A tmux format of the pane, e.g. `#{alternate_on}`.
     func format(_ format: String) -> String {
-        ((try? run(["display", "-p", "-t", "t", format])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        ((try? run(["display", "-p", "-t", "t", format])) ?? "").trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     /// Types a command line into the interactive shell and presses Enter.
@@ -104,14 +123,22 @@ final class TmuxSession {
 
     /// The pid of the upmon process (the child of the pane's shell).
     func upmonPID() -> Int32? {
-        guard let shell = Int32(((try? run(["display", "-p", "-t", "t", "#{pane_pid}"])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        guard
+            let shell = Int32(
+                ((try? run(["display", "-p", "-t", "t", "#{pane_pid}"])) ?? "").trimmingCharacters(
+                    in: .whitespacesAndNewlines))
+        else { return nil }
+        let children =
+            (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8))
+            ?? ""
         return children.split(separator: " ").first.flatMap { Int32($0) }
     }
 
     /// Polls the screen until `predicate` holds (a hang guard, not a speed assertion).
     @discardableResult
-    func waitForScreen(timeout: Duration = .seconds(20), _ predicate: (String) -> Bool) async -> String {
+    func waitForScreen(timeout: Duration = .seconds(20), _ predicate: (String) -> Bool) async
+        -> String
+    {
         let deadline = ContinuousClock.now + timeout
         var last = screen()
         while ContinuousClock.now < deadline {
@@ -164,7 +191,9 @@ enum ProcStat {
 
     /// User + system CPU seconds so far (utime + stime of /proc/PID/stat).
     static func cpuSeconds(_ pid: pid_t) -> Double? {
-        guard let fields = statFields(pid), fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        guard let fields = statFields(pid), fields.count > 12, let user = Double(fields[11]),
+            let system = Double(fields[12])
+        else { return nil }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
@@ -190,11 +219,15 @@ func httpGet(port: Int, path: String) -> String? {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = UInt16(port).bigEndian
     let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard connected == 0 else { return nil }
     let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-    guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return nil }
+    guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else {
+        return nil
+    }
     var response: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16_384)
     while true {
@@ -213,7 +246,9 @@ final class ServeProcess {
 
     init(port: Int? = nil, arguments: [String] = []) throws {
         self.port = try port ?? Self.freePort()
-        pid = try Spawn.start(UpmonBinary.path, ["serve", "--port", String(self.port), "--quiet"] + arguments, stdoutPath: nil)
+        pid = try Spawn.start(
+            UpmonBinary.path, ["serve", "--port", String(self.port), "--quiet"] + arguments,
+            stdoutPath: nil)
     }
 
     func kill() {
@@ -233,8 +268,12 @@ final class ServeProcess {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,6 +1,7 @@
 import DnodeProtocol
 import Testing
 import Upnode
+
 @testable import UpmonApp
 
 @Suite("Config file and command-line connections")
@@ -40,28 +41,57 @@ struct ConfigTests {
         #expect(api.link.pingTimeout == .milliseconds(800))
         #expect(api.link.reconnect.description == "exponential")
         #expect(api.auth?.method == "auth")
-        #expect(api.auth?.arguments == [.environment("API_USER"), .literal("two words"), .literal(["k": [1, 2]])])
+        #expect(
+            api.auth?.arguments == [
+                .environment("API_USER"), .literal("two words"), .literal(["k": [1, 2]]),
+            ])
         #expect(config.connections[1].endpoint == .unix(path: "/run/jobs.sock"))
         #expect(config.connections[1].link.reconnect.description == "fixed 250ms")
         #expect(config.connections[2].endpoint == .tls(host: "api.internal", port: 7443))
         #expect(config.connections[2].tls?.trustRootsFile == "/etc/ssl/ca.pem")
     }
 
-    @Test("bad configs name file, line and field", arguments: [
-        ("[api]\nendpoint = nowhere", "c.conf:2: endpoint: bad endpoint: 'nowhere' has no port (want host:port, tls://host:port or unix:/path)"),
-        ("[api]\nendpoint = a=b:1", "c.conf:2: endpoint: bad endpoint: 'a=b:1': host 'a=b' contains '=', which cannot be in a host name (want a DNS name of letters, digits, '-', '.' and '_', an IPv4 address or [ipv6])"),
-        ("[api]\nping = 1s", "c.conf:1: [api] has no 'endpoint'"),
-        ("[api]\nendpoint = a:1\npnig = 1s", "c.conf:3: unknown key 'pnig' (did you mean 'ping'?)"),
-        ("endpoint = a:1", "c.conf:1: unknown setting 'endpoint'; connection keys go under a [name] section"),
-        ("[api]\nendpoint = a:1\nping = soon", "c.conf:3: ping: 'soon' is not a duration (like 800ms, 1s, 2m)"),
-        ("[api]\nendpoint = a:1\n[api]\nendpoint = b:2", "c.conf:3: connection 'api' is defined twice"),
-        ("[api]\nendpoint = a:1\nping = 1s\nping = 2s", "c.conf:4: 'ping' already set on line 3"),
-        ("[api\nendpoint = a:1", "c.conf:1: bad section header '[api' (want [name])"),
-        ("just words", "c.conf:1: expected 'key = value', got 'just words'"),
-        ("[api]\nendpoint = a:1\nauth_args = env:X", "c.conf:3: auth_args needs auth_method"),
-        ("[api]\nendpoint = a:1\nauth_method = auth\nauth_args = user", "c.conf:4: auth_args: 'user' is neither env:NAME nor JSON (unexpected 'u' at byte 0); quote strings"),
-        ("[api]\nendpoint = a:1\ntls = maybe", "c.conf:3: tls: 'maybe' is not on or off"),
-    ])
+    @Test(
+        "bad configs name file, line and field",
+        arguments: [
+            (
+                "[api]\nendpoint = nowhere",
+                "c.conf:2: endpoint: bad endpoint: 'nowhere' has no port (want host:port, tls://host:port or unix:/path)"
+            ),
+            (
+                "[api]\nendpoint = a=b:1",
+                "c.conf:2: endpoint: bad endpoint: 'a=b:1': host 'a=b' contains '=', which cannot be in a host name (want a DNS name of letters, digits, '-', '.' and '_', an IPv4 address or [ipv6])"
+            ),
+            ("[api]\nping = 1s", "c.conf:1: [api] has no 'endpoint'"),
+            (
+                "[api]\nendpoint = a:1\npnig = 1s",
+                "c.conf:3: unknown key 'pnig' (did you mean 'ping'?)"
+            ),
+            (
+                "endpoint = a:1",
+                "c.conf:1: unknown setting 'endpoint'; connection keys go under a [name] section"
+            ),
+            (
+                "[api]\nendpoint = a:1\nping = soon",
+                "c.conf:3: ping: 'soon' is not a duration (like 800ms, 1s, 2m)"
+            ),
+            (
+                "[api]\nendpoint = a:1\n[api]\nendpoint = b:2",
+                "c.conf:3: connection 'api' is defined twice"
+            ),
+            (
+                "[api]\nendpoint = a:1\nping = 1s\nping = 2s",
+                "c.conf:4: 'ping' already set on line 3"
+            ),
+            ("[api\nendpoint = a:1", "c.conf:1: bad section header '[api' (want [name])"),
+            ("just words", "c.conf:1: expected 'key = value', got 'just words'"),
+            ("[api]\nendpoint = a:1\nauth_args = env:X", "c.conf:3: auth_args needs auth_method"),
+            (
+                "[api]\nendpoint = a:1\nauth_method = auth\nauth_args = user",
+                "c.conf:4: auth_args: 'user' is neither env:NAME nor JSON (unexpected 'u' at byte 0); quote strings"
+            ),
+            ("[api]\nendpoint = a:1\ntls = maybe", "c.conf:3: tls: 'maybe' is not on or off"),
+        ])
     func badConfig(text: String, message: String) {
         #expect(throws: ConfigError.self) { try UpmonConfig.parse(text, file: "c.conf") }
         do {
@@ -71,20 +101,26 @@ struct ConfigTests {
         }
     }
 
-    @Test("command-line connections", arguments: [
-        ("127.0.0.1:7000", "127.0.0.1:7000", Endpoint.tcp(host: "127.0.0.1", port: 7000)),
-        ("api=127.0.0.1:7000", "api", .tcp(host: "127.0.0.1", port: 7000)),
-        ("unix:/tmp/x.sock", "unix:/tmp/x.sock", .unix(path: "/tmp/x.sock")),
-        ("tls://example.org:443", "tls://example.org:443", .tls(host: "example.org", port: 443)),
-        ("v6=[::1]:9", "v6", .tcp(host: "::1", port: 9)),
-    ])
+    @Test(
+        "command-line connections",
+        arguments: [
+            ("127.0.0.1:7000", "127.0.0.1:7000", Endpoint.tcp(host: "127.0.0.1", port: 7000)),
+            ("api=127.0.0.1:7000", "api", .tcp(host: "127.0.0.1", port: 7000)),
+            ("unix:/tmp/x.sock", "unix:/tmp/x.sock", .unix(path: "/tmp/x.sock")),
+            (
+                "tls://example.org:443", "tls://example.org:443",
+                .tls(host: "example.org", port: 443)
+            ),
+            ("v6=[::1]:9", "v6", .tcp(host: "::1", port: 9)),
+        ])
     func commandLine(text: String, name: String, endpoint: Endpoint) throws {
         let spec = try ConnectionSpec(commandLine: text)
         #expect(spec.name == name)
         #expect(spec.endpoint == endpoint)
     }
 
-    @Test("auth arguments resolve from the environment at connect time; a missing variable is named")
+    @Test(
+        "auth arguments resolve from the environment at connect time; a missing variable is named")
     func authEnvironment() {
         let auth = AuthSpec(method: "auth", arguments: [.environment("U"), .literal(7)])
         guard case .success(let values) = auth.resolve(environment: ["U": "alice"]) else {

@@ -12,7 +12,9 @@ struct DocReferenceTests {
         "Sources", "Tests", "Benchmarks/Sources", "Fuzz", "themes", "README.md", "BENCHMARKS.md",
         "docs", ".ci",
     ]
-    static let documentNames = ["ARCHITECTURE", "PROTOCOL", "RECORDING", "SCREENS", "THEMES", "STYLE"]
+    static let documentNames = [
+        "ARCHITECTURE", "PROTOCOL", "RECORDING", "SCREENS", "THEMES", "STYLE",
+    ]
 
     struct Reference: CustomStringConvertible {
         var file: String
@@ -37,7 +39,9 @@ struct DocReferenceTests {
             let walker = manager.enumerator(at: url, includingPropertiesForKeys: nil)
             while let next = walker?.nextObject() as? URL {
                 let name = next.lastPathComponent
-                guard name != "DocReferenceTests.swift", !next.path.contains("/.build") else { continue }
+                guard name != "DocReferenceTests.swift", !next.path.contains("/.build") else {
+                    continue
+                }
                 if ["swift", "md", "sh", "theme", "c", "h", "txt", ""].contains(next.pathExtension)
                     || name == "run"
                 {
@@ -53,17 +57,26 @@ struct DocReferenceTests {
         var bare: [String] = []
         let docPattern = /docs\/([A-Z]+)\.md((?:,? (?:and )?"[^"]+")*)/
         let sectionPattern = /"([^"]+)"/
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             for match in line.matches(of: docPattern) {
-                let sections = match.output.2.matches(of: sectionPattern).map { String($0.output.1) }
+                let sections = match.output.2.matches(of: sectionPattern).map {
+                    String($0.output.1)
+                }
                 found.append(
-                    Reference(file: file, line: index + 1, document: String(match.output.1), sections: sections))
+                    Reference(
+                        file: file, line: index + 1, document: String(match.output.1),
+                        sections: sections))
             }
             // An old-style reference: a document name with a section sign, or `NAME.md` not under docs/.
             for name in documentNames {
                 let withSection = line.contains("\(name) §") || line.contains("\(name).md §")
                 let outside = line.contains("\(name).md") && !line.contains("docs/\(name).md")
-                if withSection || outside { bare.append("\(file):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))") }
+                if withSection || outside {
+                    bare.append(
+                        "\(file):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                }
             }
         }
         return (found, bare)
@@ -79,7 +92,8 @@ struct DocReferenceTests {
         return headings
     }
 
-    @Test("every docs/ reference names a file and sections that exist; no reference leaves the repo")
+    @Test(
+        "every docs/ reference names a file and sections that exist; no reference leaves the repo")
     func referencesResolve() throws {
         var all: [Reference] = []
         var bare: [String] = []
@@ -90,7 +104,9 @@ struct DocReferenceTests {
             all += found
             bare += old
         }
-        #expect(bare.isEmpty, "references to documents outside the repository:\n\(bare.joined(separator: "\n"))")
+        #expect(
+            bare.isEmpty,
+            "references to documents outside the repository:\n\(bare.joined(separator: "\n"))")
         #expect(all.count > 40, "the scan found only \(all.count) references")
         var headingsByDocument: [String: Set<String>?] = [:]
         for reference in all {
@@ -102,7 +118,8 @@ struct DocReferenceTests {
                 continue
             }
             for section in reference.sections where !headings.contains(section) {
-                Issue.record("\(reference): no section \"\(section)\" in docs/\(reference.document).md")
+                Issue.record(
+                    "\(reference): no section \"\(section)\" in docs/\(reference.document).md")
             }
         }
     }

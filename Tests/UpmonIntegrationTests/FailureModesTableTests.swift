@@ -25,10 +25,12 @@ struct FailureModesTableTests {
                 continue
             }
             guard inSection, line.hasPrefix("|") else { continue }
-            let columns = line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast()
+            let columns = line.split(separator: "|", omittingEmptySubsequences: false).dropFirst()
+                .dropLast()
             guard columns.count == 3, let test = columns.last else { continue }
             let cell = test.trimmingCharacters(in: .whitespaces)
-            if cell == "Test" || cell.allSatisfy({ $0 == "-" || $0 == ":" }) { continue }  // header, separator
+            // The header and the separator.
+            if cell == "Test" || cell.allSatisfy({ $0 == "-" || $0 == ":" }) { continue }
             cells.append(cell)
         }
         return cells
@@ -50,9 +52,12 @@ struct FailureModesTableTests {
                 }
             } else {
                 var fragment = text
-                for ellipsis in ["…", "..."] where fragment.hasSuffix(ellipsis) { fragment.removeLast(ellipsis.count) }
+                for ellipsis in ["…", "..."] where fragment.hasSuffix(ellipsis) {
+                    fragment.removeLast(ellipsis.count)
+                }
                 if references.isEmpty { references.append(Reference(name: "")) }
-                references[references.count - 1].fragments.append(fragment.trimmingCharacters(in: .whitespaces))
+                references[references.count - 1].fragments.append(
+                    fragment.trimmingCharacters(in: .whitespaces))
             }
             rest = rest[rest.index(after: close)...]
         }
@@ -63,9 +68,13 @@ struct FailureModesTableTests {
     static func testSources() throws -> [(path: String, text: String)] {
         let tests = packageRoot.appendingPathComponent("Tests")
         guard let walker = FileManager.default.enumerator(atPath: tests.path) else { return [] }
-        return try walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted().map { relative in
-            (relative, try String(contentsOf: tests.appendingPathComponent(relative), encoding: .utf8))
-        }
+        return try walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted()
+            .map { relative in
+                (
+                    relative,
+                    try String(contentsOf: tests.appendingPathComponent(relative), encoding: .utf8)
+                )
+            }
     }
 
     /// The names in `@Test("…")` in `text`.
@@ -75,8 +84,10 @@ struct FailureModesTableTests {
 
     /// The types `text` declares or extends (each part of `A.B`), and its `@Suite("…")` names.
     static func declarations(in text: String) -> (types: Set<String>, suites: [String]) {
-        let types = text.matches(of: #/(?:struct|class|enum|actor|extension)\s+([A-Za-z_][A-Za-z0-9_.]*)/#)
-            .flatMap { $0.output.1.split(separator: ".").map(String.init) }
+        let types = text.matches(
+            of: #/(?:struct|class|enum|actor|extension)\s+([A-Za-z_][A-Za-z0-9_.]*)/#
+        )
+        .flatMap { $0.output.1.split(separator: ".").map(String.init) }
         let suites = text.matches(of: #/@Suite\(\s*"([^"]*)"/#).map { String($0.output.1) }
         return (Set(types), suites)
     }
@@ -89,11 +100,15 @@ struct FailureModesTableTests {
 
     @Test("every test the README's failure-modes table names exists")
     func tableNamesRealTests() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(
+            contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let cells = Self.testCells(readme: readme)
         #expect(cells.count >= 19, "the table shrank or was not found: \(cells.count) rows")
         let sources = try Self.testSources().map { file in
-            (path: file.path, declared: Self.declarations(in: file.text), tests: Self.testNames(in: file.text))
+            (
+                path: file.path, declared: Self.declarations(in: file.text),
+                tests: Self.testNames(in: file.text)
+            )
         }
         var checked = 0
         for cell in cells {
@@ -106,18 +121,30 @@ struct FailureModesTableTests {
                     let path = packageRoot.appendingPathComponent(reference.name).path
                     let text = (try? String(contentsOfFile: path, encoding: .utf8))
                     #expect(text != nil, "\(reference): no such file")
-                    for fragment in fragments { #expect(text?.contains(fragment) == true, "\(reference): '\(fragment)' is not in the file") }
+                    for fragment in fragments {
+                        #expect(
+                            text?.contains(fragment) == true,
+                            "\(reference): '\(fragment)' is not in the file")
+                    }
                     checked += 1
                     continue
                 }
                 // The fragments must name tests of that suite (in a file declaring or extending it).
-                let files = reference.name.isEmpty ? sources : sources.filter { file in
-                    file.declared.types.contains(reference.name) || file.declared.suites.contains { $0.contains(reference.name) }
-                }
-                #expect(!files.isEmpty, "\(reference): no suite or type `\(reference.name)` in Tests/")
+                let files =
+                    reference.name.isEmpty
+                    ? sources
+                    : sources.filter { file in
+                        file.declared.types.contains(reference.name)
+                            || file.declared.suites.contains { $0.contains(reference.name) }
+                    }
+                #expect(
+                    !files.isEmpty, "\(reference): no suite or type `\(reference.name)` in Tests/")
                 let names = files.flatMap(\.tests)
                 for fragment in fragments {
-                    #expect(names.contains { $0.contains(fragment) }, "\(reference): no @Test(\"…\") containing '\(fragment)' in \(files.map(\.path))")
+                    #expect(
+                        names.contains { $0.contains(fragment) },
+                        "\(reference): no @Test(\"…\") containing '\(fragment)' in \(files.map(\.path))"
+                    )
                 }
                 checked += 1
             }
@@ -127,14 +154,25 @@ struct FailureModesTableTests {
 
     @Test("the table parser reads names, fragments with … or ..., and files")
     func parser() {
-        let references = Self.references(in: #"`DnodeSessionTests` "bad lines…", `LoopbackTests` "a garbage client...", `Fuzz/run.sh` (100 × `kill -9`)"#)
+        let references = Self.references(
+            in:
+                #"`DnodeSessionTests` "bad lines…", `LoopbackTests` "a garbage client...", `Fuzz/run.sh` (100 × `kill -9`)"#
+        )
         #expect(references.map(\.name) == ["DnodeSessionTests", "LoopbackTests", "Fuzz/run.sh"])
         #expect(references.map(\.fragments) == [["bad lines"], ["a garbage client"], []])
-        let readme = "## Failure modes\n\n| a | b | Test |\n|---|---|---|\n| x | y | `A` \"z…\" |\n\n## Next\n| p | q | `B` |\n"
+        let readme =
+            "## Failure modes\n\n| a | b | Test |\n|---|---|---|\n| x | y | `A` \"z…\" |\n\n## Next\n| p | q | `B` |\n"
         #expect(Self.testCells(readme: readme) == [#"`A` "z…""#])
-        #expect(Self.declares("TerminalResilienceTests", in: "extension EndToEndTests {\n    struct TerminalResilienceTests {"))
+        #expect(
+            Self.declares(
+                "TerminalResilienceTests",
+                in: "extension EndToEndTests {\n    struct TerminalResilienceTests {"))
         #expect(Self.declares("Chaos", in: "@Suite(\"Chaos: faults\")"))
         #expect(!Self.declares("Loop", in: "struct LoopbackTests {"))
-        #expect(Self.testNames(in: "@Test(\"a \\\"quoted\\\" name\", arguments: [1])\n@Test(\n \"second\")") == [#"a \"quoted\" name"#, "second"])
+        #expect(
+            Self.testNames(
+                in: "@Test(\"a \\\"quoted\\\" name\", arguments: [1])\n@Test(\n \"second\")") == [
+                    #"a \"quoted\" name"#, "second",
+                ])
     }
 }

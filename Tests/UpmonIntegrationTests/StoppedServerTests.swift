@@ -12,18 +12,26 @@ import Upnode
 
 /// The real `upmon serve` process frozen with SIGSTOP: its socket stays open and the kernel
 /// keeps accepting, but nothing answers — the half-open case only the heartbeat can notice.
-@Suite("A stopped serve process (SIGSTOP)", .enabled(if: UpmonBinary.isAvailable), .timeLimit(.minutes(1)))
+@Suite(
+    "A stopped serve process (SIGSTOP)", .enabled(if: UpmonBinary.isAvailable),
+    .timeLimit(.minutes(1)))
 struct StoppedServerTests {
-    @Test("SIGSTOP the real serve process: down with ping_timeout within interval + timeout; SIGCONT: up again")
+    @Test(
+        "SIGSTOP the real serve process: down with ping_timeout within interval + timeout; SIGCONT: up again"
+    )
     func sigstop() async throws {
         let directory = NSTemporaryDirectory() + "upmon-stop-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let socketPath = directory + "/s.sock"
         let server = try ChildProcess(UpmonBinary.path, ["serve", "--unix", socketPath, "--quiet"])
         // Whatever happens, the child is resumed and killed: a stopped child would outlive us.
         defer { server.terminate() }
-        #expect(await poll(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: socketPath) }, "serve never listened")
+        #expect(
+            await poll(timeout: .seconds(30)) {
+                FileManager.default.fileExists(atPath: socketPath)
+            }, "serve never listened")
 
         let interval = Duration.milliseconds(200)
         let timeout = Duration.milliseconds(500)
@@ -37,15 +45,20 @@ struct StoppedServerTests {
         client.start()
         defer { client.close() }
 
-        let sum = try await client.up(timeout: .seconds(30)) { try await $0.request("add", [.int(2), .int(3)]) }
+        let sum = try await client.up(timeout: .seconds(30)) {
+            try await $0.request("add", [.int(2), .int(3)])
+        }
         #expect(sum.map(\.json) == [.int(5)])
         // A healthy heartbeat first: at least two answered pings (the immediate one and one on the interval).
-        #expect(await poll(timeout: .seconds(30)) { log.pings >= 2 }, "the heartbeat never answered")
+        #expect(
+            await poll(timeout: .seconds(30)) { log.pings >= 2 }, "the heartbeat never answered")
 
         let downsBefore = log.downs(reason: .pingTimeout)
         kill(server.pid, SIGSTOP)
         let stoppedAt = ContinuousClock.now
-        let noticed = await poll(timeout: .seconds(30)) { log.downs(reason: .pingTimeout) > downsBefore }
+        let noticed = await poll(timeout: .seconds(30)) {
+            log.downs(reason: .pingTimeout) > downsBefore
+        }
         let detected = ContinuousClock.now - stoppedAt
         #expect(noticed, "no ping_timeout after SIGSTOP: \(log.summary)")
         // At most one interval until the next ping goes out, then the timeout; the margin
@@ -65,15 +78,21 @@ struct StoppedServerTests {
         }
         let recovered = ContinuousClock.now - resumedAt
         #expect(back, "not up again after SIGCONT: \(log.summary)")
-        let after = try await client.up(timeout: .seconds(30)) { try await $0.request("add", [.int(20), .int(22)]) }
+        let after = try await client.up(timeout: .seconds(30)) {
+            try await $0.request("add", [.int(20), .int(22)])
+        }
         #expect(after.map(\.json) == [.int(42)])
-        print("SIGSTOP: ping_timeout after \(ms(detected)) ms (interval \(ms(interval)) + timeout \(ms(timeout)) ms); up again \(ms(recovered)) ms after SIGCONT")
+        print(
+            "SIGSTOP: ping_timeout after \(ms(detected)) ms (interval \(ms(interval)) + timeout \(ms(timeout)) ms); up again \(ms(recovered)) ms after SIGCONT"
+        )
         client.close()
     }
 }
 
 func ms(_ duration: Duration) -> Int {
-    Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    Int(
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    )
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes (a hang guard, not a speed assertion).
@@ -100,14 +119,24 @@ final class ClientLog: Sendable {
     deinit { task.cancel() }
 
     var pings: Int { events.value.filter { if case .ping = $0 { true } else { false } }.count }
-    var ups: Int { events.value.filter { if case .state(_, .up, _) = $0 { true } else { false } }.count }
-    var pingTimeouts: [Duration] { events.value.compactMap { if case .pingTimeout(let after, _) = $0 { after } else { nil } } }
+    var ups: Int {
+        events.value.filter { if case .state(_, .up, _) = $0 { true } else { false } }.count
+    }
+    var pingTimeouts: [Duration] {
+        events.value.compactMap { if case .pingTimeout(let after, _) = $0 { after } else { nil } }
+    }
     func downs(reason: LinkReason) -> Int {
         events.value.filter { if case .state(_, .down, reason) = $0 { true } else { false } }.count
     }
     var summary: String {
-        events.value.compactMap { if case .state(let from, let to, let reason) = $0 { "\(from)→\(to) \(reason.code)" } else { nil } }
-            .joined(separator: ", ")
+        events.value.compactMap {
+            if case .state(let from, let to, let reason) = $0 {
+                "\(from)→\(to) \(reason.code)"
+            } else {
+                nil
+            }
+        }
+        .joined(separator: ", ")
     }
 }
 

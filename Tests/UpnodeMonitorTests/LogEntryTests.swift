@@ -106,7 +106,8 @@ struct LogEntryTests {
         #expect(!text.contains("secret"))
     }
 
-    @Test("version 2 entries whose fields do not fit their kind are refused by both decoders",
+    @Test(
+        "version 2 entries whose fields do not fit their kind are refused by both decoders",
         arguments: [
             #"[1,"c1","state",{"from":"up"}]"#,
             #"[1,"c1","state",{"from":"up","to":"sideways","reason":"x"}]"#,

@@ -81,8 +81,14 @@ struct RecordingCodecTests {
             let rtt = Double.random(in: 0...5000, using: &generator)
             let events = [
                 MonitorEvent.ping(t, "c1", rtt),
-                MonitorEvent(t: t, conn: "c2", kind: .queue(depth: 1, oldestMs: rtt, enqueued: 2, flushed: 1, expired: 0, failed: nil)),
-                MonitorEvent(t: t, conn: "c1", kind: .result(id: "m", n: 1, ok: true, durMs: rtt, payload: nil, redacted: true)),
+                MonitorEvent(
+                    t: t, conn: "c2",
+                    kind: .queue(
+                        depth: 1, oldestMs: rtt, enqueued: 2, flushed: 1, expired: 0, failed: nil)),
+                MonitorEvent(
+                    t: t, conn: "c1",
+                    kind: .result(id: "m", n: 1, ok: true, durMs: rtt, payload: nil, redacted: true)
+                ),
             ]
             for event in events {
                 let rounded = event.roundedToRecordingPrecision()
@@ -106,7 +112,9 @@ struct RecordingCodecTests {
         }
     }
 
-    @Test("the example of docs/RECORDING.md (format version 1) parses, and re-encoding gives the same bytes")
+    @Test(
+        "the example of docs/RECORDING.md (format version 1) parses, and re-encoding gives the same bytes"
+    )
     func documentedExample() throws {
         let bytes = try Fixtures.bytes("example.upmon")
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()

@@ -29,7 +29,9 @@ struct RecordingWriterTests {
         var cursor = RecordingCursor(startedT: 0, snapEvery: 30)
         for event in events {
             state.apply(event)
-            try writer.record(MonitorEvent(t: cursor.fileTime(ofEventAt: event.t), conn: event.conn, kind: event.kind))
+            try writer.record(
+                MonitorEvent(
+                    t: cursor.fileTime(ofEventAt: event.t), conn: event.conn, kind: event.kind))
             if let t = cursor.snapTime(at: event.t) { try writer.snap(state, t: t) }
         }
         #expect(cursor.snapTime(at: 31.05) == nil)

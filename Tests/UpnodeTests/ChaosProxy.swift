@@ -48,7 +48,9 @@ final class ChaosProxy: Sendable {
     }
 
     /// Starts listening on a free loopback port; returns that port.
-    static func start(upstreamPort: Int, settings: ChaosSettings = ChaosSettings()) async throws -> (ChaosProxy, Int) {
+    static func start(upstreamPort: Int, settings: ChaosSettings = ChaosSettings()) async throws
+        -> (ChaosProxy, Int)
+    {
         let proxy = ChaosProxy(upstreamPort: upstreamPort)
         proxy.settings.withLock { $0 = settings }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -74,7 +76,8 @@ final class ChaosProxy: Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { upstream in
                 upstream.eventLoop.makeCompletedFuture {
-                    let serverSide = ChaosPump(proxy: self, direction: .toClient, loop: upstream.eventLoop)
+                    let serverSide = ChaosPump(
+                        proxy: self, direction: .toClient, loop: upstream.eventLoop)
                     serverSide.partner = inbound
                     try upstream.pipeline.syncOperations.addHandler(serverSide)
                     self.register(serverSide)
@@ -166,7 +169,9 @@ final class ChaosPump: ChannelInboundHandler, @unchecked Sendable {
         var buffer = unwrapInboundIn(data)
         var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         let marker: [UInt8]? = proxy.settings.withLock { settings in
-            guard settings.dropDirection == direction, let marker = settings.dropMarker, !marker.isEmpty else { return nil }
+            guard settings.dropDirection == direction, let marker = settings.dropMarker,
+                !marker.isEmpty
+            else { return nil }
             return marker
         }
         if let marker, let cut = findCut(bytes, marker) {
@@ -270,7 +275,9 @@ final class RawUTF8Server: Sendable {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture { try child.pipeline.syncOperations.addHandler(RawUTF8Handler()) }
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(RawUTF8Handler())
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         return RawUTF8Server(channel: channel)
@@ -285,7 +292,8 @@ final class RawUTF8Handler: ChannelInboundHandler {
     var pending: [UInt8] = []
 
     func channelActive(context: ChannelHandlerContext) {
-        let methods = #"{"method":"methods","arguments":[{"echo":"[Function]","ping":"[Function]"}],"callbacks":{"0":["0","echo"],"1":["0","ping"]},"links":[]}"#
+        let methods =
+            #"{"method":"methods","arguments":[{"echo":"[Function]","ping":"[Function]"}],"callbacks":{"0":["0","echo"],"1":["0","ping"]},"links":[]}"#
         write(methods, context: context)
         context.fireChannelActive()
     }
@@ -297,12 +305,20 @@ final class RawUTF8Handler: ChannelInboundHandler {
             let line = Array(pending[..<newline])
             pending.removeSubrange(...newline)
             guard let message = try? DnodeMessage(decoding: line),
-                  case .callback(let method) = message.method,
-                  let callback = message.callbacks.first(where: { $0.value == [String(message.arguments.count - 1)] })?.key
+                case .callback(let method) = message.method,
+                let callback = message.callbacks.first(where: {
+                    $0.value == [String(message.arguments.count - 1)]
+                })?.key
             else { continue }
             switch method {
-            case 0: write(#"{"method":\#(callback),"arguments":["\#(Self.replyText)"],"callbacks":{},"links":[]}"#, context: context)
-            case 1: write(#"{"method":\#(callback),"arguments":[],"callbacks":{},"links":[]}"#, context: context)
+            case 0:
+                write(
+                    #"{"method":\#(callback),"arguments":["\#(Self.replyText)"],"callbacks":{},"links":[]}"#,
+                    context: context)
+            case 1:
+                write(
+                    #"{"method":\#(callback),"arguments":[],"callbacks":{},"links":[]}"#,
+                    context: context)
             default: break
             }
         }
@@ -311,6 +327,7 @@ final class RawUTF8Handler: ChannelInboundHandler {
     static var replyText: String { RawUTF8Server.reply }
 
     func write(_ line: String, context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: line + "\n")), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(context.channel.allocator.buffer(string: line + "\n")), promise: nil)
     }
 }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import Testing
+
 @testable import Upnode
 @testable import UpnodeServe
 
@@ -50,7 +51,9 @@ struct RelistenFigures: Sendable, CustomStringConvertible {
 
 /// Listens on `endpoint`, retrying briefly on a transient bind error (a loaded machine should not
 /// fail the test on one).
-func listenRetrying(_ endpoint: Endpoint, methods: @escaping UpnodeServer.MethodsFactory) async throws -> UpnodeServer {
+func listenRetrying(_ endpoint: Endpoint, methods: @escaping UpnodeServer.MethodsFactory)
+    async throws -> UpnodeServer
+{
     var lastError: (any Error)?
     for _ in 0..<100 {
         do {
@@ -87,7 +90,8 @@ func closeRelistenRun(cycles: Int) async throws -> RelistenFigures {
     defer { client.close() }
 
     let stop = Locked(false)
-    defer { stop.withLock { $0 = true } }  // also when a cycle throws: no submitter outlives the test
+    // Also when a cycle throws: no submitter outlives the test.
+    defer { stop.withLock { $0 = true } }
     let okCount = Locked(0)
     let submitters = (0..<4).map { submitter in
         Task { () -> [MarkOutcome] in
@@ -97,7 +101,9 @@ func closeRelistenRun(cycles: Int) async throws -> RelistenFigures {
                 let tag = "s\(submitter)-\(sequence)"
                 sequence += 1
                 do {
-                    let reply = try await client.up(timeout: .seconds(60)) { try await $0.request("mark", [.string(tag)]) }
+                    let reply = try await client.up(timeout: .seconds(60)) {
+                        try await $0.request("mark", [.string(tag)])
+                    }
                     outcomes.append(.ok(tag: tag, reply: reply.json))
                     okCount.withLock { $0 += 1 }
                 } catch UpnodeError.linkLost(method: "mark") {
@@ -116,7 +122,9 @@ func closeRelistenRun(cycles: Int) async throws -> RelistenFigures {
         var other: [String] = []
         while !stop.value {
             do {
-                _ = try await client.up(timeout: .seconds(60)) { try await $0.request("slow", [.int(60_000)]) }
+                _ = try await client.up(timeout: .seconds(60)) {
+                    try await $0.request("slow", [.int(60_000)])
+                }
                 other.append("slow call answered")
             } catch UpnodeError.linkLost(method: "slow") {
                 lost += 1
@@ -137,12 +145,16 @@ func closeRelistenRun(cycles: Int) async throws -> RelistenFigures {
         #expect(progressed, "cycle \(cycle): no calls completed after the restart")
         if !progressed { break }
         await server.close()
-        #expect(await eventually(timeout: .seconds(30)) { await client.state != .up }, "cycle \(cycle): client never saw the close")
+        #expect(
+            await eventually(timeout: .seconds(30)) { await client.state != .up },
+            "cycle \(cycle): client never saw the close")
         server = try await listenRetrying(endpoint, methods: factory)
         figures.cycles += 1
     }
     let before = okCount.value
-    #expect(await eventually(timeout: .seconds(60)) { okCount.value >= before + 3 }, "no calls completed after the last restart")
+    #expect(
+        await eventually(timeout: .seconds(60)) { okCount.value >= before + 3 },
+        "no calls completed after the last restart")
     stop.withLock { $0 = true }
     var outcomes: [[MarkOutcome]] = []
     for submitter in submitters { outcomes.append(await submitter.value) }
@@ -173,21 +185,27 @@ func closeRelistenRun(cycles: Int) async throws -> RelistenFigures {
             }
         }
         // Order per submitter: the server ran its calls in submission order.
-        let sequence = log.filter { $0.hasPrefix("s\(submitter)-") }.compactMap { Int($0.split(separator: "-").last ?? "") }
-        #expect(sequence == sequence.sorted() && Set(sequence).count == sequence.count,
-                "submitter \(submitter) calls ran out of order or twice: \(sequence)")
+        let sequence = log.filter { $0.hasPrefix("s\(submitter)-") }.compactMap {
+            Int($0.split(separator: "-").last ?? "")
+        }
+        #expect(
+            sequence == sequence.sorted() && Set(sequence).count == sequence.count,
+            "submitter \(submitter) calls ran out of order or twice: \(sequence)")
     }
     figures.duplicates = runs.values.filter { $0 > 1 }.count
     let counts = serveState.marks.withLock { $0 }
     figures.duplicates = max(figures.duplicates, counts.values.filter { $0 != 1 }.count)
     figures.slowLinkLost = slow.lost
-    #expect(slow.other.isEmpty, "slow calls in flight at a close must end with linkLost: \(slow.other)")
+    #expect(
+        slow.other.isEmpty, "slow calls in flight at a close must end with linkLost: \(slow.other)")
     #expect(slow.lost >= 1, "no slow call was in flight at any close")
     #expect(figures.duplicates == 0, "marks run twice: \(counts.filter { $0.value != 1 })")
     // Each submitter has at most one call in flight at a close, so at most 4 linkLost per close
     // are calls really in flight. Any more would be calls issued after their submitter had seen
     // linkLost that failed without being sent (DnodeConnection.finish reports the close first).
-    #expect(figures.linkLost <= 4 * figures.cycles, "\(figures.linkLost - 4 * figures.cycles) calls failed unsent")
+    #expect(
+        figures.linkLost <= 4 * figures.cycles,
+        "\(figures.linkLost - 4 * figures.cycles) calls failed unsent")
     #expect(figures.lost == 0)
     #expect(figures.otherFailures == 0)
     #expect(figures.cycles == cycles)
@@ -206,25 +224,31 @@ func refusingPort() async throws -> Int {
 func cpuSeconds() -> Double {
     var usage = rusage()
     getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+        usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 @Suite("Chaos: faults on loopback", .serialized, .timeLimit(.minutes(5)))
 struct ChaosTests {
-    @Test("30 server close/relisten cycles while calls queue: none lost, none run twice, order kept, in-flight → linkLost")
+    @Test(
+        "30 server close/relisten cycles while calls queue: none lost, none run twice, order kept, in-flight → linkLost"
+    )
     func closeRelisten30() async throws {
         let figures = try await closeRelistenRun(cycles: 30)
         print("CHAOS: close/relisten \(figures)")
     }
 
-    @Test("100 close/relisten cycles (UPMON_CHAOS_LONG=1)",
-          .enabled(if: ProcessInfo.processInfo.environment["UPMON_CHAOS_LONG"] == "1"), .timeLimit(.minutes(15)))
+    @Test(
+        "100 close/relisten cycles (UPMON_CHAOS_LONG=1)",
+        .enabled(if: ProcessInfo.processInfo.environment["UPMON_CHAOS_LONG"] == "1"),
+        .timeLimit(.minutes(15)))
     func closeRelisten100() async throws {
         let figures = try await closeRelistenRun(cycles: 100)
         print("CHAOS: close/relisten long \(figures)")
     }
 
-    @Test("1-byte writes (inside multi-byte UTF-8): echo of é€😀 round-trips exactly, both directions")
+    @Test(
+        "1-byte writes (inside multi-byte UTF-8): echo of é€😀 round-trips exactly, both directions")
     func splitEveryByte() async throws {
         var split = ChaosSettings()
         split.splitBytes = true
@@ -233,35 +257,55 @@ struct ChaosTests {
         // 1. UpnodeClient → proxy → UpnodeServer (our own lines are ASCII, escapes split too).
         let server = try await serve()
         guard case .tcp(_, let serverPort) = server.boundEndpoint else { return }
-        let (proxy, proxyPort) = try await ChaosProxy.start(upstreamPort: serverPort, settings: split)
-        let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: testConfiguration())
+        let (proxy, proxyPort) = try await ChaosProxy.start(
+            upstreamPort: serverPort, settings: split)
+        let client = UpnodeClient(
+            endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: testConfiguration())
         client.start()
         defer { client.close() }
-        let echoed = try await client.up(timeout: .seconds(60)) { try await $0.request("echo", [.string("é€😀"), .int(1)]) }
+        let echoed = try await client.up(timeout: .seconds(60)) {
+            try await $0.request("echo", [.string("é€😀"), .int(1)])
+        }
         #expect(echoed.json == [.string("é€😀"), .int(1)])
-        #expect(echoed.first?.stringValue.map { Array($0.unicodeScalars) } == Array("é€😀".unicodeScalars))
+        #expect(
+            echoed.first?.stringValue.map { Array($0.unicodeScalars) }
+                == Array("é€😀".unicodeScalars))
 
         // 2. Raw UTF-8 from a Node-like peer into our server, cut inside every character.
         let (raw, rawReader) = try await RawClient.connect(port: proxyPort)
-        try await raw.send("{\"method\":0,\"arguments\":[\"é€😀\",\"[Function]\"],\"callbacks\":{\"7\":[\"1\"]},\"links\":[]}\n")
-        #expect(await eventually(timeout: .seconds(60)) { rawReader.text.contains("\"method\":7") && rawReader.text.hasSuffix("\n") })
-        let replyLine = rawReader.text.split(separator: "\n").first { $0.contains("\"method\":7") }.map(String.init) ?? ""
+        try await raw.send(
+            "{\"method\":0,\"arguments\":[\"é€😀\",\"[Function]\"],\"callbacks\":{\"7\":[\"1\"]},\"links\":[]}\n"
+        )
+        #expect(
+            await eventually(timeout: .seconds(60)) {
+                rawReader.text.contains("\"method\":7") && rawReader.text.hasSuffix("\n")
+            })
+        let replyLine =
+            rawReader.text.split(separator: "\n").first { $0.contains("\"method\":7") }.map(
+                String.init) ?? ""
         let reply = try DnodeMessage(decoding: Array(replyLine.utf8))
-        #expect(reply.arguments == [.string("é€😀")], "server decoded split UTF-8 wrong: \(replyLine)")
+        #expect(
+            reply.arguments == [.string("é€😀")], "server decoded split UTF-8 wrong: \(replyLine)")
         try await raw.channel.close()
 
         // 3. Raw UTF-8 from a Node-like server into our client, cut inside every character.
         let nodeLike = try await RawUTF8Server.start()
-        let (proxy2, proxyPort2) = try await ChaosProxy.start(upstreamPort: nodeLike.port, settings: split)
-        let client2 = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: proxyPort2), configuration: testConfiguration())
+        let (proxy2, proxyPort2) = try await ChaosProxy.start(
+            upstreamPort: nodeLike.port, settings: split)
+        let client2 = UpnodeClient(
+            endpoint: .tcp(host: "127.0.0.1", port: proxyPort2), configuration: testConfiguration())
         client2.start()
         defer { client2.close() }
-        let fromNode = try await client2.up(timeout: .seconds(60)) { try await $0.request("echo", [.string("x")]) }
+        let fromNode = try await client2.up(timeout: .seconds(60)) {
+            try await $0.request("echo", [.string("x")])
+        }
         #expect(fromNode.json == [.string(RawUTF8Server.reply)])
         let stats = proxy.stats.withLock { $0 }
         let stats2 = proxy2.stats.withLock { $0 }
         // Every forwarded write was a single byte.
-        #expect(stats.writes[.toClient] == stats.bytes[.toClient] && stats.writes[.toServer] == stats.bytes[.toServer])
+        #expect(
+            stats.writes[.toClient] == stats.bytes[.toClient]
+                && stats.writes[.toServer] == stats.bytes[.toServer])
         #expect(stats2.writes[.toClient] == stats2.bytes[.toClient])
         print("CHAOS: split writes: server path \(stats.writes), node-like path \(stats2.writes)")
         client.close()
@@ -278,16 +322,25 @@ struct ChaosTests {
         slow.delay = .milliseconds(30)
         let server = try await serve()
         guard case .tcp(_, let serverPort) = server.boundEndpoint else { return }
-        let (proxy, proxyPort) = try await ChaosProxy.start(upstreamPort: serverPort, settings: slow)
-        let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: testConfiguration())
+        let (proxy, proxyPort) = try await ChaosProxy.start(
+            upstreamPort: serverPort, settings: slow)
+        let client = UpnodeClient(
+            endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: testConfiguration())
         client.start()
         defer { client.close() }
         let order = Locked<[Int64]>([])
         for index in 0..<10 {
             client.whenUp(timeout: .seconds(60)) { remote in
-                try? remote.call("mark", [.string("delay-\(index)"), .function { args in
-                    if case .int(let n)? = args.last, n == 1 { order.withLock { $0.append(Int64(index)) } }
-                }])
+                try? remote.call(
+                    "mark",
+                    [
+                        .string("delay-\(index)"),
+                        .function { args in
+                            if case .int(let n)? = args.last, n == 1 {
+                                order.withLock { $0.append(Int64(index)) }
+                            }
+                        },
+                    ])
             }
         }
         #expect(await eventually(timeout: .seconds(60)) { order.value.count == 10 })
@@ -306,16 +359,22 @@ struct ChaosTests {
         configuration.pingInterval = .milliseconds(200)
         configuration.pingTimeout = .milliseconds(500)
         configuration.connectTimeout = .seconds(2)
-        let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: configuration)
+        let client = UpnodeClient(
+            endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: configuration)
         let log = EventLog(client)
         client.start()
         defer { client.close() }
         _ = try await client.up(timeout: .seconds(30)) { try await $0.request("time") }
-        #expect(await eventually(timeout: .seconds(30)) { log.pings >= 1 }, "heartbeat never answered through the proxy")
+        #expect(
+            await eventually(timeout: .seconds(30)) { log.pings >= 1 },
+            "heartbeat never answered through the proxy")
 
         proxy.stall()
         let stalledAt = ContinuousClock.now
-        #expect(await eventually(timeout: .seconds(30)) { log.reasons(to: .down).contains(.pingTimeout) })
+        #expect(
+            await eventually(timeout: .seconds(30)) {
+                log.reasons(to: .down).contains(.pingTimeout)
+            })
         let detected = ContinuousClock.now - stalledAt
         let timeouts = log.events.withLock { events in
             events.compactMap { if case .pingTimeout(let after, _) = $0 { after } else { nil } }
@@ -325,25 +384,33 @@ struct ChaosTests {
         let upsBefore = log.upCount
 
         proxy.resume()
-        #expect(await eventually(timeout: .seconds(30)) {
-            let state = await client.state
-            return log.upCount > upsBefore && state == .up
-        })
-        let sum = try await client.up(timeout: .seconds(30)) { try await $0.request("add", [.int(20), .int(22)]) }
+        #expect(
+            await eventually(timeout: .seconds(30)) {
+                let state = await client.state
+                return log.upCount > upsBefore && state == .up
+            })
+        let sum = try await client.up(timeout: .seconds(30)) {
+            try await $0.request("add", [.int(20), .int(22)])
+        }
         #expect(sum.json == [.int(42)])
-        print("CHAOS: stall detected after \(detected.shortDescription) (interval 200 ms + timeout 500 ms), recovered")
+        print(
+            "CHAOS: stall detected after \(detected.shortDescription) (interval 200 ms + timeout 500 ms), recovered"
+        )
         client.close()
         await proxy.close()
         await server.close()
     }
 
-    @Test("connection dropped mid-line (either direction): in-flight call → linkLost, reconnect, later calls succeed")
+    @Test(
+        "connection dropped mid-line (either direction): in-flight call → linkLost, reconnect, later calls succeed"
+    )
     func dropMidLine() async throws {
         let serveState = ServeMethods()
         let server = try await serve(methods: serveState)
         guard case .tcp(_, let serverPort) = server.boundEndpoint else { return }
         let (proxy, proxyPort) = try await ChaosProxy.start(upstreamPort: serverPort)
-        let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: .tcp(host: "127.0.0.1", port: proxyPort), configuration: testConfiguration())
         let log = EventLog(client)
         client.start()
         defer { client.close() }
@@ -352,27 +419,38 @@ struct ChaosTests {
         // Server → client: the reply is cut after "CUT-" and the connection closed.
         proxy.dropMidLine(after: "CUT-", direction: .toClient)
         await #expect(throws: UpnodeError.linkLost(method: "echo")) {
-            try await client.up(timeout: .seconds(30)) { try await $0.request("echo", [.string("CUT-me-please")]) }
+            try await client.up(timeout: .seconds(30)) {
+                try await $0.request("echo", [.string("CUT-me-please")])
+            }
         }
         // Wait until the client noticed: a transaction started between the cut and the client
         // seeing the close would run on the dead connection and fail with linkLost too.
         #expect(await eventually(timeout: .seconds(30)) { log.reasons(to: .down).count >= 1 })
-        let after1 = try await client.up(timeout: .seconds(30)) { try await $0.request("echo", [.string("after")]) }
+        let after1 = try await client.up(timeout: .seconds(30)) {
+            try await $0.request("echo", [.string("after")])
+        }
         #expect(after1.json == [.string("after")])
 
         // Client → server: the call line is cut, so the server must not run it.
         proxy.dropMidLine(after: "CUT2-", direction: .toServer)
         await #expect(throws: UpnodeError.linkLost(method: "mark")) {
-            try await client.up(timeout: .seconds(30)) { try await $0.request("mark", [.string("CUT2-tag")]) }
+            try await client.up(timeout: .seconds(30)) {
+                try await $0.request("mark", [.string("CUT2-tag")])
+            }
         }
         #expect(await eventually(timeout: .seconds(30)) { log.reasons(to: .down).count >= 2 })
-        let again = try await client.up(timeout: .seconds(30)) { try await $0.request("mark", [.string("CUT2-tag")]) }
-        #expect(again.json == [.string("CUT2-tag"), .int(1)], "the half line was run by the server")
+        let again = try await client.up(timeout: .seconds(30)) {
+            try await $0.request("mark", [.string("CUT2-tag")])
+        }
+        #expect(
+            again.json == [.string("CUT2-tag"), .int(1)], "the half line was run by the server")
 
         #expect(proxy.stats.withLock { $0.drops } == 2)
         #expect(log.upCount >= 3)
         let malformed = log.events.withLock { events in
-            events.filter { if case .warning(let text) = $0 { text.contains("malformed") } else { false } }.count
+            events.filter {
+                if case .warning(let text) = $0 { text.contains("malformed") } else { false }
+            }.count
         }
         #expect(malformed == 0, "a half line was decoded")
         print("CHAOS: mid-line drops=2, ups=\(log.upCount), later calls ok")
@@ -381,34 +459,48 @@ struct ChaosTests {
         await server.close()
     }
 
-    @Test("a hostile 36 KB line whose links chain copies ~7000 levels deep does not take the server down")
+    @Test(
+        "a hostile 36 KB line whose links chain copies ~7000 levels deep does not take the server down"
+    )
     func deepLinkChain() async throws {
         let server = try await serve()
         guard case .tcp(_, let port) = server.boundEndpoint else { return }
-        let chain = String(repeating: #"{"a":"#, count: 250) + "1" + String(repeating: "}", count: 250)
+        let chain =
+            String(repeating: #"{"a":"#, count: 250) + "1" + String(repeating: "}", count: 250)
         var links: [String] = []
         for k in 1...26 {
-            let to = ([String(k)] + Array(repeating: "a", count: 255)).map { "\"\($0)\"" }.joined(separator: ",")
+            let to = ([String(k)] + Array(repeating: "a", count: 255)).map { "\"\($0)\"" }.joined(
+                separator: ",")
             links.append(#"{"from":["\#(k - 1)"],"to":[\#(to)]}"#)
         }
         let placeholders = Array(repeating: "{}", count: 26).joined(separator: ",")
         // echo(tree, {}, …, cb): the reply would re-send the whole tree.
-        let line = #"{"method":0,"arguments":["# + chain + "," + placeholders + #","[Function]"],"callbacks":{"1":["27"]},"links":["#
+        let line =
+            #"{"method":0,"arguments":["# + chain + "," + placeholders
+            + #","[Function]"],"callbacks":{"1":["27"]},"links":["#
             + links.joined(separator: ",") + "]}\n"
         let (raw, reader) = try await RawClient.connect(port: port)
         try await raw.send(line)
         // The server is still there and still answers this connection.
-        try await raw.send(#"{"method":1,"arguments":[40,2,"[Function]"],"callbacks":{"2":["2"]},"links":[]}"# + "\n")
-        #expect(await eventually(timeout: .seconds(30)) { reader.text.contains(#"{"method":2,"arguments":[42]"#) })
+        try await raw.send(
+            #"{"method":1,"arguments":[40,2,"[Function]"],"callbacks":{"2":["2"]},"links":[]}"#
+                + "\n")
+        #expect(
+            await eventually(timeout: .seconds(30)) {
+                reader.text.contains(#"{"method":2,"arguments":[42]"#)
+            })
         #expect(!reader.isClosed)
         try await raw.channel.close()
         await server.close()
     }
 
-    @Test("reconnect storm guard: a refusing port with a 50 ms delay is dialled ~20 times a second, not thousands")
+    @Test(
+        "reconnect storm guard: a refusing port with a 50 ms delay is dialled ~20 times a second, not thousands"
+    )
     func reconnectStorm() async throws {
         let port = try await refusingPort()
-        let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: port), configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: .tcp(host: "127.0.0.1", port: port), configuration: testConfiguration())
         let log = EventLog(client)
         let cpuBefore = cpuSeconds()
         let start = ContinuousClock.now
@@ -416,23 +508,34 @@ struct ChaosTests {
         defer { client.close() }
         // Observe for about a second (and at least a few attempts on a slow machine).
         let dials: @Sendable () -> Int = { log.states.filter { $0 == .connecting(.dial) }.count }
-        #expect(await eventually(timeout: .seconds(60)) { ContinuousClock.now - start >= .seconds(1) && dials() >= 3 })
+        #expect(
+            await eventually(timeout: .seconds(60)) {
+                ContinuousClock.now - start >= .seconds(1) && dials() >= 3
+            })
         client.hold()
         let elapsed = ContinuousClock.now - start
         let cpu = cpuSeconds() - cpuBefore
         #expect(await eventually { (await client.state) == .down })
         let attempts = dials()
         let scheduled = log.events.withLock { events in
-            events.compactMap { if case .reconnectScheduled(_, let delay) = $0 { delay } else { nil } }
+            events.compactMap {
+                if case .reconnectScheduled(_, let delay) = $0 { delay } else { nil }
+            }
         }
         // Each retry waits the configured delay, so at most elapsed / 50 ms (+1 first dial, +1 slack).
         let allowed = Int(elapsed.milliseconds / 50) + 2
-        #expect(attempts <= allowed, "\(attempts) dials in \(elapsed.shortDescription): a reconnect storm")
+        #expect(
+            attempts <= allowed,
+            "\(attempts) dials in \(elapsed.shortDescription): a reconnect storm")
         #expect(attempts >= 3)
-        #expect(scheduled.allSatisfy { $0 == .milliseconds(50) }, "delays off policy: \(Set(scheduled))")
+        #expect(
+            scheduled.allSatisfy { $0 == .milliseconds(50) }, "delays off policy: \(Set(scheduled))"
+        )
         let reasons = log.reasons(to: .down)
         // A channel that never became active reports nothing; the dial's failure names the reason.
         #expect(reasons.allSatisfy { $0.code == "refused" || $0.code == "held" }, "\(reasons)")
-        print("CHAOS: refusing port: \(attempts) dials in \(elapsed.shortDescription) (policy allows \(allowed)), process CPU \(String(format: "%.3f", cpu)) s")
+        print(
+            "CHAOS: refusing port: \(attempts) dials in \(elapsed.shortDescription) (policy allows \(allowed)), process CPU \(String(format: "%.3f", cpu)) s"
+        )
     }
 }

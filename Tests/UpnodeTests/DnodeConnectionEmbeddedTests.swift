@@ -3,13 +3,18 @@ import NIOCore
 import NIOEmbedded
 import Synchronization
 import Testing
+
 @testable import Upnode
 
 /// The connection handler on an `EmbeddedChannel`: byte-exact framing without sockets.
 @Suite("DnodeConnection on an EmbeddedChannel")
 struct DnodeConnectionEmbeddedTests {
-    func makeChannel(maxLineBytes: Int = 1024, instance: DnodeValue = .object([:]), events: Locked<[String]>) throws -> EmbeddedChannel {
-        let connection = DnodeConnection(session: DnodeSession(sessionID: 1, instance: instance), maxLineBytes: maxLineBytes) { event in
+    func makeChannel(
+        maxLineBytes: Int = 1024, instance: DnodeValue = .object([:]), events: Locked<[String]>
+    ) throws -> EmbeddedChannel {
+        let connection = DnodeConnection(
+            session: DnodeSession(sessionID: 1, instance: instance), maxLineBytes: maxLineBytes
+        ) { event in
             switch event {
             case .remoteReady(_, let methods): events.withLock { $0.append("ready \(methods)") }
             case .warning(let text): events.withLock { $0.append("warning \(text)") }
@@ -33,15 +38,22 @@ struct DnodeConnectionEmbeddedTests {
     @Test("sends methods first, as one ASCII line")
     func methodsFirst() throws {
         let events = Locked<[String]>([])
-        let channel = try makeChannel(instance: .object(["ping": .function { _ in }]), events: events)
-        #expect(try written(channel) == [#"{"method":"methods","arguments":[{"ping":"[Function]"}],"callbacks":{"0":["0","ping"]},"links":[]}"#])
+        let channel = try makeChannel(
+            instance: .object(["ping": .function { _ in }]), events: events)
+        #expect(
+            try written(channel) == [
+                #"{"method":"methods","arguments":[{"ping":"[Function]"}],"callbacks":{"0":["0","ping"]},"links":[]}"#
+            ])
     }
 
     @Test("a line split at every byte, inside multi-byte UTF-8, arrives intact")
     func splitEverywhere() throws {
         let events = Locked<[String]>([])
         let received = Locked<[JSONValue]>([])
-        let channel = try makeChannel(instance: .object(["echo": .function { args in received.withLock { $0 += args.map(\.json) } }]), events: events)
+        let channel = try makeChannel(
+            instance: .object([
+                "echo": .function { args in received.withLock { $0 += args.map(\.json) } }
+            ]), events: events)
         _ = try written(channel)
         let line = Array("{\"method\":0,\"arguments\":[\"é€😀\"]}\r\n".utf8)
         for byte in line {
@@ -58,16 +70,22 @@ struct DnodeConnectionEmbeddedTests {
         let events = Locked<[String]>([])
         let channel = try makeChannel(events: events)
         _ = try written(channel)
-        let methods = #"{"method":"methods","arguments":[{"f":"[Function]","g":"[Function]"}],"callbacks":{"0":["0","f"],"1":["0","g"]}}"#
-        try channel.writeInbound(channel.allocator.buffer(string: methods + "\n" + #"{"method":7}"# + "\n"))
-        #expect(events.value == ["ready [\"f\", \"g\"]", "warning no callback with id 7 (never sent, or released)"])
+        let methods =
+            #"{"method":"methods","arguments":[{"f":"[Function]","g":"[Function]"}],"callbacks":{"0":["0","f"],"1":["0","g"]}}"#
+        try channel.writeInbound(
+            channel.allocator.buffer(string: methods + "\n" + #"{"method":7}"# + "\n"))
+        #expect(
+            events.value == [
+                "ready [\"f\", \"g\"]", "warning no callback with id 7 (never sent, or released)",
+            ])
     }
 
     @Test("a line over the limit closes the link with frame_too_long")
     func oversize() throws {
         let events = Locked<[String]>([])
         let channel = try makeChannel(maxLineBytes: 64, events: events)
-        try channel.writeInbound(channel.allocator.buffer(string: String(repeating: "x", count: 100)))
+        try channel.writeInbound(
+            channel.allocator.buffer(string: String(repeating: "x", count: 100)))
         #expect(events.value.contains("closed frame_too_long"))
         #expect(!channel.isActive)
     }

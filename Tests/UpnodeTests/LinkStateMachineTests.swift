@@ -1,5 +1,6 @@
 import Testing
 import UpnodeTestSupport
+
 @testable import Upnode
 
 extension [LinkStateMachine.Action] {
@@ -11,7 +12,9 @@ extension [LinkStateMachine.Action] {
         for case .failTransaction(let id, let error) in self { result[id] = error }
         return result
     }
-    var states: [LinkState] { compactMap { if case .emit(.state(_, let to, _)) = $0 { to } else { nil } } }
+    var states: [LinkState] {
+        compactMap { if case .emit(.state(_, let to, _)) = $0 { to } else { nil } }
+    }
 }
 
 @Suite("Link state machine (virtual time)")
@@ -46,7 +49,11 @@ struct LinkStateMachineTests {
 
     @Test("a half-open peer is detected within ping interval + timeout", arguments: [true, false])
     func halfOpen(pingImmediately: Bool) {
-        var link = VirtualLink { $0.pingInterval = .seconds(2); $0.pingTimeout = .seconds(1); $0.pingImmediately = pingImmediately }
+        var link = VirtualLink {
+            $0.pingInterval = .seconds(2)
+            $0.pingTimeout = .seconds(1)
+            $0.pingImmediately = pingImmediately
+        }
         link.bringUp()
         let upAt = link.now
         var downAt: Duration?
@@ -59,7 +66,10 @@ struct LinkStateMachineTests {
 
     @Test("only one ping is in flight at a time")
     func onePingInFlight() {
-        var link = VirtualLink { $0.pingInterval = .seconds(1); $0.pingTimeout = .seconds(5) }
+        var link = VirtualLink {
+            $0.pingInterval = .seconds(1)
+            $0.pingTimeout = .seconds(5)
+        }
         link.bringUp()
         #expect(link.advance(by: .seconds(3)).pings.isEmpty)
     }
@@ -70,7 +80,8 @@ struct LinkStateMachineTests {
         link.send(.start)
         for attempt in 1...5 {
             link.send(.connectFailed(generation: link.machine.generation, .refused("ECONNREFUSED")))
-            #expect(link.log.contains(.emit(.reconnectScheduled(attempt: attempt, delay: .seconds(1)))))
+            #expect(
+                link.log.contains(.emit(.reconnectScheduled(attempt: attempt, delay: .seconds(1)))))
             #expect(link.advance(by: .milliseconds(999)).dials.isEmpty)
             #expect(link.advance(by: .milliseconds(1)).dials == [UInt64(attempt + 1)])
         }
@@ -94,10 +105,15 @@ struct LinkStateMachineTests {
             var factor = 1.0
             for _ in 0..<index { factor *= 1.6 }
             let base = min(1000 * factor, 120_000)
-            #expect(delay.milliseconds >= base * 0.8 - 1 && delay.milliseconds <= min(base * 1.2, 120_000) + 1, "attempt \(index + 1): \(delay)")
+            #expect(
+                delay.milliseconds >= base * 0.8 - 1
+                    && delay.milliseconds <= min(base * 1.2, 120_000) + 1,
+                "attempt \(index + 1): \(delay)")
         }
         link.send(.dialed(generation: link.machine.generation))
-        link.send(.remoteReady(generation: link.machine.generation, methods: [], hasPing: true, needsAuth: false))
+        link.send(
+            .remoteReady(
+                generation: link.machine.generation, methods: [], hasPing: true, needsAuth: false))
         #expect(link.machine.attempt == 0)
     }
 
@@ -192,7 +208,9 @@ struct LinkStateMachineTests {
         link.bringUp()
         link.send(.channelClosed(generation: 1, .remoteClosed))
         link.advance(by: .seconds(1))
-        #expect(link.send(.remoteReady(generation: 1, methods: [], hasPing: true, needsAuth: false)).isEmpty)
+        #expect(
+            link.send(.remoteReady(generation: 1, methods: [], hasPing: true, needsAuth: false))
+                .isEmpty)
         #expect(link.send(.channelClosed(generation: 1, .remoteClosed)).isEmpty)
         #expect(link.machine.state == .connecting(.dial))
     }
@@ -202,7 +220,9 @@ struct LinkStateMachineTests {
         var link = VirtualLink { $0.maxQueuedTransactions = 2 }
         for id in 1...3 { link.send(.enqueue(transaction: id, timeout: nil)) }
         #expect(link.log.failures[3] == .queueFull(limit: 2))
-        #expect(UpnodeError.queueFull(limit: 2).description == "the transaction queue is full (2 waiting); raise maxQueuedTransactions or wait")
+        #expect(
+            UpnodeError.queueFull(limit: 2).description
+                == "the transaction queue is full (2 waiting); raise maxQueuedTransactions or wait")
     }
 
     @Test("auth gates up: the link is up only after the hook succeeds")
@@ -211,7 +231,8 @@ struct LinkStateMachineTests {
         link.send(.enqueue(transaction: 1, timeout: nil))
         link.send(.start)
         link.send(.dialed(generation: 1))
-        let ready = link.send(.remoteReady(generation: 1, methods: ["auth"], hasPing: true, needsAuth: true))
+        let ready = link.send(
+            .remoteReady(generation: 1, methods: ["auth"], hasPing: true, needsAuth: true))
         #expect(ready.contains(.runConnectHook(generation: 1)))
         #expect(link.machine.state == .connecting(.auth))
         #expect(link.log.runs.isEmpty)
@@ -241,6 +262,8 @@ struct LinkStateMachineTests {
         link.send(.start)
         link.send(.dialed(generation: 1))
         let actions = link.advance(by: .seconds(3))
-        #expect(actions.contains(.emit(.state(from: .connecting(.methods), to: .down, reason: .connectTimeout))))
+        #expect(
+            actions.contains(
+                .emit(.state(from: .connecting(.methods), to: .down, reason: .connectTimeout))))
     }
 }

@@ -4,11 +4,14 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import Testing
-@testable import Upnode
 import UpnodeServe
 
+@testable import Upnode
+
 /// Polls `condition` until it holds or `timeout` passes (a hang guard, not a speed assertion).
-func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async
+    -> Bool
+{
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }
@@ -21,7 +24,9 @@ func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () asyn
 final class Locked<Value: Sendable>: Sendable {
     let mutex: Mutex<Value>
     init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<R: Sendable>(_ body: (inout sending Value) -> sending R) -> R { mutex.withLock(body) }
+    func withLock<R: Sendable>(_ body: (inout sending Value) -> sending R) -> R {
+        mutex.withLock(body)
+    }
     var value: Value { mutex.withLock { $0 } }
 }
 
@@ -39,9 +44,15 @@ final class EventLog: Sendable {
         events.withLock { $0.compactMap { if case .state(_, let to, _) = $0 { to } else { nil } } }
     }
     var upCount: Int { states.filter { $0 == .up }.count }
-    var pings: Int { events.withLock { $0.filter { if case .ping = $0 { true } else { false } }.count } }
+    var pings: Int {
+        events.withLock { $0.filter { if case .ping = $0 { true } else { false } }.count }
+    }
     func reasons(to state: LinkState) -> [LinkReason] {
-        events.withLock { $0.compactMap { if case .state(_, let to, let reason) = $0, to == state { reason } else { nil } } }
+        events.withLock {
+            $0.compactMap {
+                if case .state(_, let to, let reason) = $0, to == state { reason } else { nil }
+            }
+        }
     }
 }
 
@@ -55,9 +66,14 @@ func testConfiguration() -> LinkConfiguration {
     return configuration
 }
 
-func serve(_ endpoint: Endpoint = .tcp(host: "127.0.0.1", port: 0), options: ServeMethods.Options = .init(),
-           serverOptions: UpnodeServer.Options = .init(), methods: ServeMethods? = nil) async throws -> UpnodeServer {
-    try await UpnodeServer.listen(endpoint, options: serverOptions, methods: (methods ?? ServeMethods(options: options)).factory)
+func serve(
+    _ endpoint: Endpoint = .tcp(host: "127.0.0.1", port: 0),
+    options: ServeMethods.Options = .init(),
+    serverOptions: UpnodeServer.Options = .init(), methods: ServeMethods? = nil
+) async throws -> UpnodeServer {
+    try await UpnodeServer.listen(
+        endpoint, options: serverOptions,
+        methods: (methods ?? ServeMethods(options: options)).factory)
 }
 
 func temporaryDirectory() throws -> String {
@@ -78,7 +94,9 @@ struct RawClient {
         let collector = Collector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
             }
             .connect(host: "127.0.0.1", port: port).get()
         return (RawClient(channel: channel), collector)

@@ -2,18 +2,22 @@ import DnodeProtocol
 import Foundation
 import Synchronization
 import Testing
-@testable import Upnode
 import UpnodeServe
+
+@testable import Upnode
 
 @Suite("Loopback: client and server on 127.0.0.1", .timeLimit(.minutes(1)))
 struct LoopbackTests {
     @Test("add, echo with nested functions and cycles, fail, time")
     func basicCalls() async throws {
         let server = try await serve()
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
-        let sum = try await client.up(timeout: .seconds(10)) { try await $0.request("add", [.int(2), .int(3)]) }
+        let sum = try await client.up(timeout: .seconds(10)) {
+            try await $0.request("add", [.int(2), .int(3)])
+        }
         #expect(sum.json == [.int(5)])
         let joined = try await client.up { try await $0.request("add", [.string("a"), .int(1)]) }
         #expect(joined.json == [.string("a1")])
@@ -22,10 +26,14 @@ struct LoopbackTests {
 
         // Echo a cycle and a function; call the echoed function and get our own callback back.
         let called = Locked<[JSONValue]>([])
-        let tree = DnodeValue.object(["name": .string("root"), "self": .cycle(levelsUp: 1),
-                                       "fn": .function { args in called.withLock { $0 += args.map(\.json) } }])
+        let tree = DnodeValue.object([
+            "name": .string("root"), "self": .cycle(levelsUp: 1),
+            "fn": .function { args in called.withLock { $0 += args.map(\.json) } },
+        ])
         let echoed = try await client.up { try await $0.request("echo", [tree, .string("é😀")]) }
-        guard case .cycle(1)? = echoed.first?["self"], case .function(let function)? = echoed.first?["fn"] else {
+        guard case .cycle(1)? = echoed.first?["self"],
+            case .function(let function)? = echoed.first?["fn"]
+        else {
             Issue.record("echo lost structure: \(echoed.json)")
             return
         }
@@ -37,14 +45,19 @@ struct LoopbackTests {
     @Test("subscribe streams callback invocations")
     func subscribe() async throws {
         let server = try await serve()
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
         let ticks = Locked<[Int64]>([])
         try await client.up { remote in
-            try remote.call("subscribe", [.function { args in
-                if case .int(let n)? = args.first { ticks.withLock { $0.append(n) } }
-            }, .int(10), .int(3)])
+            try remote.call(
+                "subscribe",
+                [
+                    .function { args in
+                        if case .int(let n)? = args.first { ticks.withLock { $0.append(n) } }
+                    }, .int(10), .int(3),
+                ])
         }
         #expect(await eventually { ticks.withLock { $0 } == [1, 2, 3] })
     }
@@ -68,7 +81,9 @@ struct LoopbackTests {
             // Queue calls while the server is gone.
             let tasks = (0..<10).map { index in
                 Task {
-                    let reply = try await client.up(timeout: .seconds(20)) { try await $0.request("mark", [.string("r\(round)-\(index)")]) }
+                    let reply = try await client.up(timeout: .seconds(20)) {
+                        try await $0.request("mark", [.string("r\(round)-\(index)")])
+                    }
                     answers.withLock { $0.append(.array(reply.json)) }
                 }
             }
@@ -90,9 +105,16 @@ struct LoopbackTests {
         let order = Locked<[Int]>([])
         for _ in 0..<20 {
             client.whenUp(timeout: .seconds(20)) { remote in
-                try? remote.call("mark", [.string("fifo"), .function { args in
-                    if case .int(let n)? = args.last { order.withLock { $0.append(Int(n)) } }
-                }])
+                try? remote.call(
+                    "mark",
+                    [
+                        .string("fifo"),
+                        .function { args in
+                            if case .int(let n)? = args.last {
+                                order.withLock { $0.append(Int(n)) }
+                            }
+                        },
+                    ])
             }
         }
         let server = try await serve(endpoint)
@@ -109,9 +131,14 @@ struct LoopbackTests {
         let ran = Locked<[Int: Int]>([:])
         func issue(_ index: Int) {
             client.whenUp(timeout: .seconds(20)) { remote in
-                try? remote.call("mark", [.string("drain"), .function { args in
-                    if case .int(let n)? = args.last { ran.withLock { $0[index] = Int(n) } }
-                }])
+                try? remote.call(
+                    "mark",
+                    [
+                        .string("drain"),
+                        .function { args in
+                            if case .int(let n)? = args.last { ran.withLock { $0[index] = Int(n) } }
+                        },
+                    ])
             }
         }
         for index in 0..<20 { issue(index) }
@@ -124,21 +151,27 @@ struct LoopbackTests {
         }
         #expect(await eventually { ran.withLock { $0.count } == 80 })
         let order = ran.withLock { $0 }
-        #expect((0..<80).map { order[$0] } == (1...80).map { $0 }, "the server ran the calls in issue order")
+        #expect(
+            (0..<80).map { order[$0] } == (1...80).map { $0 },
+            "the server ran the calls in issue order")
         await server.close()
     }
 
     @Test("a closed connection is freed: its exported functions do not keep it alive")
     func closedConnectionIsFreed() async throws {
         let server = try await serve()
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
         let weak = try await Self.weakConnection(of: client)
         client.reconnectNow()
         // The new link is up, and nothing holds the old connection any more.
-        #expect(await eventually { (try? await Self.weakConnection(of: client))?.value !== weak.value })
-        #expect(await eventually { weak.value == nil }, "the old DnodeConnection was never freed (a retain cycle)")
+        #expect(
+            await eventually { (try? await Self.weakConnection(of: client))?.value !== weak.value })
+        #expect(
+            await eventually { weak.value == nil },
+            "the old DnodeConnection was never freed (a retain cycle)")
         await server.close()
     }
 
@@ -156,7 +189,8 @@ struct LoopbackTests {
     @Test("a task that prefers the client's taskExecutor runs on the link's event loop")
     func taskExecutorRunsOnTheLoop() async throws {
         let server = try await serve()
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
         let onLoop = try await withTaskExecutorPreference(client.taskExecutor) {
@@ -173,10 +207,15 @@ struct LoopbackTests {
     @Test("a call in flight when the link dies fails with linkLost")
     func inFlightFails() async throws {
         let server = try await serve()
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
-        let slow = Task { try await client.up(timeout: .seconds(10)) { try await $0.request("slow", [.int(5000)]) } }
+        let slow = Task {
+            try await client.up(timeout: .seconds(10)) {
+                try await $0.request("slow", [.int(5000)])
+            }
+        }
         try await Task.sleep(for: .milliseconds(100))
         await server.close()
         await #expect(throws: UpnodeError.linkLost(method: "slow")) { try await slow.value }
@@ -184,7 +223,8 @@ struct LoopbackTests {
 
     @Test("up times out while the server is unreachable; close fails the rest")
     func timeoutAndClose() async throws {
-        let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: 1), configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: .tcp(host: "127.0.0.1", port: 1), configuration: testConfiguration())
         client.start()
         await #expect(throws: UpnodeError.queueTimeout(.milliseconds(200))) {
             try await client.up(timeout: .milliseconds(200)) { _ in 1 }
@@ -201,9 +241,12 @@ struct LoopbackTests {
         options.credentials = ("moo", "hax")
         options.authOnly = true
         let server = try await serve(options: options)
-        let good = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration()) { remote in
+        let good = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        { remote in
             let reply = try await remote.request("auth", [.string("moo"), .string("hax")])
-            guard reply.first?.isNull == true, let session = reply.dropFirst().first else { throw UpnodeError.remote(reply.first?.json ?? .null) }
+            guard reply.first?.isNull == true, let session = reply.dropFirst().first else {
+                throw UpnodeError.remote(reply.first?.json ?? .null)
+            }
             return remote.object(session)
         }
         good.start()
@@ -215,9 +258,12 @@ struct LoopbackTests {
         let whoami = try await good.up { try await $0.request("whoami") }
         #expect(whoami.json == [.string("moo")])
 
-        let bad = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration()) { remote in
+        let bad = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration()) {
+            remote in
             let reply = try await remote.request("auth", [.string("moo"), .string("nope")])
-            guard reply.first?.isNull == true, let session = reply.dropFirst().first else { throw UpnodeError.remote(reply.first?.json ?? .null) }
+            guard reply.first?.isNull == true, let session = reply.dropFirst().first else {
+                throw UpnodeError.remote(reply.first?.json ?? .null)
+            }
             return remote.object(session)
         }
         let log = EventLog(bad)
@@ -235,10 +281,13 @@ struct LoopbackTests {
     func unixSocket() async throws {
         let directory = try temporaryDirectory()
         let server = try await serve(.unix(path: directory + "/s.sock"))
-        let client = UpnodeClient(endpoint: .unix(path: directory + "/s.sock"), configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: .unix(path: directory + "/s.sock"), configuration: testConfiguration())
         client.start()
         defer { client.close() }
-        let sum = try await client.up(timeout: .seconds(10)) { try await $0.request("add", [.int(40), .int(2)]) }
+        let sum = try await client.up(timeout: .seconds(10)) {
+            try await $0.request("add", [.int(40), .int(2)])
+        }
         #expect(sum.json == [.int(42)])
         await server.close()
     }
@@ -262,66 +311,84 @@ struct LoopbackTests {
         serverOptions.maxLineBytes = 1024
         let server = try await serve(serverOptions: serverOptions)
         guard case .tcp(_, let port) = server.boundEndpoint else { return }
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: testConfiguration())
+        let client = UpnodeClient(
+            endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
         _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
 
         let (garbage, garbageReader) = try await RawClient.connect(port: port)
-        try await garbage.send("{\"method\":\"methods\",\"arguments\":[{}]}\nnot json\n\u{0}\u{1}{[[[\nnull\n[1,2]\n{\"method\":99}\n")
+        try await garbage.send(
+            "{\"method\":\"methods\",\"arguments\":[{}]}\nnot json\n\u{0}\u{1}{[[[\nnull\n[1,2]\n{\"method\":99}\n"
+        )
         let (oversize, oversizeReader) = try await RawClient.connect(port: port)
         try await oversize.send(String(repeating: "x", count: 5000))
         #expect(await eventually { oversizeReader.isClosed })
         let sum = try await client.up { try await $0.request("add", [.int(1), .int(1)]) }
         #expect(sum.json == [.int(2)])
         #expect(!garbageReader.isClosed, "bad lines are reported, not fatal")
-        try await garbage.send("{\"method\":1,\"arguments\":[2,3,\"[Function]\"],\"callbacks\":{\"0\":[\"2\"]}}\n")
+        try await garbage.send(
+            "{\"method\":1,\"arguments\":[2,3,\"[Function]\"],\"callbacks\":{\"0\":[\"2\"]}}\n")
         #expect(await eventually { garbageReader.text.contains("\"arguments\":[5]") })
         try await garbage.channel.close()
         await server.close()
     }
 
-    @Test("TLS with a self-signed certificate made in the test; a wrong trust root or host name is refused",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    @Test(
+        "TLS with a self-signed certificate made in the test; a wrong trust root or host name is refused",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
     func tls() async throws {
         let directory = try temporaryDirectory()
         for name in ["good", "other"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                                 "-addext", "subjectAltName=DNS:localhost",
-                                 "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem"]
+            process.arguments = [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost",
+                "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem",
+            ]
             process.standardError = FileHandle.nullDevice
             try process.run()
             process.waitUntilExit()
         }
         var serverOptions = UpnodeServer.Options()
-        serverOptions.tls = ServerTLSOptions(certificateFile: "\(directory)/good.pem", privateKeyFile: "\(directory)/good.key")
+        serverOptions.tls = ServerTLSOptions(
+            certificateFile: "\(directory)/good.pem", privateKeyFile: "\(directory)/good.key")
         let server = try await serve(.tcp(host: "127.0.0.1", port: 0), serverOptions: serverOptions)
         guard case .tls(_, let port) = server.boundEndpoint else { return }
-        let client = UpnodeClient(endpoint: .tls(host: "localhost", port: port), configuration: testConfiguration(),
-                                  tls: TLSOptions(trustRootsFile: "\(directory)/good.pem"))
+        let client = UpnodeClient(
+            endpoint: .tls(host: "localhost", port: port), configuration: testConfiguration(),
+            tls: TLSOptions(trustRootsFile: "\(directory)/good.pem"))
         client.start()
         defer { client.close() }
-        let sum = try await client.up(timeout: .seconds(10)) { try await $0.request("add", [.int(1), .int(2)]) }
+        let sum = try await client.up(timeout: .seconds(10)) {
+            try await $0.request("add", [.int(1), .int(2)])
+        }
         #expect(sum.json == [.int(3)])
 
-        let wrong = UpnodeClient(endpoint: .tls(host: "localhost", port: port), configuration: testConfiguration(),
-                                 tls: TLSOptions(trustRootsFile: "\(directory)/other.pem"))
+        let wrong = UpnodeClient(
+            endpoint: .tls(host: "localhost", port: port), configuration: testConfiguration(),
+            tls: TLSOptions(trustRootsFile: "\(directory)/other.pem"))
         let log = EventLog(wrong)
         wrong.start()
         defer { wrong.close() }
-        await #expect(throws: UpnodeError.queueTimeout(.milliseconds(500))) { try await wrong.up(timeout: .milliseconds(500)) { _ in 1 } }
+        await #expect(throws: UpnodeError.queueTimeout(.milliseconds(500))) {
+            try await wrong.up(timeout: .milliseconds(500)) { _ in 1 }
+        }
         #expect(log.upCount == 0)
         #expect(log.reasons(to: .down).contains { $0.code == "tls_error" })
 
         // The right CA but a name the certificate does not carry: refused too.
-        let misnamed = UpnodeClient(endpoint: .tls(host: "127.0.0.1", port: port), configuration: testConfiguration(),
-                                    tls: TLSOptions(trustRootsFile: "\(directory)/good.pem", serverName: "wrong.example"))
+        let misnamed = UpnodeClient(
+            endpoint: .tls(host: "127.0.0.1", port: port), configuration: testConfiguration(),
+            tls: TLSOptions(trustRootsFile: "\(directory)/good.pem", serverName: "wrong.example"))
         let misnamedLog = EventLog(misnamed)
         misnamed.start()
         defer { misnamed.close() }
-        await #expect(throws: UpnodeError.queueTimeout(.milliseconds(500))) { try await misnamed.up(timeout: .milliseconds(500)) { _ in 1 } }
+        await #expect(throws: UpnodeError.queueTimeout(.milliseconds(500))) {
+            try await misnamed.up(timeout: .milliseconds(500)) { _ in 1 }
+        }
         #expect(misnamedLog.upCount == 0)
         await server.close()
     }

@@ -9,10 +9,13 @@ struct ReadmeExampleTests {
     func example() async throws {
         // A server: methods receive arguments; callbacks are functions in them.
         let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0)) { peer in
-            ["add": .function { args in
-                guard args.count == 3, case .function(let cb) = args[2] else { return }
-                peer.invoke(cb, [.double((args[0].doubleValue ?? 0) + (args[1].doubleValue ?? 0))])
-            }]
+            [
+                "add": .function { args in
+                    guard args.count == 3, case .function(let cb) = args[2] else { return }
+                    peer.invoke(
+                        cb, [.double((args[0].doubleValue ?? 0) + (args[1].doubleValue ?? 0))])
+                }
+            ]
         }
 
         // A client: up() waits for the link (queued while down), runs once, in order.
@@ -25,7 +28,10 @@ struct ReadmeExampleTests {
         #expect(sum.count == 1 && sum.first?.doubleValue == 5)
         var sawUp = false
         for await event in events {
-            if case .state(_, .up, _) = event { sawUp = true; break }
+            if case .state(_, .up, _) = event {
+                sawUp = true
+                break
+            }
         }
         #expect(sawUp)
         client.close()

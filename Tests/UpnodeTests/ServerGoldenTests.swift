@@ -1,8 +1,9 @@
 import DnodeProtocol
 import Foundation
 import Testing
-@testable import Upnode
 import UpnodeServe
+
+@testable import Upnode
 
 /// The Swift `UpnodeServer` running `upmon serve`'s methods answers Node's client lines with
 /// the same messages Node's reference server sent (ids, paths, links; numbers compared as
@@ -11,9 +12,12 @@ import UpnodeServe
 struct ServerGoldenTests {
     static let transcripts = [
         "simple-call", "error-callback", "callbacks-both-ways", "nested-functions", "cyclic-links",
-        "auth-accepted", "auth-denied", "unicode-emoji", "numbers", "null-bool-undefined", "reconnect-queue",
-        "large-payload", "quirk-string-method-name", "quirk-minimal-message", "quirk-crlf-and-spaces",
-        "quirk-callback-path-string-vs-int", "quirk-cull-server-method", "quirk-coalesced-and-fragmented",
+        "auth-accepted", "auth-denied", "unicode-emoji", "numbers", "null-bool-undefined",
+        "reconnect-queue",
+        "large-payload", "quirk-string-method-name", "quirk-minimal-message",
+        "quirk-crlf-and-spaces",
+        "quirk-callback-path-string-vs-int", "quirk-cull-server-method",
+        "quirk-coalesced-and-fragmented",
         "quirk-unknown-method-and-callback", "quirk-array-line", "quirk-no-methods-from-client",
     ]
 
@@ -39,12 +43,19 @@ struct ServerGoldenTests {
                 }
                 expectedCount += 1
                 let count = expectedCount
-                let arrived = await eventually(timeout: .seconds(15)) { collector.lines.count >= count }
-                #expect(arrived, "\(name): server did not send line \(count): \(entry.line.prefix(200))")
+                let arrived = await eventually(timeout: .seconds(15)) {
+                    collector.lines.count >= count
+                }
+                #expect(
+                    arrived, "\(name): server did not send line \(count): \(entry.line.prefix(200))"
+                )
                 guard arrived else { break }
                 let ours = try JSONValue(parsing: Array(collector.lines[count - 1].utf8))
                 let node = try JSONValue(parsing: Array(entry.line.utf8))
-                #expect(goldenEquivalent(ours, node), "\(name):\n node:  \(entry.line.prefix(400))\n swift: \(collector.lines[count - 1].prefix(400))")
+                #expect(
+                    goldenEquivalent(ours, node),
+                    "\(name):\n node:  \(entry.line.prefix(400))\n swift: \(collector.lines[count - 1].prefix(400))"
+                )
                 compared += 1
             }
             try await client.channel.close()
@@ -59,7 +70,8 @@ func goldenEquivalent(_ ours: JSONValue, _ node: JSONValue) -> Bool {
     case (.array(let a), .array(let b)):
         return a.count == b.count && zip(a, b).allSatisfy { goldenEquivalent($0, $1) }
     case (.object(let a), .object(let b)):
-        return a.count == b.count && a.allSatisfy { key, value in b[key].map { goldenEquivalent(value, $0) } ?? false }
+        return a.count == b.count
+            && a.allSatisfy { key, value in b[key].map { goldenEquivalent(value, $0) } ?? false }
     default:
         if let x = ours.doubleValue, let y = node.doubleValue, x > 1e12, y > 1e12 { return true }
         return ours.isEquivalent(to: node)
@@ -73,13 +85,16 @@ struct GoldenLine {
 }
 
 func loadTranscript(_ name: String) throws -> [GoldenLine] {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("Fixtures/wire/\(name).jsonl")
     let data = try Data(contentsOf: url)
     return try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { raw in
         let record = try JSONValue(parsing: Array(raw))
-        return GoldenLine(conn: record["conn"]?.intValue ?? 0, isClientToServer: record["dir"]?.stringValue == "c2s",
-                          line: record["line"]?.stringValue ?? "")
+        return GoldenLine(
+            conn: record["conn"]?.intValue ?? 0,
+            isClientToServer: record["dir"]?.stringValue == "c2s",
+            line: record["line"]?.stringValue ?? "")
     }
 }
 
@@ -87,6 +102,8 @@ extension Collector {
     /// Complete lines received so far.
     var lines: [String] {
         let bytes = self.bytes.value
-        return bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        return bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map {
+            String(decoding: $0, as: UTF8.self)
+        }
     }
 }

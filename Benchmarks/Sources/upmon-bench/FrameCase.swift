@@ -19,7 +19,8 @@ func dashboardFrame(tick: Int) -> Buffer {
         buffer.set(x: 52, y: y, "● up", style: colours[row % 4])
         let latency = Double((row * 37 + tick * (row % 3)) % 400) / 10
         buffer.set(x: 62, y: y, "\(latency) ms", style: colours[(row + tick) % 4])
-        buffer.set(x: 76, y: y, "\(1000 + row * 3 + (row % 5 == 0 ? tick : 0)) ok  0 err", style: base)
+        buffer.set(
+            x: 76, y: y, "\(1000 + row * 3 + (row % 5 == 0 ? tick : 0)) ok  0 err", style: base)
         buffer.set(x: 100, y: y, "▁▂▃▅▇▆▅▃▂▁▂▃▅▇", style: Style(fg: .ansi(6)))
     }
     // latency graph column on the right
@@ -28,8 +29,13 @@ func dashboardFrame(tick: Int) -> Buffer {
         buffer.set(x: 140 + (tick % 50), y: y, h > 5 ? "█" : "▄", style: Style(fg: .ansi(2)))
         buffer.set(x: 135, y: y, "│")
     }
-    for y in 48..<59 { buffer.set(x: 1, y: y, "22:51:\(y) c\(y) ping 0.4 ms  → echo (direct)  ← echo ok 0.5 ms", style: Style(fg: .ansi(8))) }
-    buffer.set(x: 1, y: 59, " q quit  / filter  c call  m mark  ? help ", style: Style(attrs: .reverse))
+    for y in 48..<59 {
+        buffer.set(
+            x: 1, y: y, "22:51:\(y) c\(y) ping 0.4 ms  → echo (direct)  ← echo ok 0.5 ms",
+            style: Style(fg: .ansi(8)))
+    }
+    buffer.set(
+        x: 1, y: 59, " q quit  / filter  c call  m mark  ? help ", style: Style(attrs: .reverse))
     return buffer
 }
 
@@ -61,7 +67,11 @@ func frameCase() {
     }
     let diffMs = 1000 / diffRate
     let fullMs = 1000 / fullRate
-    note("a diff frame sends ~\(diffCells) of 12,000 cells; composing the test frame with Buffer.set takes \(fmt(1000 / composeRate, 3)) ms")
-    report("frame", "diff + write, 200×60", value: "\(fmt(diffMs, 3)) ms", baseline: "\(fmt(fullMs, 3)) ms full redraw",
-           ratio: "\(fmt(diffMs / fullMs, 2))×", target: "< 1 ms", pass: diffMs < 1)
+    note(
+        "a diff frame sends ~\(diffCells) of 12,000 cells; composing the test frame with Buffer.set takes \(fmt(1000 / composeRate, 3)) ms"
+    )
+    report(
+        "frame", "diff + write, 200×60", value: "\(fmt(diffMs, 3)) ms",
+        baseline: "\(fmt(fullMs, 3)) ms full redraw",
+        ratio: "\(fmt(diffMs / fullMs, 2))×", target: "< 1 ms", pass: diffMs < 1)
 }

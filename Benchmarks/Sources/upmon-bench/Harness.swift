@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Synchronization
 
 /// Monotonic time in seconds.
 func now() -> Double {
@@ -149,13 +150,18 @@ func fmt(_ value: Double, _ digits: Int = 0) -> String {
 }
 
 func report(
-    _ caseName: String, _ measure: String, value: String, baseline: String = "—", ratio: String = "—",
+    _ caseName: String, _ measure: String, value: String, baseline: String = "—",
+    ratio: String = "—",
     target: String = "—", pass: Bool? = nil
 ) {
     let verdict = pass.map { $0 ? "met" : "MISSED" } ?? "—"
-    let row = Row(caseName: caseName, measure: measure, value: value, baseline: baseline, ratio: ratio, target: target, verdict: verdict)
+    let row = Row(
+        caseName: caseName, measure: measure, value: value, baseline: baseline, ratio: ratio,
+        target: target, verdict: verdict)
     rows.withLock { $0.append(row) }
-    print("  \(measure): \(value) | baseline: \(baseline) | ratio: \(ratio) | target: \(target) | \(verdict)")
+    print(
+        "  \(measure): \(value) | baseline: \(baseline) | ratio: \(ratio) | target: \(target) | \(verdict)"
+    )
     fflush(nil)
 }
 
@@ -169,7 +175,9 @@ func printTable() {
     print("\n| case | measure | upmon | baseline (same run) | ratio | target | verdict |")
     print("|---|---|---|---|---|---|---|")
     for r in all {
-        print("| \(r.caseName) | \(r.measure) | \(r.value) | \(r.baseline) | \(r.ratio) | \(r.target) | \(r.verdict) |")
+        print(
+            "| \(r.caseName) | \(r.measure) | \(r.value) | \(r.baseline) | \(r.ratio) | \(r.target) | \(r.verdict) |"
+        )
     }
 }
 

@@ -31,8 +31,11 @@ func jsonCase() {
         }
         blackHole(total)
     }
-    report("json", "JSON parse+print lines/s (avg \(Int(lineLength)) B)", value: fmt(ours), baseline: "\(fmt(foundation)) (Foundation JSONSerialization)",
-           ratio: "\(fmt(ours / foundation, 2))×", target: "faster than Foundation", pass: ours > foundation)
+    report(
+        "json", "JSON parse+print lines/s (avg \(Int(lineLength)) B)", value: fmt(ours),
+        baseline: "\(fmt(foundation)) (Foundation JSONSerialization)",
+        ratio: "\(fmt(ours / foundation, 2))×", target: "faster than Foundation",
+        pass: ours > foundation)
     let dnode = throughputSync(warmup: 20_000, maxOps: 5_000_000) { n in
         for i in 0..<n {
             let message = try! DnodeMessage(decoding: bytes[i % 3])
@@ -41,6 +44,8 @@ func jsonCase() {
         }
         blackHole(out)
     }
-    report("json", "DnodeMessage decode+encode lines/s", value: fmt(dnode), baseline: "\(fmt(ours)) (bare JSON above)",
-           ratio: "\(fmt(dnode / ours, 2))×")
+    report(
+        "json", "DnodeMessage decode+encode lines/s", value: fmt(dnode),
+        baseline: "\(fmt(ours)) (bare JSON above)",
+        ratio: "\(fmt(dnode / ours, 2))×")
 }

@@ -11,12 +11,18 @@ struct Link: Sendable {
     let server: UpnodeServer
     let client: UpnodeClient
 
-    static func start(serverOptions: UpnodeServer.Options = .quiet, configuration: LinkConfiguration = .bench) async throws -> Link {
+    static func start(
+        serverOptions: UpnodeServer.Options = .quiet, configuration: LinkConfiguration = .bench
+    ) async throws -> Link {
         let server = try await UpnodeServer.listen(
-            .tcp(host: "127.0.0.1", port: 0), options: serverOptions, group: serverGroup, methods: echoMethods)
-        let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: configuration, group: clientGroup)
+            .tcp(host: "127.0.0.1", port: 0), options: serverOptions, group: serverGroup,
+            methods: echoMethods)
+        let client = UpnodeClient(
+            endpoint: server.boundEndpoint, configuration: configuration, group: clientGroup)
         client.start()
-        _ = try await client.up(timeout: .seconds(10)) { remote in try await remote.request("echo", [.int(1)]) }
+        _ = try await client.up(timeout: .seconds(10)) { remote in
+            try await remote.request("echo", [.int(1)])
+        }
         return Link(server: server, client: client)
     }
 
@@ -28,7 +34,9 @@ struct Link: Sendable {
     /// n sequential `up { echo }` transactions.
     func sequentialUp(_ n: Int, timeout: Duration? = nil) async throws {
         for _ in 0..<n {
-            _ = try await client.up(timeout: timeout) { remote in try await remote.request("echo", [.int(1)]) }
+            _ = try await client.up(timeout: timeout) { remote in
+                try await remote.request("echo", [.int(1)])
+            }
         }
     }
 
@@ -40,7 +48,9 @@ struct Link: Sendable {
             for _ in 0..<width {
                 group.addTask {
                     while issued.next() <= n {
-                        _ = try await client.up { remote in try await remote.request("echo", [.int(1)]) }
+                        _ = try await client.up { remote in
+                            try await remote.request("echo", [.int(1)])
+                        }
                     }
                 }
             }
@@ -85,11 +95,15 @@ extension LinkConfiguration {
 }
 
 func sequentialCase() async throws {
-    print("echo-seq — sequential echo calls, one link, vs raw NIO newline-echo (measured alternately)")
+    print(
+        "echo-seq — sequential echo calls, one link, vs raw NIO newline-echo (measured alternately)"
+    )
     let raw = try await RawEcho.start(line: rawLine)
     let link = try await Link.start()
     let rawRun: (Int) async throws -> Void = { n in try await raw.run(total: n, outstanding: 1) }
-    let up = try await pairedThroughput(warmup: 2_000, maxOps: 200_000, rawRun) { n in try await link.sequentialUp(n) }
+    let up = try await pairedThroughput(warmup: 2_000, maxOps: 200_000, rawRun) { n in
+        try await link.sequentialUp(n)
+    }
     let withTimeout = try await pairedThroughput(warmup: 1_000, maxOps: 200_000, rawRun) { n in
         try await link.sequentialUp(n, timeout: .seconds(10))
     }
@@ -103,36 +117,60 @@ func sequentialCase() async throws {
     }
     await raw.close()
     await link.close()
-    report("echo-seq", "sequential calls/s via up()", value: fmt(up.b), baseline: "\(fmt(up.a)) raw NIO echo/s",
-           ratio: "\(fmt(up.ratio * 100, 1)) %", target: "≥ 60 % of raw (Node 5,400)", pass: up.ratio >= 0.6)
-    report("echo-seq", "sequential calls/s via up(), caller on the link's taskExecutor", value: fmt(pinned.b),
-           baseline: "\(fmt(pinned.a)) raw NIO echo/s", ratio: "\(fmt(pinned.ratio * 100, 1)) %", target: "≥ 60 % of raw", pass: pinned.ratio >= 0.6)
-    report("echo-seq", "sequential calls/s via up(timeout: 10 s)", value: fmt(withTimeout.b), baseline: "\(fmt(withTimeout.a)) raw NIO echo/s",
-           ratio: "\(fmt(withTimeout.ratio * 100, 1)) %", target: "(diagnostic)")
-    report("echo-seq", "sequential calls/s, Remote.request (no up())", value: fmt(direct.b), baseline: "\(fmt(direct.a)) raw NIO echo/s",
-           ratio: "\(fmt(direct.ratio * 100, 1)) %", target: "(diagnostic)")
+    report(
+        "echo-seq", "sequential calls/s via up()", value: fmt(up.b),
+        baseline: "\(fmt(up.a)) raw NIO echo/s",
+        ratio: "\(fmt(up.ratio * 100, 1)) %", target: "≥ 60 % of raw (Node 5,400)",
+        pass: up.ratio >= 0.6)
+    report(
+        "echo-seq", "sequential calls/s via up(), caller on the link's taskExecutor",
+        value: fmt(pinned.b),
+        baseline: "\(fmt(pinned.a)) raw NIO echo/s", ratio: "\(fmt(pinned.ratio * 100, 1)) %",
+        target: "≥ 60 % of raw", pass: pinned.ratio >= 0.6)
+    report(
+        "echo-seq", "sequential calls/s via up(timeout: 10 s)", value: fmt(withTimeout.b),
+        baseline: "\(fmt(withTimeout.a)) raw NIO echo/s",
+        ratio: "\(fmt(withTimeout.ratio * 100, 1)) %", target: "(diagnostic)")
+    report(
+        "echo-seq", "sequential calls/s, Remote.request (no up())", value: fmt(direct.b),
+        baseline: "\(fmt(direct.a)) raw NIO echo/s",
+        ratio: "\(fmt(direct.ratio * 100, 1)) %", target: "(diagnostic)")
     note("ratio = median of 5 alternating raw/upnode pairs; rates are the medians of each side")
 }
 
 func pipelinedCase() async throws {
     print("echo-pipe — 100 calls outstanding vs raw NIO echo with 100 outstanding")
     let raw = try await RawEcho.start(line: rawLine)
-    let rawRate = try await throughput(warmup: 20_000, maxOps: 2_000_000) { n in try await raw.run(total: n, outstanding: 100) }
+    let rawRate = try await throughput(warmup: 20_000, maxOps: 2_000_000) { n in
+        try await raw.run(total: n, outstanding: 100)
+    }
     await raw.close()
     let link = try await Link.start()
-    let upRate = try await throughput(warmup: 5_000, maxOps: 1_000_000) { n in try await link.pipelinedUp(n, width: 100) }
+    let upRate = try await throughput(warmup: 5_000, maxOps: 1_000_000) { n in
+        try await link.pipelinedUp(n, width: 100)
+    }
     let remote = try await link.client.up { $0 }
-    let directRate = try await throughput(warmup: 5_000, maxOps: 1_000_000) { n in try await Link.pipelinedDirect(remote, n, width: 100) }
+    let directRate = try await throughput(warmup: 5_000, maxOps: 1_000_000) { n in
+        try await Link.pipelinedDirect(remote, n, width: 100)
+    }
     await link.close()
-    report("echo-pipe", "pipelined calls/s via up(), 100 outstanding", value: fmt(upRate), baseline: "\(fmt(rawRate)) raw NIO echo/s",
-           ratio: "\(fmt(upRate / rawRate * 100, 1)) % of raw", target: "≥ 73,000/s (Node 14,600)", pass: upRate >= 73_000)
-    report("echo-pipe", "pipelined calls/s, Remote.request, 100 outstanding", value: fmt(directRate), baseline: "\(fmt(rawRate)) raw NIO echo/s",
-           ratio: "\(fmt(directRate / rawRate * 100, 1)) % of raw", target: "≥ 73,000/s", pass: directRate >= 73_000)
+    report(
+        "echo-pipe", "pipelined calls/s via up(), 100 outstanding", value: fmt(upRate),
+        baseline: "\(fmt(rawRate)) raw NIO echo/s",
+        ratio: "\(fmt(upRate / rawRate * 100, 1)) % of raw", target: "≥ 73,000/s (Node 14,600)",
+        pass: upRate >= 73_000)
+    report(
+        "echo-pipe", "pipelined calls/s, Remote.request, 100 outstanding", value: fmt(directRate),
+        baseline: "\(fmt(rawRate)) raw NIO echo/s",
+        ratio: "\(fmt(directRate / rawRate * 100, 1)) % of raw", target: "≥ 73,000/s",
+        pass: directRate >= 73_000)
 }
 
 func agingCase() async throws {
     let total = settings.quick ? 50_000 : 1_000_000
-    print("aging — sequential throughput after \(fmt(Double(total))) calls on one link vs a fresh link (measured alternately)")
+    print(
+        "aging — sequential throughput after \(fmt(Double(total))) calls on one link vs a fresh link (measured alternately)"
+    )
     let fresh = try await Link.start()
     let aged = try await Link.start()
     let remote = try await aged.client.up { $0 }
@@ -159,8 +197,10 @@ func agingCase() async throws {
     let freshRate = median(freshRates)
     let agedRate = median(agedRates)
     let ratio = agedRate / freshRate
-    report("aging", "sequential calls/s after \(fmt(Double(total))) calls", value: fmt(agedRate), baseline: "\(fmt(freshRate)) fresh link",
-           ratio: "\(fmt(ratio * 100, 1)) %", target: "within 5 % (≥ 95 %)", pass: ratio >= 0.95)
+    report(
+        "aging", "sequential calls/s after \(fmt(Double(total))) calls", value: fmt(agedRate),
+        baseline: "\(fmt(freshRate)) fresh link",
+        ratio: "\(fmt(ratio * 100, 1)) %", target: "within 5 % (≥ 95 %)", pass: ratio >= 0.95)
 }
 
 final class Counter: Sendable {

@@ -1,8 +1,9 @@
-import Foundation
 import DnodeProtocol
-import Upnode
+import Foundation
 import NIOCore
 import NIOPosix
+import Upnode
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -15,11 +16,12 @@ func serveChild() async throws -> Never {
     raiseFileLimit()
     var options = UpnodeServer.Options()
     options.pingInterval = .zero
-    let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: options, methods: echoMethods)
+    let server = try await UpnodeServer.listen(
+        .tcp(host: "127.0.0.1", port: 0), options: options, methods: echoMethods)
     guard case .tcp(_, let port) = server.boundEndpoint else { exit(1) }
     print("PORT \(port)")
     fflush(nil)
-    while let _ = readLine() {}
+    while readLine() != nil {}
     exit(0)
 }
 
@@ -28,7 +30,9 @@ func serveChild() async throws -> Never {
 func memoryCase() async throws {
     let fdLimit = raiseFileLimit()
     let counts = [1_000, 10_000].filter { $0 + 300 <= fdLimit }
-    print("memory — RSS per idle link, each figure from a fresh client process (server in another process; fd limit \(fdLimit))")
+    print(
+        "memory — RSS per idle link, each figure from a fresh client process (server in another process; fd limit \(fdLimit))"
+    )
     func measure(_ kind: String, _ n: Int) throws -> Double {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: selfExecutable())
@@ -48,14 +52,18 @@ func memoryCase() async throws {
     for n in counts {
         let raw = try measure("raw", n) / 1024
         let link = try measure("upnode", n) / 1024
-        report("memory", "RSS per idle link at \(fmt(Double(n))) links", value: "\(fmt(link, 1)) KB",
-               baseline: "\(fmt(raw, 1)) KB raw NIO connection; Node 37–50 KB",
-               ratio: "\(fmt(link / max(raw, 0.1), 1))× raw, \(fmt(link / 43.5, 2))× Node", target: "≤ 10 KB", pass: link <= 10)
+        report(
+            "memory", "RSS per idle link at \(fmt(Double(n))) links", value: "\(fmt(link, 1)) KB",
+            baseline: "\(fmt(raw, 1)) KB raw NIO connection; Node 37–50 KB",
+            ratio: "\(fmt(link / max(raw, 0.1), 1))× raw, \(fmt(link / 43.5, 2))× Node",
+            target: "≤ 10 KB", pass: link <= 10)
     }
     if counts.count < 2 { note("10,000 links skipped: fd limit \(fdLimit)") }
     let sleeper = try measure("sleeping-task", 10_000)
     let consumer = try measure("stream-consumer", 10_000)
-    note("parts, RSS each (10,000 in a fresh process): a Task in Task.sleep \(fmt(sleeper)) B; an AsyncStream + Task in for-await \(fmt(consumer)) B")
+    note(
+        "parts, RSS each (10,000 in a fresh process): a Task in Task.sleep \(fmt(sleeper)) B; an AsyncStream + Task in for-await \(fmt(consumer)) B"
+    )
 }
 
 /// glibc's malloc_trim: return freed heap pages to the kernel before an RSS reading.
@@ -102,8 +110,11 @@ func memoryChild(kind: String, count n: Int) async throws -> Never {
         if chunk.isEmpty { break }
         portLine.append(chunk)
     }
-    guard let text = String(data: portLine, encoding: .utf8), let port = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
-        print("    · server child failed to start"); exit(1)
+    guard let text = String(data: portLine, encoding: .utf8),
+        let port = Int(text.dropFirst(5).prefix { $0.isNumber })
+    else {
+        print("    · server child failed to start")
+        exit(1)
     }
     let endpoint = Endpoint.tcp(host: "127.0.0.1", port: port)
     var configuration = LinkConfiguration()
@@ -115,12 +126,16 @@ func memoryChild(kind: String, count n: Int) async throws -> Never {
         var opened = 0
         while opened < n {
             let batch = min(200, n - opened)
-            let fresh = (0..<batch).map { _ in UpnodeClient(endpoint: endpoint, configuration: configuration) }
+            let fresh = (0..<batch).map { _ in
+                UpnodeClient(endpoint: endpoint, configuration: configuration)
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in fresh {
                     group.addTask {
                         client.start()
-                        _ = try await client.up(timeout: .seconds(30)) { remote in try await remote.request("echo", [.int(1)]) }
+                        _ = try await client.up(timeout: .seconds(30)) { remote in
+                            try await remote.request("echo", [.int(1)])
+                        }
                     }
                 }
                 try await group.waitForAll()
@@ -137,7 +152,9 @@ func memoryChild(kind: String, count n: Int) async throws -> Never {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RawEchoServerHandler()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RawEchoServerHandler())
+                }
             }
         var opened = 0
         while opened < n {
@@ -166,7 +183,9 @@ func memoryChild(kind: String, count n: Int) async throws -> Never {
     let opened = now() - t0
     try await settle()
     let after = residentBytes()
-    print("    · \(kind): \(fmt(Double(n))) links up in \(fmt(opened, 2)) s; RSS \(fmt(Double(before) / 1_048_576, 1)) → \(fmt(Double(after) / 1_048_576, 1)) MiB")
+    print(
+        "    · \(kind): \(fmt(Double(n))) links up in \(fmt(opened, 2)) s; RSS \(fmt(Double(before) / 1_048_576, 1)) → \(fmt(Double(after) / 1_048_576, 1)) MiB"
+    )
     print("RESULT \(Double(after - before) / Double(n))")
     fflush(nil)
     blackHole(keep.count)

@@ -6,7 +6,9 @@ import NIOPosix
 final class RawEchoServerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { context.write(data, promise: nil) }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.write(data, promise: nil)
+    }
     func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
 }
 
@@ -70,7 +72,9 @@ struct RawEcho: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RawEchoServerHandler()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RawEchoServerHandler())
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let port = server.localAddress!.port!
@@ -80,11 +84,16 @@ struct RawEcho: Sendable {
         let client = try await ClientBootstrap(group: clientGroup)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RawEchoClientHandler(line: lineBuffer)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        RawEchoClientHandler(line: lineBuffer))
+                }
             }
             .connect(host: "127.0.0.1", port: port).get()
         let handler = try await client.eventLoop.submit {
-            NIOLoopBound(try client.pipeline.syncOperations.handler(type: RawEchoClientHandler.self), eventLoop: client.eventLoop)
+            NIOLoopBound(
+                try client.pipeline.syncOperations.handler(type: RawEchoClientHandler.self),
+                eventLoop: client.eventLoop)
         }.get()
         return RawEcho(server: server, client: client, handler: handler)
     }
@@ -92,7 +101,9 @@ struct RawEcho: Sendable {
     func run(total: Int, outstanding: Int) async throws {
         let promise = client.eventLoop.makePromise(of: Void.self)
         let handler = self.handler
-        client.eventLoop.execute { handler.value.start(total: total, outstanding: outstanding, done: promise) }
+        client.eventLoop.execute {
+            handler.value.start(total: total, outstanding: outstanding, done: promise)
+        }
         try await promise.futureResult.get()
     }
 

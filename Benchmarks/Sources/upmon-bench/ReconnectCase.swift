@@ -6,10 +6,14 @@ import Upnode
 /// is down; time until all are answered, from the new connection's acceptance and end to end.
 func reconnectCase() async throws {
     let restarts = settings.quick ? 5 : 20
-    print("reconnect — 100 queued calls answered after a server restart (reconnect delay 100 ms, p50 of \(restarts))")
-    var server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: echoMethods)
+    print(
+        "reconnect — 100 queued calls answered after a server restart (reconnect delay 100 ms, p50 of \(restarts))"
+    )
+    var server = try await UpnodeServer.listen(
+        .tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: echoMethods)
     guard case .tcp(_, let port) = server.boundEndpoint else { return }
-    let client = UpnodeClient(endpoint: server.boundEndpoint, configuration: .bench, group: clientGroup)
+    let client = UpnodeClient(
+        endpoint: server.boundEndpoint, configuration: .bench, group: clientGroup)
     let downAt = Mutex<Double?>(nil)
     let events = client.events()
     let watcher = Task {
@@ -20,7 +24,9 @@ func reconnectCase() async throws {
         }
     }
     client.start()
-    _ = try await client.up(timeout: .seconds(5)) { remote in try await remote.request("echo", [.int(1)]) }
+    _ = try await client.up(timeout: .seconds(5)) { remote in
+        try await remote.request("echo", [.int(1)])
+    }
 
     var fromConnect: [Double] = []
     var endToEnd: [Double] = []
@@ -34,7 +40,9 @@ func reconnectCase() async throws {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<100 {
                     group.addTask {
-                        _ = try await client.up(timeout: .seconds(5)) { remote in try await remote.request("echo", [.int(1)]) }
+                        _ = try await client.up(timeout: .seconds(5)) { remote in
+                            try await remote.request("echo", [.int(1)])
+                        }
                     }
                 }
                 try await group.waitForAll()
@@ -60,9 +68,17 @@ func reconnectCase() async throws {
     await server.close()
     let p50c = percentile(fromConnect, 0.5)
     let p50e = percentile(endToEnd, 0.5)
-    note("p50 accept-after-down \(fmt(percentile(connectAfterDown, 0.5), 2)) ms; from-connect max \(fmt(fromConnect.max()!, 2)) ms; end-to-end max \(fmt(endToEnd.max()!, 2)) ms")
-    report("reconnect", "100 queued calls answered, from new connection (p50)", value: "\(fmt(p50c, 2)) ms",
-           baseline: "Node 147 ms total at reconnect=100", ratio: "—", target: "≤ 5 ms", pass: p50c <= 5)
-    report("reconnect", "100 queued calls answered, end to end from link down (p50)", value: "\(fmt(p50e, 2)) ms",
-           baseline: "100 ms reconnect delay", ratio: "\(fmt(p50e - 100, 2)) ms over the delay", target: "≤ 105 ms", pass: p50e <= 105)
+    note(
+        "p50 accept-after-down \(fmt(percentile(connectAfterDown, 0.5), 2)) ms; from-connect max \(fmt(fromConnect.max()!, 2)) ms; end-to-end max \(fmt(endToEnd.max()!, 2)) ms"
+    )
+    report(
+        "reconnect", "100 queued calls answered, from new connection (p50)",
+        value: "\(fmt(p50c, 2)) ms",
+        baseline: "Node 147 ms total at reconnect=100", ratio: "—", target: "≤ 5 ms",
+        pass: p50c <= 5)
+    report(
+        "reconnect", "100 queued calls answered, end to end from link down (p50)",
+        value: "\(fmt(p50e, 2)) ms",
+        baseline: "100 ms reconnect delay", ratio: "\(fmt(p50e - 100, 2)) ms over the delay",
+        target: "≤ 105 ms", pass: p50e <= 105)
 }

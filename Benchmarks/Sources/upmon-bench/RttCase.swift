@@ -29,7 +29,9 @@ final class ForwardHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
 }
 
 /// A loopback TCP proxy that delays each read from the client by `delay` (the reply path is not delayed).
@@ -42,33 +44,41 @@ func startDelayProxy(upstreamPort: Int, delay: TimeAmount) async throws -> any C
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { outbound in
                     outbound.eventLoop.makeCompletedFuture {
-                        try outbound.pipeline.syncOperations.addHandler(ForwardHandler(delay: .zero, peer: inbound))
+                        try outbound.pipeline.syncOperations.addHandler(
+                            ForwardHandler(delay: .zero, peer: inbound))
                     }
                 }
                 .connect(host: "127.0.0.1", port: upstreamPort)
                 .flatMapThrowing { outbound in
-                    try inbound.pipeline.syncOperations.addHandler(ForwardHandler(delay: delay, peer: outbound))
+                    try inbound.pipeline.syncOperations.addHandler(
+                        ForwardHandler(delay: delay, peer: outbound))
                 }
         }
         .bind(host: "127.0.0.1", port: 0).get()
 }
 
 /// Median ping rtt (ms) the client reports through a proxy that adds `delay`.
-func measuredRtt(delayMs: Int64, pings: Int) async throws -> (median: Double, min: Double, max: Double) {
-    let server = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: echoMethods)
+func measuredRtt(delayMs: Int64, pings: Int) async throws -> (
+    median: Double, min: Double, max: Double
+) {
+    let server = try await UpnodeServer.listen(
+        .tcp(host: "127.0.0.1", port: 0), options: .quiet, group: serverGroup, methods: echoMethods)
     guard case .tcp(_, let upstream) = server.boundEndpoint else { fatalError() }
     let proxy = try await startDelayProxy(upstreamPort: upstream, delay: .milliseconds(delayMs))
     var configuration = LinkConfiguration.bench
     configuration.pingInterval = .milliseconds(100)
     configuration.pingImmediately = true
-    let client = UpnodeClient(endpoint: .tcp(host: "127.0.0.1", port: proxy.localAddress!.port!), configuration: configuration, group: clientGroup)
+    let client = UpnodeClient(
+        endpoint: .tcp(host: "127.0.0.1", port: proxy.localAddress!.port!),
+        configuration: configuration, group: clientGroup)
     let events = client.events()
     client.start()
     var rtts: [Double] = []
     let deadline = now() + 10
     for await event in events {
         if case .ping(let rtt) = event {
-            rtts.append(Double(rtt.components.seconds) * 1000 + Double(rtt.components.attoseconds) / 1e15)
+            rtts.append(
+                Double(rtt.components.seconds) * 1000 + Double(rtt.components.attoseconds) / 1e15)
             if rtts.count >= pings + 2 { break }
         }
         if now() > deadline { break }
@@ -86,8 +96,12 @@ func rttCase() async throws {
     let base = try await measuredRtt(delayMs: 0, pings: pings)
     let delayed = try await measuredRtt(delayMs: 20, pings: pings)
     let error = delayed.median - 20
-    note("through the proxy with no delay: p50 \(fmt(base.median, 3)) ms; with 20 ms: min \(fmt(delayed.min, 3)) max \(fmt(delayed.max, 3)) ms")
-    report("rtt", "reported ping rtt p50 with 20 ms injected", value: "\(fmt(delayed.median, 3)) ms",
-           baseline: "20 ms injected (+\(fmt(base.median, 3)) ms proxy/loopback)", ratio: "error \(error >= 0 ? "+" : "")\(fmt(error, 3)) ms",
-           target: "within ±1 ms", pass: abs(error) <= 1)
+    note(
+        "through the proxy with no delay: p50 \(fmt(base.median, 3)) ms; with 20 ms: min \(fmt(delayed.min, 3)) max \(fmt(delayed.max, 3)) ms"
+    )
+    report(
+        "rtt", "reported ping rtt p50 with 20 ms injected", value: "\(fmt(delayed.median, 3)) ms",
+        baseline: "20 ms injected (+\(fmt(base.median, 3)) ms proxy/loopback)",
+        ratio: "error \(error >= 0 ? "+" : "")\(fmt(error, 3)) ms",
+        target: "within ±1 ms", pass: abs(error) <= 1)
 }

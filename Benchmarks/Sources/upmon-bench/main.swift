@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 // upmon-bench [--quick] [case…]   (cases: json echo-seq echo-pipe aging reconnect queue-flush memory reducer frame replay rtt)
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -27,12 +28,15 @@ let allCases: [(String, () async throws -> Void)] = [
     ("rtt", rttCase),
 ]
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: upmon-bench [--quick] [case…]\ncases: \(allCases.map(\.0).joined(separator: " "))")
+    print(
+        "usage: upmon-bench [--quick] [case…]\ncases: \(allCases.map(\.0).joined(separator: " "))")
     exit(0)
 }
 let unknown = arguments.filter { name in !allCases.contains { $0.0 == name } }
 guard unknown.isEmpty else {
-    print("unknown case(s): \(unknown.joined(separator: " ")); cases: \(allCases.map(\.0).joined(separator: " "))")
+    print(
+        "unknown case(s): \(unknown.joined(separator: " ")); cases: \(allCases.map(\.0).joined(separator: " "))"
+    )
     exit(2)
 }
 let selected = arguments.isEmpty ? allCases : allCases.filter { arguments.contains($0.0) }
@@ -41,9 +45,14 @@ var cpu = "unknown CPU"
 if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
     let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
 {
-    cpu = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? cpu
+    cpu =
+        line.split(separator: ":", maxSplits: 1).last.map {
+            $0.trimmingCharacters(in: .whitespaces)
+        } ?? cpu
 }
-print("upmon-bench — \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(Date()), \(settings.repetitions) timed repetitions, median")
+print(
+    "upmon-bench — \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(Date()), \(settings.repetitions) timed repetitions, median"
+)
 let suiteStart = now()
 for (name, body) in selected {
     let start = now()

@@ -28,12 +28,17 @@ public struct ConnectionSpec: Sendable {
         do {
             endpoint = try Endpoint(parsing: rest)
         } catch {
-            throw ConfigError(file: "command line", line: 0, message: shownInMessage(String(describing: error), limit: 300))
+            throw ConfigError(
+                file: "command line", line: 0,
+                message: shownInMessage(String(describing: error), limit: 300))
         }
         if let problem = Self.problem(with: endpoint) {
             throw ConfigError(file: "command line", line: 0, message: "bad endpoint: \(problem)")
         }
-        if let name, name.isEmpty { throw ConfigError(file: "command line", line: 0, message: "'\(text)' has an empty name before '='") }
+        if let name, name.isEmpty {
+            throw ConfigError(
+                file: "command line", line: 0, message: "'\(text)' has an empty name before '='")
+        }
         self.name = name ?? endpoint.description
         if case .tls = endpoint { tls = TLSOptions() }
     }
@@ -50,10 +55,12 @@ extension ConnectionSpec {
         switch endpoint {
         case .tcp(let host, _), .tls(let host, _):
             guard host.utf8.count > maxHostBytes else { return nil }
-            return "host name '\(shownInMessage(host))' is \(host.utf8.count) bytes; a host name is at most \(maxHostBytes)"
+            return
+                "host name '\(shownInMessage(host))' is \(host.utf8.count) bytes; a host name is at most \(maxHostBytes)"
         case .unix(let path):
             guard path.utf8.count > maxUnixPathBytes else { return nil }
-            return "socket path '\(shownInMessage(path))' is \(path.utf8.count) bytes; unix socket paths are at most \(maxUnixPathBytes)"
+            return
+                "socket path '\(shownInMessage(path))' is \(path.utf8.count) bytes; unix socket paths are at most \(maxUnixPathBytes)"
         }
     }
 }
@@ -75,13 +82,17 @@ public struct AuthSpec: Sendable {
     }
 
     /// The argument values, or the name of the first missing environment variable.
-    public func resolve(environment: [String: String]) -> Result<[DnodeValue], AuthEnvironmentMissing> {
+    public func resolve(environment: [String: String]) -> Result<
+        [DnodeValue], AuthEnvironmentMissing
+    > {
         var values: [DnodeValue] = []
         for argument in arguments {
             switch argument {
             case .literal(let json): values.append(DnodeValue(json))
             case .environment(let name):
-                guard let value = environment[name] else { return .failure(AuthEnvironmentMissing(variable: name)) }
+                guard let value = environment[name] else {
+                    return .failure(AuthEnvironmentMissing(variable: name))
+                }
                 values.append(.string(value))
             }
         }
@@ -91,5 +102,7 @@ public struct AuthSpec: Sendable {
 
 public struct AuthEnvironmentMissing: Error, Sendable, CustomStringConvertible {
     public let variable: String
-    public var description: String { "environment variable \(variable) (named in auth_args) is not set" }
+    public var description: String {
+        "environment variable \(variable) (named in auth_args) is not set"
+    }
 }

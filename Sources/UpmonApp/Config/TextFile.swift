@@ -42,10 +42,12 @@ public enum TextFile {
             case .isDirectory: "is a directory, not a file"
             case .permissionDenied: "permission denied (check the file's mode and owner)"
             case .notARegularFile: "is not a regular file"
-            case .tooLarge(let bytes): "is \(bytes) bytes, more than the \(TextFile.maxBytes / (1 << 20)) MiB a text file may be"
+            case .tooLarge(let bytes):
+                "is \(bytes) bytes, more than the \(TextFile.maxBytes / (1 << 20)) MiB a text file may be"
             case .notUTF8(let byte, let column):
                 "not UTF-8 text (byte 0x\(hex(byte)) at column \(column)); is this a binary file?"
-            case .containsNUL(let column): "contains a NUL byte at column \(column); is this a binary file?"
+            case .containsNUL(let column):
+                "contains a NUL byte at column \(column); is this a binary file?"
             case .readFailed(let reason): "cannot read: \(reason)"
             }
         }
@@ -66,7 +68,9 @@ public enum TextFile {
 
     /// Checks that `bytes` are UTF-8 text without NUL bytes; the failure names line and column.
     public static func decode(_ bytes: [UInt8]) -> Result<String, Failure> {
-        if let text = String(validating: bytes, as: UTF8.self), !bytes.contains(0) { return .success(text) }
+        if let text = String(validating: bytes, as: UTF8.self), !bytes.contains(0) {
+            return .success(text)
+        }
         // Find the first bad byte, line by line, to say where it is.
         var lineNumber = 1
         var lineStart = 0
@@ -79,25 +83,32 @@ public enum TextFile {
                 index += 1
                 continue
             }
-            if byte == 0 { return .failure(Failure(.containsNUL(column: index - lineStart + 1), line: lineNumber)) }
+            if byte == 0 {
+                return .failure(
+                    Failure(.containsNUL(column: index - lineStart + 1), line: lineNumber))
+            }
             if byte < 0x80 {
                 index += 1
                 continue
             }
             let length = sequenceLength(bytes, at: index)
             if length == 0 {
-                return .failure(Failure(.notUTF8(byte: byte, column: index - lineStart + 1), line: lineNumber))
+                return .failure(
+                    Failure(.notUTF8(byte: byte, column: index - lineStart + 1), line: lineNumber))
             }
             index += length
         }
-        return .failure(Failure(.notUTF8(byte: 0, column: 1), line: lineNumber))  // not reached for invalid input
+        // Not reached for invalid input.
+        return .failure(Failure(.notUTF8(byte: 0, column: 1), line: lineNumber))
     }
 
     /// The length of the valid UTF-8 sequence starting at `index`, or 0 when it is not valid.
     static func sequenceLength(_ bytes: [UInt8], at index: Int) -> Int {
         let end = min(bytes.count, index + 4)
         for length in 1...4 where index + length <= end {
-            if String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil { return length }
+            if String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil {
+                return length
+            }
         }
         return 0
     }
@@ -119,7 +130,9 @@ public enum TextFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes {
+                systemRead(descriptor, $0.baseAddress, $0.count)
+            }
             if count < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 return .failure(failure(errno))
@@ -141,6 +154,8 @@ public enum TextFile {
 }
 
 /// POSIX `read` (inside `TextFile` the name means `TextFile.read(path:)`).
-private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int)
+    -> Int
+{
     read(descriptor, buffer, count)
 }

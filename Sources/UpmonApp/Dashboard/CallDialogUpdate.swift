@@ -7,7 +7,8 @@ func openCallDialog(_ model: inout AppModel) -> [Effect] {
     guard !model.isReplay else { return refuseReadOnly(&model) }
     guard let id = currentSelection(model), let stats = model.monitor[id] else { return [] }
     guard !stats.methods.isEmpty else {
-        model.ui.setStatus("\(sanitize(stats.info.name)): no remote methods known yet", isError: true)
+        model.ui.setStatus(
+            "\(sanitize(stats.info.name)): no remote methods known yet", isError: true)
         return []
     }
     model.ui.overlay = .callDialog(CallDialogState(conn: id, methods: stats.methods))
@@ -132,7 +133,9 @@ private func sendCall(_ model: inout AppModel, dialog: inout CallDialogState) ->
         ManualCall(
             id: id, conn: dialog.conn, method: dialog.method, argumentsText: text,
             startedT: model.ui.now, status: isUp ? .waiting : .queued))
-    if model.calls.count > maxCallsKept { model.calls.removeFirst(model.calls.count - maxCallsKept) }
+    if model.calls.count > maxCallsKept {
+        model.calls.removeFirst(model.calls.count - maxCallsKept)
+    }
     var history = model.ui.argumentHistory[dialog.method] ?? []
     history.removeAll { $0 == text }
     history.append(text)

@@ -40,18 +40,22 @@ private func drawCallForm(
         editing && dialog.field == field ? context.style("highlight") : context.style("text")
     }
     buffer.set(
-        x: area.x, y: area.y, Line([label("Method"), context.span(sanitize(dialog.method), "text")]),
+        x: area.x, y: area.y,
+        Line([label("Method"), context.span(sanitize(dialog.method), "text")]),
         maxWidth: area.width)
     buffer.set(x: area.x, y: area.y + 1, Line([label("Args")]))
     TextField(state: dialog.arguments, style: fieldStyle(.arguments), placeholder: "[]")
-        .render(into: &buffer, area: Rect(x: area.x + 8, y: area.y + 1, width: area.width - 8, height: 1))
+        .render(
+            into: &buffer,
+            area: Rect(x: area.x + 8, y: area.y + 1, width: area.width - 8, height: 1))
     // Validated once per frame: linear in the text, so long pastes stay responsive.
     let validation = validateArguments(String(dialog.arguments.characters))
     let validationLine: Line
     switch validation {
     case .success(let value):
         let callbacks = containsCallbackPlaceholder(value)
-        let note = callbacks ? "valid; $cb placeholders stream their invocations" : "valid JSON array"
+        let note =
+            callbacks ? "valid; $cb placeholders stream their invocations" : "valid JSON array"
         validationLine = Line([label(""), context.span(note, "muted")])
     case .failure(let error):
         validationLine = Line([label(""), context.span(error.text, "error")])
@@ -71,14 +75,18 @@ private func drawCallForm(
     guard case .sent(let callID) = dialog.stage,
         let call = context.model.calls.last(where: { $0.id == callID })
     else {
-        let hint = "Enter sends \(context.dot) Tab next field \(context.dot) ↑↓ earlier args \(context.dot) Esc closes"
+        let hint =
+            "Enter sends \(context.dot) Tab next field \(context.dot) ↑↓ earlier args \(context.dot) Esc closes"
         buffer.set(
-            x: pane.x, y: pane.y, context.glyphs.isUnicode ? hint : hint.replacingAll("↑", with: "Up/").replacingAll("↓", with: "Dn"),
+            x: pane.x, y: pane.y,
+            context.glyphs.isUnicode
+                ? hint : hint.replacingAll("↑", with: "Up/").replacingAll("↓", with: "Dn"),
             style: context.style("muted"), maxWidth: pane.width)
         return
     }
     // Fold to the pane (at most 20 lines) so one folded result fits whole.
-    let foldAt = dialog.isUnfolded ? Int.max : min(CallDialogState.foldedLines, max(3, pane.height - 3))
+    let foldAt =
+        dialog.isUnfolded ? Int.max : min(CallDialogState.foldedLines, max(3, pane.height - 3))
     var lines = callResultLines(call, width: pane.width, foldAt: foldAt, context: context)
     // Keep the call line and the newest invocations in view.
     if lines.count > pane.height, pane.height > 1 {
@@ -108,7 +116,9 @@ func callResultLines(_ call: ManualCall, width: Int, foldAt: Int, context: ViewC
             continue
         }
         lines.append(
-            Line([context.span(head, "muted"), context.span(sanitize(invocation.label) + "(", "text")]))
+            Line([
+                context.span(head, "muted"), context.span(sanitize(invocation.label) + "(", "text"),
+            ]))
         var body: [String] = []
         let items = invocation.arguments.arrayValue ?? [invocation.arguments]
         for (index, item) in items.enumerated() {
@@ -121,7 +131,9 @@ func callResultLines(_ call: ManualCall, width: Int, foldAt: Int, context: ViewC
         lines += body.prefix(limit).map { Line(sanitize($0), style: context.style("text")) }
         if body.count > limit {
             lines.append(
-                Line("\(context.glyphs.ellipsis) \(body.count - limit) more lines (Enter unfolds)", style: context.style("muted")))
+                Line(
+                    "\(context.glyphs.ellipsis) \(body.count - limit) more lines (Enter unfolds)",
+                    style: context.style("muted")))
         }
     }
     if call.invocations.isEmpty {
@@ -151,7 +163,8 @@ func prettyJSON(
         lines.append(pad + prefix + "{")
         for (index, entry) in object.enumerated() {
             prettyJSON(
-                entry.value, indent: indent + 2, prefix: JSONValue.string(entry.key).jsonText + ": ",
+                entry.value, indent: indent + 2,
+                prefix: JSONValue.string(entry.key).jsonText + ": ",
                 suffix: index < object.count - 1 ? "," : "", into: &lines, limit: limit)
         }
         lines.append(pad + "}" + suffix)
@@ -164,7 +177,8 @@ func prettyJSON(
 func callStateText(_ call: ManualCall, now: Double) -> (String, String) {
     let elapsed = max(0, now - call.startedT)
     switch call.status {
-    case .queued: return ("queued (link down) " + DashboardFormat.shortWait(elapsed), "queue_nonempty")
+    case .queued:
+        return ("queued (link down) " + DashboardFormat.shortWait(elapsed), "queue_nonempty")
     case .waiting: return ("waiting " + DashboardFormat.shortWait(elapsed), "text")
     case .ok(let ms): return ("ok " + DashboardFormat.msWithUnit(ms), "rpc_ok")
     case .error(let message): return ("error " + sanitize(message), "rpc_error")

@@ -25,7 +25,8 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
     case "theme":
         guard !argument.isEmpty else { return fail("usage: :theme NAME") }
         if !model.ui.themeNames.isEmpty, !model.ui.themeNames.contains(argument) {
-            return fail("unknown theme \(argument) (have: \(model.ui.themeNames.joined(separator: ", ")))")
+            return fail(
+                "unknown theme \(argument) (have: \(model.ui.themeNames.joined(separator: ", ")))")
         }
         model.ui.activeTheme = argument
         model.ui.setStatus("theme: \(argument)")
@@ -43,7 +44,8 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
             default: return fail("usage: :sort COLUMN [asc|desc]")
             }
         }
-        model.ui.setStatus("sort: \(key.rawValue) \(model.ui.sortAscending ? "ascending" : "descending")")
+        model.ui.setStatus(
+            "sort: \(key.rawValue) \(model.ui.sortAscending ? "ascending" : "descending")")
         return []
     case "filter":
         model.ui.filterText = argument
@@ -82,7 +84,8 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         } else {
             return fail("no connection named \(argument)")
         }
-        model.ui.setStatus("\(name) \(argument.isEmpty ? targets.map { linkName(model, $0) }.joined() : argument)")
+        model.ui.setStatus(
+            "\(name) \(argument.isEmpty ? targets.map { linkName(model, $0) }.joined() : argument)")
         switch name {
         case "reconnect": return targets.map { .reconnect($0) }
         case "hold": return targets.map { .hold($0) }
@@ -107,7 +110,9 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         return effects
     case "speed":
         guard var replay = model.replayStatus else { return fail(":speed works in replay") }
-        let text = argument.hasSuffix("x") || argument.hasSuffix("×") ? String(argument.dropLast()) : argument
+        let text =
+            argument.hasSuffix("x") || argument.hasSuffix("×")
+            ? String(argument.dropLast()) : argument
         guard let speed = Double(text), speed > 0, speed <= 1000 else {
             return fail("usage: :speed N")
         }
@@ -126,7 +131,9 @@ private func setYAxis(_ model: inout AppModel, _ argument: String) -> [Effect]? 
         return []
     }
     let bounds = argument.split(separator: "-").map { Double($0) }
-    guard bounds.count == 2, let low = bounds[0], let high = bounds[1], high > low, low >= 0, high.isFinite else {
+    guard bounds.count == 2, let low = bounds[0], let high = bounds[1], high > low, low >= 0,
+        high.isFinite
+    else {
         return nil
     }
     model.ui.yAxis = .fixed(min: low, max: high)
@@ -152,11 +159,13 @@ func completeCommand(_ text: String, model: AppModel) -> String {
     } else {
         switch words[0] {
         case "conn", "reconnect", "hold", "release":
-            candidates = model.monitor.connections.map(\.info.name) + (words[0] == "conn" ? [] : ["all"])
+            candidates =
+                model.monitor.connections.map(\.info.name) + (words[0] == "conn" ? [] : ["all"])
         case "theme": candidates = model.ui.themeNames
         case "graph": candidates = GraphSymbols.allCases.map(\.rawValue)
         case "sort":
-            candidates = words.count == 2 ? UIState.SortKey.allCases.map(\.rawValue) : ["asc", "desc"]
+            candidates =
+                words.count == 2 ? UIState.SortKey.allCases.map(\.rawValue) : ["asc", "desc"]
         case "yaxis": candidates = ["auto"]
         default: candidates = []
         }

@@ -86,8 +86,9 @@ public struct ConnectionFilter: Sendable, Equatable {
             case .p95(let comparison, let value):
                 guard let p95 = lazyStats().p95, comparison.holds(p95, value) else { return false }
             case .text(let needle):
-                guard stats.info.name.lowercased().contains(needle)
-                    || stats.info.endpoint.lowercased().contains(needle)
+                guard
+                    stats.info.name.lowercased().contains(needle)
+                        || stats.info.endpoint.lowercased().contains(needle)
                 else { return false }
             }
         }

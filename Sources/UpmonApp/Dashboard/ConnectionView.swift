@@ -6,13 +6,17 @@ func drawConnectionView(
     _ id: ConnectionID, into buffer: inout Buffer, area: Rect, context: ViewContext
 ) {
     guard let stats = context.monitor[id] else {
-        buffer.set(x: area.x + 1, y: area.y + 1, "connection \(id.rawValue) is gone", style: context.style("error"))
+        buffer.set(
+            x: area.x + 1, y: area.y + 1, "connection \(id.rawValue) is gone",
+            style: context.style("error"))
         return
     }
     let name = sanitize(stats.info.name)
     let title: [Span] = [
         context.span(name, "title"), context.span(" \(context.dot) ", "title"),
-        context.span(displayEndpoint(stats.info.endpoint, width: 48, ellipsis: context.glyphs.ellipsis), "title"),
+        context.span(
+            displayEndpoint(stats.info.endpoint, width: 48, ellipsis: context.glyphs.ellipsis),
+            "title"),
         context.span(" \(context.dot) ", "title"),
         context.span(ThemeRoles.label(stats, glyphs: context.glyphs), ThemeRoles.state(stats)),
     ]
@@ -23,7 +27,10 @@ func drawConnectionView(
 
     buffer.set(x: inner.x, y: inner.y, statsLine(stats, context: context), maxWidth: inner.width)
     let graphHeight = max(3, inner.height / 2 - 1)
-    drawGraph(stats, into: &buffer, area: Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: graphHeight), context: context)
+    drawGraph(
+        stats, into: &buffer,
+        area: Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: graphHeight),
+        context: context)
     var y = inner.y + 1 + graphHeight
     let timeline =
         [context.span(TextWidth.fit("10m", width: 8), "muted")]
@@ -35,7 +42,9 @@ func drawConnectionView(
     guard bottom.height >= 2 else { return }
     let columns = Layout.horizontal([.percent(60), .fill], in: bottom)
     let events = logEntries(context.monitor, filter: "", conn: id)
-    buffer.set(x: columns[0].x, y: columns[0].y, "Events (\(DashboardFormat.grouped(events.count)))", style: context.style("title"))
+    buffer.set(
+        x: columns[0].x, y: columns[0].y, "Events (\(DashboardFormat.grouped(events.count)))",
+        style: context.style("title"))
     drawLogLines(
         events, scroll: 0, into: &buffer, area: columns[0].inset(top: 1, right: 1),
         context: context, showsName: false)
@@ -47,7 +56,8 @@ func drawConnectionView(
         let (text, role) = callStateText(call, now: context.now)
         right.append(
             Line([
-                context.span("\(call.id) ", "muted"), context.span(sanitize(call.method) + " ", "text"),
+                context.span("\(call.id) ", "muted"),
+                context.span(sanitize(call.method) + " ", "text"),
                 context.span(text, role),
             ]))
     }

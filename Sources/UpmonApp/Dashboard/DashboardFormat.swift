@@ -54,7 +54,8 @@ public enum DashboardFormat {
 
     /// `HH:MM:SS` of `secondsSinceEpoch` in UTC.
     public static func clock(_ secondsSinceEpoch: Double) -> String {
-        let total = secondsSinceEpoch.isFinite ? Int(saturating: secondsSinceEpoch.rounded(.down)) : 0
+        let total =
+            secondsSinceEpoch.isFinite ? Int(saturating: secondsSinceEpoch.rounded(.down)) : 0
         let day = ((total % 86_400) + 86_400) % 86_400
         return "\(pad2(day / 3600)):\(pad2(day % 3600 / 60)):\(pad2(day % 60))"
     }

@@ -4,7 +4,9 @@ import UpnodeMonitor
 func drawDetailPane(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     let name = context.selectedStats.map { sanitize($0.info.name) } ?? "—"
     let focused = context.model.ui.focus == .detail
-    let block = context.block(title: [context.span("Detail \(context.dot) \(name)", focused ? "highlight" : "title")])
+    let block = context.block(title: [
+        context.span("Detail \(context.dot) \(name)", focused ? "highlight" : "title")
+    ])
     block.render(into: &buffer, area: area)
     let inner = block.inner(area).inset(left: 1)
     guard let stats = context.selectedStats, !inner.isEmpty else { return }
@@ -37,13 +39,17 @@ func detailLines(_ stats: ConnectionStats, width: Int, context: ViewContext) -> 
         stateSpans.append(
             text(" in \(DashboardFormat.shortWait(max(0, next - now))), attempt \(stats.attempt)"))
     }
-    let availability = stats.availability(now: now).map { DashboardFormat.percent($0) } ?? glyphs.noData
+    let availability =
+        stats.availability(now: now).map { DashboardFormat.percent($0) } ?? glyphs.noData
     let options = stats.info.options
     let pingText =
-        DashboardFormat.shortWait(Double(options.pingMilliseconds) / 1000) + " \(context.dot) timeout "
+        DashboardFormat.shortWait(Double(options.pingMilliseconds) / 1000)
+        + " \(context.dot) timeout "
         + DashboardFormat.shortWait(Double(options.timeoutMilliseconds) / 1000) + " \(context.dot) "
         + sanitize(options.reconnect)
-    func value(_ v: Double?) -> String { v.map { DashboardFormat.fixed($0, places: 1) } ?? glyphs.noData }
+    func value(_ v: Double?) -> String {
+        v.map { DashboardFormat.fixed($0, places: 1) } ?? glyphs.noData
+    }
     let rttText =
         "best \(value(rtt.best)) avg \(value(rtt.avg)) max \(value(rtt.worst)) sd \(value(rtt.stdev))"
     let queue = stats.queue
@@ -60,11 +66,15 @@ func detailLines(_ stats: ConnectionStats, width: Int, context: ViewContext) -> 
         label("Calls"), context.span("\(calls.ok) ok", "rpc_ok"), text(" \(context.dot) "),
         context.span("\(calls.err) err", calls.err > 0 ? "rpc_error" : "text"),
     ]
-    if let last = calls.lastDurationMs { callSpans.append(text(" \(context.dot) last " + DashboardFormat.msWithUnit(last))) }
+    if let last = calls.lastDurationMs {
+        callSpans.append(text(" \(context.dot) last " + DashboardFormat.msWithUnit(last)))
+    }
 
     var lines: [Line] = [
         Line(stateSpans),
-        Line([label("Avail"), text("\(availability) \(context.dot) reconnects \(stats.reconnects)")]),
+        Line([
+            label("Avail"), text("\(availability) \(context.dot) reconnects \(stats.reconnects)"),
+        ]),
         Line([label("Ping"), text(pingText)]),
         Line([label("RTT"), text(rttText)]),
         Line(queueSpans),
@@ -114,7 +124,8 @@ func timelineSpans(
         let (glyph, role): (String, String)
         switch state {
         case .up?: (glyph, role) = (glyphs.timelineUp, "link_up")
-        case .connecting?, .reconnecting?: (glyph, role) = (glyphs.timelineConnecting, "link_reconnecting")
+        case .connecting?, .reconnecting?:
+            (glyph, role) = (glyphs.timelineConnecting, "link_reconnecting")
         case .down?, .closed?: (glyph, role) = (glyphs.timelineDown, "link_down")
         case .idle?, nil: (glyph, role) = (" ", "text")
         }
@@ -154,7 +165,8 @@ func stateParts(
 }
 
 /// Splits `from → to (reason): detail` (the text of a version 1 state entry) into its parts.
-func parseStateText(_ text: String) -> (from: String, to: String, reason: String, detail: String?)? {
+func parseStateText(_ text: String) -> (from: String, to: String, reason: String, detail: String?)?
+{
     guard let arrow = text.firstRange(of: " → ") else { return nil }
     let afterArrow = text[arrow.upperBound...]
     guard let open = afterArrow.firstRange(of: " (") else { return nil }
@@ -174,7 +186,10 @@ func actionHints(_ stats: ConnectionStats, context: ViewContext) -> [Span] {
     if context.model.isReplay {
         hints = [("⏎", "view"), ("*", "pin")]
     } else {
-        hints = [("c", "call"), ("r", "reconnect"), ("d", stats.isHeld ? "release" : "hold"), ("*", "pin")]
+        hints = [
+            ("c", "call"), ("r", "reconnect"), ("d", stats.isHeld ? "release" : "hold"),
+            ("*", "pin"),
+        ]
     }
     if !context.glyphs.isUnicode { hints = hints.map { ($0.0 == "⏎" ? "Enter" : $0.0, $0.1) } }
     var spans: [Span] = []

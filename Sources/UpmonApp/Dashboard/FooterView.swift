@@ -19,7 +19,10 @@ func footerHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
     case .help:
         return [Hint(key: "any key", label: " Close")]
     case .connectionView:
-        return [Hint(key: "Esc", label: "Back"), Hint(key: "*", label: "Pin"), Hint(key: "?", label: "Help")]
+        return [
+            Hint(key: "Esc", label: "Back"), Hint(key: "*", label: "Pin"),
+            Hint(key: "?", label: "Help"),
+        ]
     case .none:
         break
     }
@@ -37,7 +40,8 @@ func footerHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
             Hint(key: unicode ? "←→" : "h/l", label: unicode ? "±5s" : " 5s"),
             Hint(key: "HL", label: unicode ? "±60s" : " 60s"), Hint(key: "+-", label: "Speed"),
             Hint(key: "[]", label: "Marks"), Hint(key: upDown, label: "Select"),
-            Hint(key: "/", label: "Filter"), Hint(key: ":", label: "Cmd"), Hint(key: "q", label: "Quit"),
+            Hint(key: "/", label: "Filter"), Hint(key: ":", label: "Cmd"),
+            Hint(key: "q", label: "Quit"),
         ]
     }
     return [
@@ -96,7 +100,9 @@ func drawReplayProgress(into buffer: inout Buffer, area: Rect, context: ViewCont
             x: x + TextWidth.width(of: bar.filled), y: area.y, bar.empty,
             style: context.style("muted"))
         for mark in replay.marks where replay.duration > 0 {
-            let column = Int(saturating: (min(1, max(0, mark.t / replay.duration)) * Double(barWidth - 1)).rounded())
+            let column = Int(
+                saturating: (min(1, max(0, mark.t / replay.duration)) * Double(barWidth - 1))
+                    .rounded())
             buffer.set(x: x + column, y: area.y, unicode ? "▲" : "^", style: context.style("title"))
         }
         x += barWidth
@@ -114,7 +120,8 @@ func progressBar(ratio: Double, width: Int, unicode: Bool) -> (filled: String, e
             String(repeating: "#", count: filled), String(repeating: "-", count: width - filled)
         )
     }
-    let eighths = min(width * 8, max(0, Int(saturating: (ratio * Double(width * 8)).rounded(.down))))
+    let eighths = min(
+        width * 8, max(0, Int(saturating: (ratio * Double(width * 8)).rounded(.down))))
     let full = min(width, eighths / 8)
     let partial = full < width ? eighths % 8 : 0
     let partials: [String] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]

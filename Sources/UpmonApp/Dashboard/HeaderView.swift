@@ -7,7 +7,10 @@ func modeBadge(_ model: AppModel, glyphs: Glyphs) -> (text: String, role: String
     case .live:
         if let pause = model.ui.livePause {
             let count = pause.eventsSince
-            return ("PAUSED +\(DashboardFormat.grouped(count)) event\(count == 1 ? "" : "s")", "mode_paused")
+            return (
+                "PAUSED +\(DashboardFormat.grouped(count)) event\(count == 1 ? "" : "s")",
+                "mode_paused"
+            )
         }
         return ("LIVE", "mode_live")
     case .replay(let status):
@@ -45,7 +48,8 @@ func drawHeader(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     let badge = modeBadge(model, glyphs: glyphs)
     sections.append(([context.span(badge.text, badge.role)], 0, nil))
     if let rec = recordingBadge(model, now: context.now, glyphs: glyphs) {
-        sections.append(([context.span(rec, model.recording?.failure == nil ? "recording" : "error")], 1, nil))
+        sections.append(
+            ([context.span(rec, model.recording?.failure == nil ? "recording" : "error")], 1, nil))
     }
     if !model.sessionLabel.isEmpty {
         sections.append(([Span(sanitize(model.sessionLabel), style: headerStyle)], 4, nil))
@@ -54,10 +58,13 @@ func drawHeader(into buffer: inout Buffer, area: Rect, context: ViewContext) {
         sections.append(([Span(sanitize(replay.fileName), style: headerStyle)], 5, nil))
     }
     sections.append(
-        (totalsSpans(context, style: headerStyle, compact: false), 3,
-         totalsSpans(context, style: headerStyle, compact: true)))
+        (
+            totalsSpans(context, style: headerStyle, compact: false), 3,
+            totalsSpans(context, style: headerStyle, compact: true)
+        ))
     let queued = context.monitor.totals.queueDepth
-    sections.append(([Span("queued \(DashboardFormat.grouped(queued))", style: headerStyle)], 2, nil))
+    sections.append(
+        ([Span("queued \(DashboardFormat.grouped(queued))", style: headerStyle)], 2, nil))
 
     let clock = headerClock(model, now: context.now) + " "
     let available = area.width - TextWidth.width(of: clock) - 2
@@ -91,7 +98,10 @@ private func totalsSpans(_ context: ViewContext, style: Style, compact: Bool) ->
     let totals = context.monitor.totals
     let glyphs = context.glyphs
     let count = context.monitor.connections.count
-    var spans = compact ? [] : [Span("\(DashboardFormat.grouped(count)) link\(count == 1 ? "" : "s"):", style: style)]
+    var spans =
+        compact
+        ? []
+        : [Span("\(DashboardFormat.grouped(count)) link\(count == 1 ? "" : "s"):", style: style)]
     var states: [(LinkStateName, String, String)] = [
         (.up, "up", "link_up"), (.reconnecting, "retry", "link_reconnecting"),
         (.connecting, "conn", "link_connecting"), (.down, "down", "link_down"),

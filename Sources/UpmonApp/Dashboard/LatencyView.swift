@@ -5,7 +5,8 @@ func drawLatencyPane(into buffer: inout Buffer, area: Rect, context: ViewContext
     let ui = context.model.ui
     var title: [Span] = [context.span("Latency", "title")]
     if let stats = context.selectedStats {
-        title.append(context.span(" \(context.dot) \(sanitize(stats.info.name)) \(context.dot) ", "title"))
+        title.append(
+            context.span(" \(context.dot) \(sanitize(stats.info.name)) \(context.dot) ", "title"))
         title.append(
             context.span(
                 displayEndpoint(stats.info.endpoint, width: 40, ellipsis: context.glyphs.ellipsis),
@@ -13,13 +14,15 @@ func drawLatencyPane(into buffer: inout Buffer, area: Rect, context: ViewContext
     }
     for (index, id) in ui.pinned.enumerated() {
         guard let pinned = context.monitor[id] else { continue }
-        title.append(context.span(context.glyphs.isUnicode ? " ▪ " : " * ", ThemeRoles.series(index)))
+        title.append(
+            context.span(context.glyphs.isUnicode ? " ▪ " : " * ", ThemeRoles.series(index)))
         title.append(context.span(sanitize(pinned.info.name), ThemeRoles.series(index)))
     }
     let axisName: String
     switch ui.yAxis {
     case .auto: axisName = "auto"
-    case .fixed(let low, let high): axisName = DashboardFormat.ms(low) + "-" + DashboardFormat.ms(high)
+    case .fixed(let low, let high):
+        axisName = DashboardFormat.ms(low) + "-" + DashboardFormat.ms(high)
     }
     let right: [Span] = [
         context.span("y: \(axisName)", "title"), context.titleSeparator,
@@ -59,7 +62,10 @@ func statsLine(_ stats: ConnectionStats, context: ViewContext) -> Line {
             spans.append(context.span(context.glyphs.noData, "muted"))
             return
         }
-        spans.append(context.span(DashboardFormat.fixed(value, places: 1), ThemeRoles.latency(value, thresholds: thresholds)))
+        spans.append(
+            context.span(
+                DashboardFormat.fixed(value, places: 1),
+                ThemeRoles.latency(value, thresholds: thresholds)))
     }
     if rtt.lastTimedOut {
         spans.append(context.span(" last ", "muted"))
@@ -72,7 +78,10 @@ func statsLine(_ stats: ConnectionStats, context: ViewContext) -> Line {
     add("p95", rtt.p95)
     add("max", rtt.worst)
     spans.append(context.span(" jit ", "muted"))
-    spans.append(context.span(rtt.jitter.map { DashboardFormat.fixed($0, places: 1) } ?? context.glyphs.noData, "text"))
+    spans.append(
+        context.span(
+            rtt.jitter.map { DashboardFormat.fixed($0, places: 1) } ?? context.glyphs.noData, "text"
+        ))
     spans.append(context.span(" loss ", "muted"))
     spans.append(context.span(DashboardFormat.percent(rtt.loss), ThemeRoles.loss(rtt.loss)))
     return Line(spans)
@@ -98,7 +107,8 @@ func drawGraph(
     switch context.model.ui.yAxis {
     case .fixed(_, let high): top = high
     case .auto:
-        let highest = ([samples] + overlays.map(\.samples)).joined().reduce(0.0) { partial, sample in
+        let highest = ([samples] + overlays.map(\.samples)).joined().reduce(0.0) {
+            partial, sample in
             if case .value(let v) = sample { return max(partial, v) }
             return partial
         }
@@ -106,13 +116,17 @@ func drawGraph(
     }
     let worst = context.model.thresholds.latencyBadMs
     let warn = context.model.thresholds.latencyWarnMs
-    let areaRole = top >= worst && samples.contains(where: {
-        if case .value(let v) = $0 { return v >= worst }
-        return false
-    }) ? "latency_bad" : (samples.contains(where: {
-        if case .value(let v) = $0 { return v >= warn }
-        return false
-    }) ? "latency_warn" : "latency_good")
+    let areaRole =
+        top >= worst
+            && samples.contains(where: {
+                if case .value(let v) = $0 { return v >= worst }
+                return false
+            })
+        ? "latency_bad"
+        : (samples.contains(where: {
+            if case .value(let v) = $0 { return v >= warn }
+            return false
+        }) ? "latency_warn" : "latency_good")
     LatencyGraph(
         samples: samples, yMax: top, symbols: symbols, timeoutGlyph: context.glyphs.timeout,
         style: context.style(areaRole), timeoutStyle: context.style("latency_timeout"),
@@ -160,7 +174,8 @@ private func drawTimeAxis(
     while Double(k) * step < span {
         let label = "-" + relativeLabel(Double(k) * step)
         let labelWidth = TextWidth.width(of: label)
-        let column = area.maxX - 1 - Int(saturating: (Double(k) * step / secondsPerColumn).rounded())
+        let column =
+            area.maxX - 1 - Int(saturating: (Double(k) * step / secondsPerColumn).rounded())
         let x = column - labelWidth / 2
         if x >= plotX, x + labelWidth < rightEdgeOfPrevious {
             buffer.set(x: x, y: labelY, label, style: context.style("muted"))

@@ -43,21 +43,30 @@ func drawLogLines(
     context: ViewContext, showsName: Bool
 ) {
     guard !area.isEmpty else { return }
-    let offset = min(max(0, scroll), LogPane.maxOffset(lineCount: entries.count, height: area.height))
+    let offset = min(
+        max(0, scroll), LogPane.maxOffset(lineCount: entries.count, height: area.height))
     let shown = entries.dropFirst(offset).prefix(area.height)
-    let nameWidth = min(12, shown.reduce(1) { partial, entry in
-        max(partial, TextWidth.width(of: sanitize(logName(entry, context.monitor))))
-    })
+    let nameWidth = min(
+        12,
+        shown.reduce(1) { partial, entry in
+            max(partial, TextWidth.width(of: sanitize(logName(entry, context.monitor))))
+        })
     let lines = shown.map { entry -> Line in
         let (kind, kindRole, text) = logKindAndText(entry, context: context)
-        var spans = [context.span(DashboardFormat.clockMillis(context.wallClock(entry.t)) + " ", "muted")]
+        var spans = [
+            context.span(DashboardFormat.clockMillis(context.wallClock(entry.t)) + " ", "muted")
+        ]
         if showsName {
             spans.append(
                 context.span(
-                    TextWidth.fit(sanitize(logName(entry, context.monitor)), width: nameWidth, ellipsis: context.glyphs.ellipsis) + " ",
+                    TextWidth.fit(
+                        sanitize(logName(entry, context.monitor)), width: nameWidth,
+                        ellipsis: context.glyphs.ellipsis) + " ",
                     "text"))
         }
-        spans.append(context.span(TextWidth.fit(kind, width: 15, ellipsis: context.glyphs.ellipsis) + " ", kindRole))
+        spans.append(
+            context.span(
+                TextWidth.fit(kind, width: 15, ellipsis: context.glyphs.ellipsis) + " ", kindRole))
         spans.append(context.span(sanitize(text), ThemeRoles.logLevel(entry.level)))
         return Line(spans)
     }

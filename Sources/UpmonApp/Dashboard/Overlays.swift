@@ -12,7 +12,8 @@ func drawOverlay(into buffer: inout Buffer, area: Rect, context: ViewContext) {
         drawHelp(into: &buffer, area: area, context: context)
     case .confirmQuit:
         drawPrompt(
-            title: "Quit", lines: [Line("Stop recording and quit? y/N", style: context.style("text"))],
+            title: "Quit",
+            lines: [Line("Stop recording and quit? y/N", style: context.style("text"))],
             field: nil, into: &buffer, area: area, context: context)
     case .recordPathPrompt(let field):
         drawPrompt(
@@ -60,7 +61,9 @@ private func drawBottomLine(
     buffer.clear(row, style: context.style("text"))
     let used = buffer.set(x: row.x, y: row.y, prompt, style: context.style("title"))
     TextField(state: field, style: context.style("highlight"))
-        .render(into: &buffer, area: Rect(x: row.x + used, y: row.y, width: row.width - used, height: 1))
+        .render(
+            into: &buffer, area: Rect(x: row.x + used, y: row.y, width: row.width - used, height: 1)
+        )
 }
 
 /// Every key for the current mode (docs/ARCHITECTURE.md, "Keys"; docs/RECORDING.md, "Replaying").
@@ -98,7 +101,8 @@ private func drawHelp(into buffer: inout Buffer, area: Rect, context: ViewContex
         let key = context.glyphs.isUnicode ? entry.key : asciiKeyName(entry.key)
         let action = context.glyphs.isUnicode ? entry.action : asciiKeyName(entry.action)
         return Line([
-            context.span(TextWidth.fit(key, width: 18, ellipsis: context.glyphs.ellipsis), "highlight"),
+            context.span(
+                TextWidth.fit(key, width: 18, ellipsis: context.glyphs.ellipsis), "highlight"),
             context.span(" " + action, "text"),
         ])
     }
@@ -108,9 +112,13 @@ private func drawHelp(into buffer: inout Buffer, area: Rect, context: ViewContex
     ]
     if let version = model.ui.version { about.append(("version", version)) }
     lines.append(
-        Line(about.flatMap { [context.span($0.0 + " ", "muted"), context.span(sanitize($0.1) + "   ", "text")] }))
+        Line(
+            about.flatMap {
+                [context.span($0.0 + " ", "muted"), context.span(sanitize($0.1) + "   ", "text")]
+            }))
     if let config = model.ui.configPath {
-        lines.append(Line([context.span("config ", "muted"), context.span(sanitize(config), "text")]))
+        lines.append(
+            Line([context.span("config ", "muted"), context.span(sanitize(config), "text")]))
     }
     if let log = model.ui.logFilePath {
         lines.append(Line([context.span("log    ", "muted"), context.span(sanitize(log), "text")]))

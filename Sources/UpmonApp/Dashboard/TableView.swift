@@ -125,7 +125,9 @@ func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) 
         let rtt = stats.rttStats  // once per row: it sorts the window
         return TableRow(
             columns.map {
-                tableCell($0.0, width: $0.1, stats: stats, rtt: rtt, selected: isSelected, context: context)
+                tableCell(
+                    $0.0, width: $0.1, stats: stats, rtt: rtt, selected: isSelected,
+                    context: context)
             })
     }
     table.render(into: &buffer, area: inner)
@@ -141,7 +143,9 @@ func tableCell(
     let noData = Line(glyphs.noData, style: context.style("muted"))
     func number(_ value: Double?) -> Line {
         guard let value else { return noData }
-        return Line(DashboardFormat.ms(value), style: context.style(ThemeRoles.latency(value, thresholds: thresholds)))
+        return Line(
+            DashboardFormat.ms(value),
+            style: context.style(ThemeRoles.latency(value, thresholds: thresholds)))
     }
     switch column {
     case .marker:
@@ -153,7 +157,8 @@ func tableCell(
             displayEndpoint(stats.info.endpoint, width: width, ellipsis: glyphs.ellipsis),
             style: context.style("text"))
     case .state:
-        return Line(ThemeRoles.label(stats, glyphs: glyphs), style: context.style(ThemeRoles.state(stats)))
+        return Line(
+            ThemeRoles.label(stats, glyphs: glyphs), style: context.style(ThemeRoles.state(stats)))
     case .forTime:
         guard stats.state != .idle else { return noData }
         return Line(
@@ -163,7 +168,8 @@ func tableCell(
         if rtt.lastTimedOut { return Line("timeout", style: context.style("latency_timeout")) }
         guard let last = stats.rtt.last?.rttMs else { return noData }
         return Line(
-            DashboardFormat.msWithUnit(last), style: context.style(ThemeRoles.latency(last, thresholds: thresholds)))
+            DashboardFormat.msWithUnit(last),
+            style: context.style(ThemeRoles.latency(last, thresholds: thresholds)))
     case .p50: return number(rtt.p50)
     case .p95: return number(rtt.p95)
     case .jitter:
@@ -171,7 +177,8 @@ func tableCell(
         return Line(DashboardFormat.ms(jitter), style: context.style("text"))
     case .loss:
         guard rtt.outcomes > 0 else { return noData }
-        return Line(DashboardFormat.percent(rtt.loss), style: context.style(ThemeRoles.loss(rtt.loss)))
+        return Line(
+            DashboardFormat.percent(rtt.loss), style: context.style(ThemeRoles.loss(rtt.loss)))
     case .retry:
         return Line("\(stats.attempt)", style: context.style("text"))
     case .queue:
@@ -183,7 +190,9 @@ func tableCell(
         return Line([
             Span("\(stats.calls.ok)", style: context.style("rpc_ok")),
             Span("/", style: context.style("muted")),
-            Span("\(stats.calls.err)", style: context.style(stats.calls.err > 0 ? "rpc_error" : "rpc_ok")),
+            Span(
+                "\(stats.calls.err)",
+                style: context.style(stats.calls.err > 0 ? "rpc_error" : "rpc_ok")),
         ])
     case .history:
         return historyLine(stats, width: width, context: context)

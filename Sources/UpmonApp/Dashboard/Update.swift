@@ -117,7 +117,8 @@ func handleGlobalKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     case .char("S"):
         model.ui.sortAscending.toggle()
         model.ui.setStatus(
-            "sort: \(model.ui.sortKey.rawValue) \(model.ui.sortAscending ? "ascending" : "descending")")
+            "sort: \(model.ui.sortKey.rawValue) \(model.ui.sortAscending ? "ascending" : "descending")"
+        )
     case .char("/"), .function(3):
         let current = model.ui.focus == .log ? model.ui.logFilterText : model.ui.filterText
         model.ui.overlay = .filterEditor(TextFieldState(text: current))

@@ -55,7 +55,9 @@ func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
 }
 
 /// `/`: the filter applies as it is typed; Enter keeps it, Esc clears it.
-private func handleFilterKey(_ model: inout AppModel, field: inout TextFieldState, _ key: InputEvent)
+private func handleFilterKey(
+    _ model: inout AppModel, field: inout TextFieldState, _ key: InputEvent
+)
     -> [Effect]
 {
     let editsLog = model.ui.focus == .log

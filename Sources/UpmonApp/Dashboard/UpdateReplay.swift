@@ -99,7 +99,9 @@ public func gotoTarget(_ text: String, position: Double, wallClockAtZero: Double
         }
         let numbers = parts.compactMap { $0 }
         // A clock time: hours 0-23, minutes and seconds 0-59 (bigger numbers would overflow).
-        guard numbers[0] >= 0, numbers[0] < 24, numbers.dropFirst().allSatisfy({ $0 >= 0 && $0 < 60 }) else {
+        guard numbers[0] >= 0, numbers[0] < 24,
+            numbers.dropFirst().allSatisfy({ $0 >= 0 && $0 < 60 })
+        else {
             return nil
         }
         let secondOfDay =

@@ -34,7 +34,8 @@ func advancePlayback(_ replay: inout ReplayStatus, clock: Double) -> [Effect] {
         return []
     }
     guard let base = replay.clockBase, base.speed == replay.speed, clock >= base.clock else {
-        replay.clockBase = PlaybackClock(clock: clock, position: replay.position, speed: replay.speed)
+        replay.clockBase = PlaybackClock(
+            clock: clock, position: replay.position, speed: replay.speed)
         return []
     }
     let position = min(base.position + (clock - base.clock) * base.speed, replay.duration)

@@ -158,7 +158,11 @@ struct ViewContext {
 
     /// The breadcrumb `upmon › a › b`.
     func breadcrumb(_ parts: [String]) -> [Span] {
-        [span((["upmon"] + parts.map(sanitize)).joined(separator: " \(glyphs.breadcrumb) "), "title")]
+        [
+            span(
+                (["upmon"] + parts.map(sanitize)).joined(separator: " \(glyphs.breadcrumb) "),
+                "title")
+        ]
     }
 
     /// `·` (or `-` in ASCII) between items of a line.

@@ -15,7 +15,9 @@ public final class StateSnapshot: Sendable {
 public enum Headless {
     /// Waits until every link has settled (up with a ping, or failed once) or `wait` passes,
     /// then returns the snapshot JSON and the exit code (0 when every link is up).
-    public static func once(session: LiveSession, wait: Duration, configName: String?) async -> (text: String, exitCode: Int32) {
+    public static func once(session: LiveSession, wait: Duration, configName: String?) async -> (
+        text: String, exitCode: Int32
+    ) {
         var state = MonitorState(connections: session.infos)
         session.start()
         let deadline = ContinuousClock.now + wait
@@ -40,7 +42,8 @@ public enum Headless {
         state.connections.allSatisfy { link in
             switch link.state {
             case .up: link.pingCount > 0 || link.pingTimeouts > 0
-            case .down, .reconnecting, .closed: link.disconnects > 0 || link.attempt > 0 || link.history.count > 1
+            case .down, .reconnecting, .closed:
+                link.disconnects > 0 || link.attempt > 0 || link.history.count > 1
             case .idle, .connecting: false
             }
         }
@@ -51,7 +54,8 @@ public enum Headless {
         session: LiveSession, header: RecordingHeader, snaps: Bool, snapshot: StateSnapshot?,
         stop: AsyncStream<Void>, output: @escaping @Sendable ([UInt8]) -> Void
     ) async {
-        var exporter = JSONLinesExporter(header: header, snapEvery: snaps ? header.settings.snapEverySeconds : nil)
+        var exporter = JSONLinesExporter(
+            header: header, snapEvery: snaps ? header.settings.snapEverySeconds : nil)
         var state = MonitorState(connections: session.infos)
         output(exporter.begin(initialState: snaps ? state : nil))
         let feed = session.feed
@@ -72,7 +76,9 @@ public enum Headless {
     }
 
     /// Feeds the session into `snapshot` only (for `--metrics` without a UI or JSON).
-    public static func serveMetricsOnly(session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>) async {
+    public static func serveMetricsOnly(
+        session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>
+    ) async {
         var state = MonitorState(connections: session.infos)
         let feed = session.feed
         let stopper = Task {
@@ -92,12 +98,15 @@ public enum Headless {
     /// Events and keyframes reach one `RecordingQueue` in the order the state applied them:
     /// the event loop and the keyframe tick both apply and hand in under one lock.
     public static func record(
-        session: LiveSession, path: String, header: RecordingHeader, overwrite: Bool, stop: AsyncStream<Void>,
+        session: LiveSession, path: String, header: RecordingHeader, overwrite: Bool,
+        stop: AsyncStream<Void>,
         onStarted: @Sendable () -> Void = {}
     ) async throws(RecordingError) {
         let initial = MonitorState(connections: session.infos)
         let failure = Mutex<RecordingError?>(nil)
-        let writer = try RecordingQueue(path: path, header: header, initialState: initial, overwrite: overwrite) {
+        let writer = try RecordingQueue(
+            path: path, header: header, initialState: initial, overwrite: overwrite
+        ) {
             error in
             failure.withLock { $0 = error }
             session.feed.emit(.note(level: .error, text: "recording stopped: \(error)"), conn: nil)
@@ -106,7 +115,8 @@ public enum Headless {
         let feed = session.feed
         let recording = Mutex(
             LiveRecording(
-                state: initial, cursor: RecordingCursor(startedT: 0, snapEvery: header.settings.snapEverySeconds)))
+                state: initial,
+                cursor: RecordingCursor(startedT: 0, snapEvery: header.settings.snapEverySeconds)))
         // A 10 Hz tick writes keyframes on time even when no event arrives.
         let ticker = Task {
             while !Task.isCancelled {
@@ -152,7 +162,9 @@ public enum Headless {
     }
 
     /// A recording as the same JSON Lines `--json` prints live (header, then events).
-    public static func replayLines(path: String) throws(RecordingError) -> (lines: [[UInt8]], notes: [String]) {
+    public static func replayLines(path: String) throws(RecordingError) -> (
+        lines: [[UInt8]], notes: [String]
+    ) {
         var replayer = try Replayer(path: path)
         var exporter = JSONLinesExporter(header: replayer.header, snapEvery: nil)
         var lines = [exporter.begin(initialState: nil)]

@@ -18,22 +18,27 @@ public enum SystemFacts {
     public static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(
+            decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public static let upmonVersion = "0.1.0"
 
     /// The recording/JSONL header for a live session started at `epochMilliseconds`.
     public static func header(
-        connections: [ConnectionInfo], thresholds: Thresholds, argsRecorded: Bool, snapEvery: Double = 30,
+        connections: [ConnectionInfo], thresholds: Thresholds, argsRecorded: Bool,
+        snapEvery: Double = 30,
         epochMilliseconds: Int64
     ) -> RecordingHeader {
         RecordingHeader(
-            started: RecordingHeader.timestamp(epochMilliseconds: epochMilliseconds), host: hostname(),
+            started: RecordingHeader.timestamp(epochMilliseconds: epochMilliseconds),
+            host: hostname(),
             upmonVersion: upmonVersion,
             settings: RecordingSettings(
-                snapEverySeconds: snapEvery, argsRecorded: argsRecorded, latencyWarnMs: thresholds.latencyWarnMs,
-                latencyBadMs: thresholds.latencyBadMs, queueStuckAfterMs: thresholds.queueStuckAfterMs),
+                snapEverySeconds: snapEvery, argsRecorded: argsRecorded,
+                latencyWarnMs: thresholds.latencyWarnMs,
+                latencyBadMs: thresholds.latencyBadMs,
+                queueStuckAfterMs: thresholds.queueStuckAfterMs),
             connections: connections)
     }
 }

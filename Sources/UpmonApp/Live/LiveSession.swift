@@ -16,7 +16,9 @@ public final class LiveSession: Sendable {
     let calls = ManualCallRegistry()
     let callCounter = Mutex(0)
 
-    public init(specs: [ConnectionSpec], recordsArguments: Bool = false, environment: [String: String] = [:]) {
+    public init(
+        specs: [ConnectionSpec], recordsArguments: Bool = false, environment: [String: String] = [:]
+    ) {
         self.specs = specs
         self.recordsArguments = recordsArguments
         feed = MonitorFeed()
@@ -24,12 +26,13 @@ public final class LiveSession: Sendable {
         var clients: [ConnectionID: UpnodeClient] = [:]
         for (index, spec) in specs.enumerated() {
             let id = ConnectionID(index: index)
-            infos.append(ConnectionInfo(
-                id: id, name: spec.name, endpoint: spec.endpoint.normalized,
-                options: ConnectionOptions(
-                    pingMilliseconds: Int(spec.link.pingInterval.milliseconds),
-                    timeoutMilliseconds: Int(spec.link.pingTimeout.milliseconds),
-                    reconnect: spec.link.reconnect.description)))
+            infos.append(
+                ConnectionInfo(
+                    id: id, name: spec.name, endpoint: spec.endpoint.normalized,
+                    options: ConnectionOptions(
+                        pingMilliseconds: Int(spec.link.pingInterval.milliseconds),
+                        timeoutMilliseconds: Int(spec.link.pingTimeout.milliseconds),
+                        reconnect: spec.link.reconnect.description)))
             clients[id] = UpnodeClient(
                 endpoint: spec.endpoint, configuration: spec.link, tls: spec.tls,
                 onConnect: spec.auth.map { Self.authHook($0, environment: environment) })
@@ -40,7 +43,9 @@ public final class LiveSession: Sendable {
 
     /// The upnode auth pattern: `method(args…, cb)`; `cb(err)` refuses, `cb(null, session)`
     /// goes up with `session` when it has methods, else with the plain remote.
-    static func authHook(_ auth: AuthSpec, environment: [String: String]) -> UpnodeClient.ConnectHook {
+    static func authHook(_ auth: AuthSpec, environment: [String: String])
+        -> UpnodeClient.ConnectHook
+    {
         { remote in
             let arguments: [DnodeValue]
             switch auth.resolve(environment: environment) {
@@ -48,8 +53,12 @@ public final class LiveSession: Sendable {
             case .failure(let missing): throw AuthFailure(text: missing.description)
             }
             let reply = try await remote.request(auth.method, arguments)
-            if let error = reply.first, !error.isNull { throw AuthFailure(text: "\(auth.method) refused: \(error.json.jsonText)") }
-            if let session = reply.dropFirst().first, !session.functionPaths().isEmpty { return remote.object(session) }
+            if let error = reply.first, !error.isNull {
+                throw AuthFailure(text: "\(auth.method) refused: \(error.json.jsonText)")
+            }
+            if let session = reply.dropFirst().first, !session.functionPaths().isEmpty {
+                return remote.object(session)
+            }
             return remote
         }
     }
@@ -94,8 +103,10 @@ public final class LiveSession: Sendable {
     /// is an error object (`{"message": …}`, what Node sends for an Error).
     @discardableResult
     public func call(
-        id: String? = nil, conn: ConnectionID, method: String, args: [JSONValue], autoCallback: Bool = true,
-        wait: Duration, origin: MonitorEvent.CallOrigin = .manual, update: @escaping @Sendable (CallUpdate) -> Void
+        id: String? = nil, conn: ConnectionID, method: String, args: [JSONValue],
+        autoCallback: Bool = true,
+        wait: Duration, origin: MonitorEvent.CallOrigin = .manual,
+        update: @escaping @Sendable (CallUpdate) -> Void
     ) -> String {
         let callID = id ?? nextCallID()
         guard let client = clients[conn] else {
@@ -114,14 +125,25 @@ public final class LiveSession: Sendable {
         tracker.setResultLabel(labels.first)
         let arguments = values
         let wire = DnodeValue.array(arguments).json
-        let (recorded, redacted) = Redaction.recordedArguments(wire, recordArgs: recordsArguments, isAuthCall: false)
-        feed.emit(.call(id: callID, method: method, origin: origin, args: recorded, redacted: redacted), conn: conn)
+        let (recorded, redacted) = Redaction.recordedArguments(
+            wire, recordArgs: recordsArguments, isAuthCall: false)
+        feed.emit(
+            .call(id: callID, method: method, origin: origin, args: recorded, redacted: redacted),
+            conn: conn)
         tracker.onResult = { n, ok, ms, payload in
-            let (value, isRedacted) = Redaction.recordedArguments(payload, recordArgs: recordsArguments, isAuthCall: false)
-            feed.emit(.result(id: callID, n: n, ok: ok, durMs: ms, payload: ok ? value : .object(["remote": value]), redacted: isRedacted), conn: conn)
+            let (value, isRedacted) = Redaction.recordedArguments(
+                payload, recordArgs: recordsArguments, isAuthCall: false)
+            feed.emit(
+                .result(
+                    id: callID, n: n, ok: ok, durMs: ms,
+                    payload: ok ? value : .object(["remote": value]), redacted: isRedacted),
+                conn: conn)
         }
         tracker.onFailure = { code in
-            feed.emit(.result(id: callID, n: 1, ok: false, durMs: tracker.elapsedMs(), payload: .object(["code": .string(code)]), redacted: false), conn: conn)
+            feed.emit(
+                .result(
+                    id: callID, n: 1, ok: false, durMs: tracker.elapsedMs(),
+                    payload: .object(["code": .string(code)]), redacted: false), conn: conn)
         }
         Task {
             let isUp = await client.state == .up
@@ -144,7 +166,9 @@ public final class LiveSession: Sendable {
     /// Whether a result (the callback's arguments as a JSON array) reports a failure: Node sends
     /// an Error as `{"message": …}`, and error-first callbacks put it first.
     public static func isErrorResult(_ arguments: JSONValue) -> Bool {
-        if case .object(let members)? = arguments.arrayValue?.first, members["message"] != nil { return true }
+        if case .object(let members)? = arguments.arrayValue?.first, members["message"] != nil {
+            return true
+        }
         return false
     }
 
@@ -155,7 +179,9 @@ public final class LiveSession: Sendable {
         }
     }
 
-    static func placeCallbacks(_ json: JSONValue, tracker: ManualCallTracker, labels: inout [String]) -> DnodeValue {
+    static func placeCallbacks(
+        _ json: JSONValue, tracker: ManualCallTracker, labels: inout [String]
+    ) -> DnodeValue {
         switch json {
         case .object(let members):
             if members.count == 1, let label = members["$cb"]?.stringValue {
@@ -163,7 +189,9 @@ public final class LiveSession: Sendable {
                 return .function(.local(tracker.callback(label: label)))
             }
             var result = OrderedDictionary<String, DnodeValue>()
-            for (key, value) in members { result[key] = placeCallbacks(value, tracker: tracker, labels: &labels) }
+            for (key, value) in members {
+                result[key] = placeCallbacks(value, tracker: tracker, labels: &labels)
+            }
             return .object(result)
         case .array(let elements):
             return .array(elements.map { placeCallbacks($0, tracker: tracker, labels: &labels) })

@@ -5,7 +5,8 @@ import UpnodeMonitor
 /// One manual call's callbacks and outcome: counts invocations per callback, decides the
 /// result (first invocation of the result callback) and fails at most once.
 final class ManualCallTracker: Sendable {
-    typealias ResultHandler = @Sendable (_ n: Int, _ ok: Bool, _ ms: Double, _ payload: JSONValue) -> Void
+    typealias ResultHandler =
+        @Sendable (_ n: Int, _ ok: Bool, _ ms: Double, _ payload: JSONValue) -> Void
 
     struct State {
         var sentAt: ContinuousClock.Instant?
@@ -24,7 +25,11 @@ final class ManualCallTracker: Sendable {
     let state = Mutex(State())
     let onSettled: @Sendable () -> Void
 
-    init(id: String, conn: ConnectionID, update: @escaping @Sendable (LiveSession.CallUpdate) -> Void, onSettled: @escaping @Sendable () -> Void) {
+    init(
+        id: String, conn: ConnectionID,
+        update: @escaping @Sendable (LiveSession.CallUpdate) -> Void,
+        onSettled: @escaping @Sendable () -> Void
+    ) {
         self.id = id
         self.conn = conn
         self.update = update
@@ -44,7 +49,9 @@ final class ManualCallTracker: Sendable {
     func setResultLabel(_ label: String?) { state.withLock { $0.resultLabel = label } }
     func markSent() { state.withLock { $0.sentAt = .now } }
 
-    var isAwaitingResult: Bool { state.withLock { $0.sentAt != nil && !$0.hasResult && !$0.isFailed } }
+    var isAwaitingResult: Bool {
+        state.withLock { $0.sentAt != nil && !$0.hasResult && !$0.isFailed }
+    }
 
     func elapsedMs() -> Double {
         let start = state.withLock { $0.sentAt } ?? createdAt
@@ -52,7 +59,9 @@ final class ManualCallTracker: Sendable {
     }
 
     func callback(label: String) -> LocalCallback {
-        LocalCallback(label: label) { [self] arguments in invoked(label: label, arguments: arguments) }
+        LocalCallback(label: label) { [self] arguments in
+            invoked(label: label, arguments: arguments)
+        }
     }
 
     func invoked(label: String, arguments: [DnodeValue]) {
@@ -89,7 +98,10 @@ final class ManualCallTracker: Sendable {
 final class ManualCallRegistry: Sendable {
     let pending = Mutex<[String: ManualCallTracker]>([:])
 
-    func register(_ id: String, conn: ConnectionID, update: @escaping @Sendable (LiveSession.CallUpdate) -> Void) -> ManualCallTracker {
+    func register(
+        _ id: String, conn: ConnectionID,
+        update: @escaping @Sendable (LiveSession.CallUpdate) -> Void
+    ) -> ManualCallTracker {
         let tracker = ManualCallTracker(id: id, conn: conn, update: update) { [weak self] in
             self?.pending.withLock { _ = $0.removeValue(forKey: id) }
         }
@@ -100,7 +112,9 @@ final class ManualCallRegistry: Sendable {
     func failSent(on conn: ConnectionID) {
         let lost = pending.withLock { $0.values.filter { $0.conn == conn && $0.isAwaitingResult } }
         for tracker in lost {
-            tracker.fail(code: "link_down", message: "the link went down before the result; the call may or may not have run")
+            tracker.fail(
+                code: "link_down",
+                message: "the link went down before the result; the call may or may not have run")
         }
     }
 

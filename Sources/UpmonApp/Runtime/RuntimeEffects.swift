@@ -8,7 +8,8 @@ extension UpmonRuntime {
         switch effect {
         case .call(let id, let conn, let method, let args, let autoCallback, let waitMs):
             guard case .live(let session) = source else { return }
-            let waitMilliseconds = Int(saturating: min(waitMs, UpmonConfig.maxDurationSeconds * 1000))
+            let waitMilliseconds = Int(
+                saturating: min(waitMs, UpmonConfig.maxDurationSeconds * 1000))
             session.call(
                 id: id, conn: conn, method: method, args: args.arrayValue ?? [args],
                 autoCallback: autoCallback, wait: .milliseconds(Int64(waitMilliseconds))
@@ -25,7 +26,9 @@ extension UpmonRuntime {
         case .startRecording, .recordEvent, .recordSnap, .finishRecording:
             for answer in recording.perform(effect) { dispatch(answer) }
         case .addMark(let label):
-            if case .live(let session) = source { session.feed.emit(.mark(label: label), conn: nil) }
+            if case .live(let session) = source {
+                session.feed.emit(.mark(label: label), conn: nil)
+            }
         case .setTheme(let name):
             loadTheme(name)
         case .seek(let target):

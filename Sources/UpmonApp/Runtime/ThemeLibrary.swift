@@ -7,7 +7,9 @@ public struct ThemeLibrary: Sendable {
     let parser = ThemeParser(schema: .upmon)
 
     public init(themesDir: String?, environment: [String: String], executableDirectory: String?) {
-        directories = ThemeSearchPath.directories(themesDir: themesDir, environment: environment, executableDirectory: executableDirectory)
+        directories = ThemeSearchPath.directories(
+            themesDir: themesDir, environment: environment, executableDirectory: executableDirectory
+        )
     }
 
     /// The source of theme `name` (first directory that has `NAME.theme`), or a direct path;
@@ -21,15 +23,22 @@ public struct ThemeLibrary: Sendable {
     public func findSource(named name: String) throws(ThemeError) -> ThemeSource? {
         if ThemeSearchPath.isPath(name) {
             guard let source = try Self.read(name) else {
-                throw ThemeError(file: name, line: 0, problem: .unreadable(TextFile.Failure(.missing).description))
+                throw ThemeError(
+                    file: name, line: 0,
+                    problem: .unreadable(TextFile.Failure(.missing).description))
             }
             return source
         }
-        if name == "default" { return ThemeSource(path: BuiltinThemes.defaultPath, text: BuiltinThemes.defaultTheme) }
+        if name == "default" {
+            return ThemeSource(path: BuiltinThemes.defaultPath, text: BuiltinThemes.defaultTheme)
+        }
         for directory in directories {
             if let source = try Self.read(directory + "/" + name + ".theme") { return source }
         }
-        if name == "monochrome" { return ThemeSource(path: BuiltinThemes.monochromePath, text: BuiltinThemes.monochromeTheme) }
+        if name == "monochrome" {
+            return ThemeSource(
+                path: BuiltinThemes.monochromePath, text: BuiltinThemes.monochromeTheme)
+        }
         return nil
     }
 
@@ -38,7 +47,9 @@ public struct ThemeLibrary: Sendable {
         switch TextFile.read(path: path) {
         case .success(let text): return ThemeSource(path: path, text: text)
         case .failure(let failure) where failure.problem == .missing: return nil
-        case .failure(let failure): throw ThemeError(file: path, line: failure.line, problem: .unreadable(failure.description))
+        case .failure(let failure):
+            throw ThemeError(
+                file: path, line: failure.line, problem: .unreadable(failure.description))
         }
     }
 
@@ -77,7 +88,9 @@ public struct ThemeLibrary: Sendable {
         var names: Set<String> = ["default"]
         for directory in directories {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for file in files where file.hasSuffix(".theme") { names.insert(String(file.dropLast(6))) }
+            for file in files where file.hasSuffix(".theme") {
+                names.insert(String(file.dropLast(6)))
+            }
         }
         return ThemeSearchPath.cycleOrder(names)
     }
