@@ -45,6 +45,20 @@ public struct JSONLinesExporter: Sendable {
         return RecordingEncoder.snapLine(state, t: t)
     }
 
+    /// Whether a keyframe is due at `t` (for callers that encode the snap themselves, say
+    /// under a lock, and hand it to `wroteSnap`).
+    public func isSnapDue(at t: Double) -> Bool {
+        guard let snapEvery else { return false }
+        return t - lastSnapT >= snapEvery
+    }
+
+    /// Counts a snap line encoded elsewhere at `t` and returns it.
+    public mutating func wroteSnap(_ line: [UInt8], at t: Double) -> [UInt8] {
+        lastSnapT = t
+        lineCount += 1
+        return line
+    }
+
     /// A `snap` line now, due or not.
     public mutating func snap(_ state: MonitorState, t: Double) -> [UInt8] {
         lastSnapT = t

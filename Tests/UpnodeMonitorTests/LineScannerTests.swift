@@ -74,5 +74,13 @@ struct LineScannerTests {
         #expect(withSnaps.snapIfDue(header.initialState, t: 9.99) == nil)
         #expect(withSnaps.snapIfDue(header.initialState, t: 10) != nil)
         #expect(withSnaps.lineCount == 3)
+        // A snap encoded by the caller (under its own lock) counts the same way.
+        #expect(!withSnaps.isSnapDue(at: 19.99))
+        #expect(withSnaps.isSnapDue(at: 20))
+        let line = RecordingEncoder.snapLine(header.initialState, t: 20)
+        #expect(withSnaps.wroteSnap(line, at: 20) == line)
+        #expect(!withSnaps.isSnapDue(at: 29.99))
+        #expect(withSnaps.lineCount == 4)
+        #expect(JSONLinesExporter(header: header, snapEvery: nil).isSnapDue(at: 1e9) == false)
     }
 }

@@ -4,10 +4,27 @@ import Upnode
 import UpnodeMonitor
 
 /// The latest monitor state, shared with the metrics endpoint.
+///
+/// Headless modes apply events to it in place (`apply`): handing it a fresh copy per event
+/// would make the next event copy every link's storage (copy-on-write), a cost that grows
+/// with the number of links on every event. A reader (`current`) shares the storage until
+/// the next event, so a scrape costs one copy, not one per event.
 public final class StateSnapshot: Sendable {
     let value: Mutex<(state: MonitorState, now: Double)>
     public init(_ state: MonitorState) { value = Mutex((state, 0)) }
+    /// Replaces the whole state (the dashboard, once per tick).
     public func update(_ state: MonitorState, now: Double) { value.withLock { $0 = (state, now) } }
+    /// Applies one event in place.
+    public func apply(_ event: MonitorEvent) {
+        value.withLock { value in
+            value.state.apply(event)
+            value.now = event.t
+        }
+    }
+    /// Reads the state under the lock, without copying it.
+    public func read<Result: Sendable>(_ body: (MonitorState) -> Result) -> Result {
+        value.withLock { value in body(value.state) }
+    }
     public var current: (state: MonitorState, now: Double) { value.withLock { $0 } }
 }
 
@@ -56,8 +73,9 @@ public enum Headless {
     ) async {
         var exporter = JSONLinesExporter(
             header: header, snapEvery: snaps ? header.settings.snapEverySeconds : nil)
-        var state = MonitorState(connections: session.infos)
-        output(exporter.begin(initialState: snaps ? state : nil))
+        let initial = MonitorState(connections: session.infos)
+        let live = snapshot ?? StateSnapshot(initial)
+        output(exporter.begin(initialState: snaps ? initial : nil))
         let feed = session.feed
         let stopper = Task {
             for await _ in stop { break }
@@ -66,10 +84,12 @@ public enum Headless {
         }
         session.start()
         for await event in feed.events {
-            state.apply(event)
+            live.apply(event)
             output(exporter.line(for: event))
-            if let snap = exporter.snapIfDue(state, t: event.t) { output(snap) }
-            snapshot?.update(state, now: event.t)
+            if exporter.isSnapDue(at: event.t) {
+                let snap = live.read { state in RecordingEncoder.snapLine(state, t: event.t) }
+                output(exporter.wroteSnap(snap, at: event.t))
+            }
         }
         output(exporter.end(reason: .signal, t: feed.now()))
         stopper.cancel()
@@ -79,17 +99,13 @@ public enum Headless {
     public static func serveMetricsOnly(
         session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>
     ) async {
-        var state = MonitorState(connections: session.infos)
         let feed = session.feed
         let stopper = Task {
             for await _ in stop { break }
             await session.close()
         }
         session.start()
-        for await event in feed.events {
-            state.apply(event)
-            snapshot.update(state, now: event.t)
-        }
+        for await event in feed.events { snapshot.apply(event) }
         stopper.cancel()
     }
 
