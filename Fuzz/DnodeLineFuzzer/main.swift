@@ -43,6 +43,8 @@ func roundTrip(_ message: DnodeMessage) {
 
 /// Echo-style local methods: they send their arguments back through the session, which
 /// exercises the outgoing scrubber with remote functions, cycles and deep trees.
+/// `@unchecked Sendable`: libFuzzer calls the target on one thread, and each call builds its
+/// own session and Outbox; nothing is shared across threads.
 final class Outbox: @unchecked Sendable {
     var pending: [(callback: DnodeFunction?, arguments: [DnodeValue])] = []
 }

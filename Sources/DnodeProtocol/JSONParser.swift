@@ -204,7 +204,7 @@ public enum JSONParser {
                         }
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         // A lone low surrogate cannot live in a Swift string (Node sends
-                        // them: docs/docs/PROTOCOL.md, "Framing").
+                        // them: docs/PROTOCOL.md, "Framing").
                         scalar = 0xFFFD
                     }
                     appendUTF8(scalar)

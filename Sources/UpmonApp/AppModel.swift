@@ -25,6 +25,8 @@ public struct AppModel: Sendable {
     public var wallClockAtZero: Double
     /// Set by `update` together with the `.quit` effect; later keys do nothing.
     public var isQuitting = false
+    /// The newest t of the live events applied (a recording starts no earlier).
+    public var latestEventT = 0.0
 
     public init(monitor: MonitorState, mode: Mode, sessionLabel: String, wallClockAtZero: Double) {
         self.monitor = monitor
@@ -185,8 +187,8 @@ public enum Msg: Sendable {
     case recordRequested(path: String, overwrite: Bool)
     /// The recording file is open and its opening lines are written.
     case recordingStarted(RecordingStatus)
-    /// Opening or writing the recording failed; nothing more is written.
-    case recordingFailed(String)
+    /// Opening or writing the recording at `path` failed; nothing more is written to it.
+    case recordingFailed(path: String, error: String)
     /// The themes that `t` cycles through and the active one (at start and after a change).
     case themes(available: [String], active: String)
     /// A theme could not be loaded.

@@ -23,6 +23,9 @@ public enum Platform {
         }
     }
 
+    /// Standard error's descriptor.
+    public static let standardError = STDERR_FILENO
+
     /// Ends the process with `code` (no cleanup beyond the C library's).
     public static func exit(_ code: Int32) -> Never {
         #if canImport(Glibc)

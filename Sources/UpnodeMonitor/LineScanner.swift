@@ -4,7 +4,7 @@ import DnodeProtocol
 /// without building any values, and picks out the top-level `t`, `kind` and `conn`.
 ///
 /// Building a full `JSONValue` for each of a million lines costs seconds; this does the checks
-/// docs/docs/RECORDING.md, "Opening a recording" asks of the scan (invalid JSON, missing or non-numeric `t`, missing
+/// docs/RECORDING.md, "Opening a recording" asks of the scan (invalid JSON, missing or non-numeric `t`, missing
 /// `kind`, unknown `conn`) without allocating: `kind` and `conn` come back as byte ranges, `t`
 /// as a number. The grammar is `JSONScanner`'s (DnodeProtocol), so it accepts what
 /// `JSONParser` accepts, nesting limit included, except that it does not check that strings

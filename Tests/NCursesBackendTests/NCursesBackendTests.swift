@@ -1,9 +1,14 @@
 import CNCurses
-import Glibc
 import TerminalUI
 import Testing
 
 @testable import NCursesBackend
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 private let codes = KeyCodes(
     resize: cn_key_resize(), up: cn_key_up(), down: cn_key_down(), left: cn_key_left(),

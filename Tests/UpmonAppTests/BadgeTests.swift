@@ -52,7 +52,10 @@ struct BadgeTests {
             &model, .recordingStarted(RecordingStatus(path: "a.upmon", startedT: Fixture.now - 5)))
         #expect(row(Fixture.render(model), 0).contains("● REC 00:00:05"))
         #expect(row(Fixture.render(model, glyphs: .ascii), 0).contains("* REC 00:00:05"))
-        let effects = update(&model, .recordingFailed("disk full"))
+        // A failure of an earlier recording (stopped, still draining) leaves this one alone.
+        _ = update(&model, .recordingFailed(path: "old.upmon", error: "old.upmon: disk full"))
+        #expect(model.recording?.failure == nil)
+        let effects = update(&model, .recordingFailed(path: "a.upmon", error: "disk full"))
         #expect(effects == [.writeLog("recording failed: disk full")])
         #expect(row(Fixture.render(model), 0).contains("REC FAILED"))
     }

@@ -55,7 +55,8 @@ struct DocReferenceTests {
     static func references(in text: String, file: String) -> (found: [Reference], bare: [String]) {
         var found: [Reference] = []
         var bare: [String] = []
-        let docPattern = /docs\/([A-Z]+)\.md((?:,? (?:and )?"[^"]+")*)/
+        // Not preceded by a word character, `/` or `.`: `docs/docs/X.md` does not count.
+        let docPattern = /(?:^|[^\w\/.])docs\/([A-Z]+)\.md((?:,? (?:and )?"[^"]+")*)/
         let sectionPattern = /"([^"]+)"/
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
             .enumerated()
@@ -72,7 +73,9 @@ struct DocReferenceTests {
             // An old-style reference: a document name with a section sign, or `NAME.md` not under docs/.
             for name in documentNames {
                 let withSection = line.contains("\(name) §") || line.contains("\(name).md §")
-                let outside = line.contains("\(name).md") && !line.contains("docs/\(name).md")
+                let outside =
+                    line.contains("\(name).md") && !line.contains("docs/\(name).md")
+                    || line.contains("docs/docs/")
                 if withSection || outside {
                     bare.append(
                         "\(file):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")

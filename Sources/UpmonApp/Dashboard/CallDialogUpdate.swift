@@ -154,10 +154,11 @@ private func sendCall(_ model: inout AppModel, dialog: inout CallDialogState) ->
 func applyCallProgress(_ model: inout AppModel, id: String, _ progress: LiveSession.CallUpdate) {
     guard let index = model.calls.lastIndex(where: { $0.id == id }) else { return }
     switch progress {
-    case .queued:
-        model.calls[index].status = .queued
-    case .waiting:
-        model.calls[index].status = .waiting
+    case .queued, .waiting:
+        // Progress can arrive after the result; a settled call stays settled.
+        let current = model.calls[index].status
+        guard current == .queued || current == .waiting else { return }
+        if case .waiting = progress { model.calls[index].status = .waiting }
     case .invocation(let label, let n, let ms, let arguments):
         model.calls[index].invocations.append(
             ManualCall.Invocation(label: label, n: n, ms: ms, arguments: arguments))

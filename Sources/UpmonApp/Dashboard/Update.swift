@@ -13,6 +13,7 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         return handleDashboardKey(&model, key)
     case .monitor(let event):
         model.monitor.apply(event)
+        model.latestEventT = max(model.latestEventT, event.t)
         if model.ui.livePause != nil { model.ui.livePause?.eventsSince += 1 }
         return recordAndLog(&model, event)
     case .tick(let now):
@@ -45,8 +46,9 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         model.recording = recording
         model.ui.setStatus("recording to \(recording.path)")
         return []
-    case .recordingFailed(let error):
-        guard var recording = model.recording else {
+    case .recordingFailed(let path, let error):
+        // A recording already stopped (R, then R again) must not fail the one now running.
+        guard var recording = model.recording, recording.path == path else {
             model.ui.setStatus(error, isError: true)
             return [.writeLog("recording: \(error)")]
         }

@@ -25,7 +25,8 @@ func startRecording(_ model: inout AppModel, path: String?, overwrite: Bool) -> 
         model.ui.setStatus("already recording to \(model.recording?.path ?? "")", isError: true)
         return []
     }
-    let now = model.ui.now
+    // No earlier than the newest event applied: the opening keyframe holds it at t ≥ 0.
+    let now = max(model.ui.now, model.latestEventT)
     let name = path ?? DashboardFormat.recordingFileName(at: model.wallClockAtZero + now)
     let request = RecordingRequest(path: name, overwrite: overwrite, startT: now)
     return [.startRecording(request, initialState: model.monitor.shifted(by: -now))]

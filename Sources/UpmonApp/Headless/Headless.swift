@@ -135,8 +135,8 @@ public enum Headless {
                 cursor: RecordingCursor(startedT: 0, snapEvery: header.settings.snapEverySeconds)))
         // A 10 Hz tick writes keyframes on time even when no event arrives.
         let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
+            while true {
+                do { try await Task.sleep(for: .milliseconds(100)) } catch { break }
                 let now = feed.now()
                 recording.withLock { $0.snapIfDue(at: now, to: writer) }
             }
@@ -156,8 +156,11 @@ public enum Headless {
         }
         ticker.cancel()
         stopper.cancel()
+        await ticker.value
         if let failure = failure.withLock({ $0 }) { throw failure }
-        writer.finish(reason: .signal, t: recording.withLock { $0.cursor.endTime(at: feed.now()) })
+        // Under the lock, like every other line: nothing can follow the end line.
+        let now = feed.now()
+        recording.withLock { $0.finish(at: now, to: writer) }
         if let failure = await writer.drained() { throw failure }
     }
 
@@ -165,14 +168,23 @@ public enum Headless {
     struct LiveRecording {
         var state: MonitorState
         var cursor: RecordingCursor
+        var isFinished = false
 
         mutating func apply(_ event: MonitorEvent, to writer: RecordingQueue) {
+            guard !isFinished else { return }
             state.apply(event)
             let t = cursor.fileTime(ofEventAt: event.t)
             writer.record(MonitorEvent(t: t, conn: event.conn, kind: event.kind))
         }
 
+        mutating func finish(at now: Double, to writer: RecordingQueue) {
+            guard !isFinished else { return }
+            isFinished = true
+            writer.finish(reason: .signal, t: cursor.endTime(at: now))
+        }
+
         mutating func snapIfDue(at now: Double, to writer: RecordingQueue) {
+            guard !isFinished else { return }
             if let t = cursor.snapTime(at: now) { writer.snap(state, t: t) }
         }
     }

@@ -16,7 +16,11 @@ enum JobControl {
     /// then returns at once.
     static func stopAsForSIGTSTP() {
         var defaultAction = sigaction()
-        defaultAction.__sigaction_handler.sa_handler = SIG_DFL
+        #if canImport(Glibc)
+            defaultAction.__sigaction_handler.sa_handler = SIG_DFL
+        #else
+            defaultAction.__sigaction_u.__sa_handler = SIG_DFL
+        #endif
         sigemptyset(&defaultAction.sa_mask)
         var previousAction = sigaction()
         guard sigaction(SIGTSTP, &defaultAction, &previousAction) == 0 else { return }

@@ -65,7 +65,7 @@ public struct RecordingEffects: Sendable {
                     path: request.path, startedT: request.startT,
                     snapEvery: header.settings.snapEverySeconds))
         } catch {
-            return .recordingFailed(error.description)
+            return .recordingFailed(path: request.path, error: error.description)
         }
     }
 }

@@ -26,9 +26,10 @@ extension UpmonRuntime {
         case .startRecording, .recordEvent, .recordSnap, .finishRecording:
             for answer in recording.perform(effect) { dispatch(answer) }
         case .addMark(let label):
-            if case .live(let session) = source {
-                session.feed.emit(.mark(label: label), conn: nil)
-            }
+            // Straight back into update, so a quit in the same batch of keys finds it recorded.
+            guard case .live(let session) = source else { return }
+            let mark = MonitorEvent(t: session.feed.now(), conn: nil, kind: .mark(label: label))
+            dispatch(.monitor(mark.roundedToRecordingPrecision()))
         case .setTheme(let name):
             loadTheme(name)
         case .seek(let target):

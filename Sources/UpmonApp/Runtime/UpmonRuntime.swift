@@ -27,6 +27,11 @@ public final class UpmonRuntime {
     /// The recording effects' writer (set up in `init`, once `self` can be captured).
     var recording: RecordingEffects
     var isDirty = true
+    /// Messages waiting for `dispatch` (answers sent while effects are performed).
+    var pendingMessages: [Msg] = []
+    var isDispatching = false
+    /// Problems met while shutting down, printed once the terminal is given back.
+    var shutdownProblems: [String] = []
     var lastDrawnSecond = -1
     var lastDrawInstant = ContinuousClock.now
     var inputSource: (any DispatchSourceRead)?
@@ -55,15 +60,11 @@ public final class UpmonRuntime {
         self.snapshot = snapshot
         self.signalSources = signalSources
         self.log = options.logFile.flatMap { FileLog(path: $0) }
+        // Set up before `self` can be captured; `run` installs the failure handler.
         self.recording = RecordingEffects(
             header: options.header, epochMilliseconds: SystemFacts.epochMilliseconds,
             onFailure: { _ in })
         if case .replay(let replayer) = source { self.replayer = replayer }
-        recording = RecordingEffects(
-            header: options.header, epochMilliseconds: SystemFacts.epochMilliseconds
-        ) { [weak self] error in
-            Task { @MainActor in self?.dispatch(.recordingFailed(error.description)) }
-        }
         dispatch(.themes(available: themes.available(), active: theme.name))
         let size = terminal.size
         dispatch(.resize(width: size.width, height: size.height))
@@ -71,6 +72,13 @@ public final class UpmonRuntime {
 
     /// Runs until the user quits or a signal arrives; returns the exit code.
     public func run() async -> Int32 {
+        recording = RecordingEffects(
+            header: options.header, epochMilliseconds: SystemFacts.epochMilliseconds
+        ) { [weak self] error in
+            Task { @MainActor in
+                self?.dispatch(.recordingFailed(path: error.file, error: error.description))
+            }
+        }
         installInput()
         installSignals()
         installTimer()
@@ -95,14 +103,32 @@ public final class UpmonRuntime {
             await withCheckedContinuation { continuation in finish = continuation }
         }
         await shutdown()
+        guard shutdownProblems.isEmpty else {
+            for problem in shutdownProblems {
+                Platform.writeAll(Platform.standardError, Array("upmon: \(problem)\n".utf8))
+            }
+            return 1
+        }
         return 0
     }
 
-    /// The one way in: `update`, then the effects in order.
+    /// The one way in: `update`, then its effects in order. A message sent while effects are
+    /// being performed (an effect's answer) waits until the current list is done, so effects
+    /// always run in the order `update` returned them.
     func dispatch(_ msg: Msg) {
-        let effects = update(&model, msg)
-        isDirty = true
-        for effect in effects { perform(effect) }
+        pendingMessages.append(msg)
+        guard !isDispatching else { return }
+        isDispatching = true
+        var next = 0
+        while next < pendingMessages.count {
+            let message = pendingMessages[next]
+            next += 1
+            let effects = update(&model, message)
+            isDirty = true
+            for effect in effects { perform(effect) }
+        }
+        pendingMessages.removeAll(keepingCapacity: true)
+        isDispatching = false
     }
 
     func tick() {
@@ -157,7 +183,10 @@ public final class UpmonRuntime {
         if case .live(let session) = source { await session.close() }
         // The `.finishRecording` effect came before `.quit`: wait for the disk.
         let recording = self.recording
-        for failure in await recording.drained() { log?.write("recording: \(failure)") }
+        for failure in await recording.drained() {
+            log?.write("recording: \(failure)")
+            shutdownProblems.append("recording: \(failure)")
+        }
         terminal.shutdown()
     }
 }
