@@ -180,7 +180,7 @@ PY
 config)
     library DnodeProtocol Sources/DnodeProtocol/*.swift
     library TerminalUI Sources/TerminalUI/*.swift
-    library Upnode -lDnodeProtocol Sources/Upnode/{Endpoint,ReconnectPolicy,LinkStateMachine,UpnodeError,UpnodeEvent}.swift \
+    library Upnode -lDnodeProtocol Sources/Upnode/{Endpoint,ReconnectPolicy,LinkConfiguration,SplitMix64,UpnodeError,UpnodeEvent}.swift \
         Fuzz/ConfigFuzzer/TLSOptions.swift
     executable ConfigFuzzer UpmonApp -lUpnode -lTerminalUI -lDnodeProtocol -lOrderedCollections \
         Sources/UpmonApp/Config/*.swift Fuzz/ConfigFuzzer/main.swift Fuzz/ConfigFuzzer/Stubs.swift
