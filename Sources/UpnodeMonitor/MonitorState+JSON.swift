@@ -50,12 +50,12 @@ extension MonitorState {
             return .makeObject([("expired", .int(Int64(count)))])
         case .call(let method, let origin):
             return .makeObject([("method", .string(method)), ("origin", .string(origin.rawValue))])
-        case .result(let method, let n, let ok, let durMs, let errorSummary):
+        case .result(let method, let n, let ok, let durMs, let errorCode):
             var members: [(String, JSONValue)] = [
                 ("method", .string(method)), ("n", .int(Int64(n))), ("ok", .bool(ok)),
                 ("dur_ms", .time(durMs)),
             ]
-            if let errorSummary { members.append(("error", .string(errorSummary))) }
+            if let errorCode { members.append(("error", .string(errorCode))) }
             return .makeObject(members)
         case .remoteMethods(let count):
             return .makeObject([("count", .int(Int64(count)))])
@@ -148,7 +148,7 @@ extension MonitorState {
             else { return nil }
             return .result(
                 method: MonitorText.bounded(method), n: n, ok: ok, durMs: durMs,
-                errorSummary: fields.string("error").map(MonitorText.bounded))
+                errorCode: fields.string("error").map(MonitorText.bounded))
         case "remote_methods":
             return fields.integer("count").map { .remoteMethods(count: $0) }
         case "mark":

@@ -185,9 +185,9 @@ public struct MonitorState: Equatable, Sendable {
                 if isTimeout { stats.calls.timeouts += 1 }
                 stats.calls.lastDurationMs = durMs
             }
-            let summary = ok ? nil : MonitorText.errorSummary(payload)
+            let summary = ok ? nil : MonitorText.errorCode(payload)
             return (
-                .result(method: method, n: n, ok: ok, durMs: durMs, errorSummary: summary),
+                .result(method: method, n: n, ok: ok, durMs: durMs, errorCode: summary),
                 ok ? .info : .warning
             )
         case .remoteMethods(let methods):

@@ -32,10 +32,11 @@ enum MonitorText {
         return (negative ? "-" : "") + whole + (fraction.isEmpty ? "" : "." + fraction)
     }
 
-    /// A short description of a call error for the event log.
-    static func errorSummary(_ payload: JSONValue) -> String {
+    /// What kind of error a failed call's payload is: its `code` (`timeout`, `link_lost`, …),
+    /// `remote` for an error the peer sent, `nil` when it says neither. The view words it.
+    static func errorCode(_ payload: JSONValue) -> String? {
         if let code = payload["code"]?.stringValue { return bounded(code) }
-        if payload["remote"] != nil { return "remote error" }
-        return "error"
+        if payload["remote"] != nil { return "remote" }
+        return nil
     }
 }

@@ -148,8 +148,9 @@ public struct LogEntry: Hashable, Sendable {
         /// A call of `method` was sent.
         case call(method: String, origin: MonitorEvent.CallOrigin)
         /// Invocation `n` of the callback of a call of `method`, `durMs` after the call;
-        /// `errorSummary` (an error code, `remote error`, …) is set when not `ok`.
-        case result(method: String, n: Int, ok: Bool, durMs: Double, errorSummary: String?)
+        /// `errorCode` (`timeout`, `link_lost`, `remote` for the peer's own error, …) may be
+        /// set when not `ok`.
+        case result(method: String, n: Int, ok: Bool, durMs: Double, errorCode: String?)
         /// The remote exposed `count` methods.
         case remoteMethods(count: Int)
         /// A user bookmark.

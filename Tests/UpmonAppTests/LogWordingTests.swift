@@ -33,23 +33,23 @@ struct LogWordingTests {
             (.call(method: "status", origin: .manual), "→ status (manual)"),
             (.call(method: "time", origin: .queued), "→ time (queued)"),
             (
-                .result(method: "status", n: 1, ok: true, durMs: 13.94, errorSummary: nil),
+                .result(method: "status", n: 1, ok: true, durMs: 13.94, errorCode: nil),
                 "← status ok 13.9 ms"
             ),
             (
-                .result(method: "status", n: 2, ok: true, durMs: 100, errorSummary: nil),
+                .result(method: "status", n: 2, ok: true, durMs: 100, errorCode: nil),
                 "← status #2 ok 100 ms"
             ),
             (
-                .result(method: "time", n: 1, ok: false, durMs: 5000, errorSummary: "timeout"),
+                .result(method: "time", n: 1, ok: false, durMs: 5000, errorCode: "timeout"),
                 "← time error (timeout) 5000 ms"
             ),
             (
-                .result(method: "m9", n: 1, ok: false, durMs: 3, errorSummary: "remote error"),
+                .result(method: "m9", n: 1, ok: false, durMs: 3, errorCode: "remote"),
                 "← m9 error (remote error) 3 ms"
             ),
             (
-                .result(method: "x", n: 1, ok: false, durMs: 0.04, errorSummary: nil),
+                .result(method: "x", n: 1, ok: false, durMs: 0.04, errorCode: nil),
                 "← x error (error) 0 ms"
             ),
             (.remoteMethods(count: 1), "1 remote method"),

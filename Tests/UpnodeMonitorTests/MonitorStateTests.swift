@@ -184,11 +184,11 @@ struct MonitorStateTests {
         #expect(
             entries == [
                 .call(method: "status", origin: .manual),
-                .result(method: "status", n: 1, ok: true, durMs: 13.94, errorSummary: nil),
-                .result(method: "status", n: 2, ok: true, durMs: 100, errorSummary: nil),
+                .result(method: "status", n: 1, ok: true, durMs: 13.94, errorCode: nil),
+                .result(method: "status", n: 2, ok: true, durMs: 100, errorCode: nil),
                 .call(method: "time", origin: .queued),
-                .result(method: "time", n: 1, ok: false, durMs: 5000, errorSummary: "timeout"),
-                .result(method: "m9", n: 1, ok: false, durMs: 3, errorSummary: "remote error"),
+                .result(method: "time", n: 1, ok: false, durMs: 5000, errorCode: "timeout"),
+                .result(method: "m9", n: 1, ok: false, durMs: 3, errorCode: "remote"),
             ])
         #expect(
             result.log.elements.map(\.level) == [.info, .info, .info, .info, .warning, .warning])

@@ -18,9 +18,9 @@ enum LogWording {
             return "\(count) queued transaction\(count == 1 ? "" : "s") expired"
         case .call(let method, let origin):
             return "→ \(method) (\(origin.rawValue))"
-        case .result(let method, let n, let ok, let durMs, let errorSummary):
+        case .result(let method, let n, let ok, let durMs, let errorCode):
             let invocation = n == 1 ? "" : " #\(n)"
-            let outcome = ok ? "ok" : "error (\(errorSummary ?? "error"))"
+            let outcome = ok ? "ok" : "error (\(Self.errorWords(errorCode)))"
             return "← \(method)\(invocation) \(outcome) \(milliseconds(durMs))"
         case .remoteMethods(let count):
             return "\(count) remote method\(count == 1 ? "" : "s")"
@@ -36,6 +36,16 @@ enum LogWording {
     }
 
     /// `13.9 ms`, `800 ms`: one decimal, dropped when zero.
+    /// A failed call's error code in words: the peer's own error, a code as it is, or
+    /// plain "error" when the payload said neither.
+    static func errorWords(_ code: String?) -> String {
+        switch code {
+        case "remote": "remote error"
+        case let code?: code
+        case nil: "error"
+        }
+    }
+
     static func milliseconds(_ value: Double) -> String {
         var text = DashboardFormat.fixed(value, places: 1)
         if text.hasSuffix(".0") { text.removeLast(2) }
