@@ -39,10 +39,8 @@ public struct JSONLinesExporter: Sendable {
 
     /// A `snap` line when `snapEvery` seconds have passed since the last one, else `nil`.
     public mutating func snapIfDue(_ state: MonitorState, t: Double) -> [UInt8]? {
-        guard let snapEvery, t - lastSnapT >= snapEvery else { return nil }
-        lastSnapT = t
-        lineCount += 1
-        return RecordingEncoder.snapLine(state, t: t)
+        guard isSnapDue(at: t) else { return nil }
+        return snap(state, t: t)
     }
 
     /// Whether a keyframe is due at `t` (for callers that encode the snap themselves, say
@@ -52,18 +50,16 @@ public struct JSONLinesExporter: Sendable {
         return t - lastSnapT >= snapEvery
     }
 
+    /// A `snap` line now, due or not.
+    public mutating func snap(_ state: MonitorState, t: Double) -> [UInt8] {
+        wroteSnap(RecordingEncoder.snapLine(state, t: t), at: t)
+    }
+
     /// Counts a snap line encoded elsewhere at `t` and returns it.
     public mutating func wroteSnap(_ line: [UInt8], at t: Double) -> [UInt8] {
         lastSnapT = t
         lineCount += 1
         return line
-    }
-
-    /// A `snap` line now, due or not.
-    public mutating func snap(_ state: MonitorState, t: Double) -> [UInt8] {
-        lastSnapT = t
-        lineCount += 1
-        return RecordingEncoder.snapLine(state, t: t)
     }
 
     /// The closing `end` line; its `lines` field counts every line before it.

@@ -61,8 +61,8 @@ public final class RecordingQueue: Sendable {
         }
     }
 
-    /// Lines handed in and not yet written.
-    public var pendingLines: Int { backlog.load(ordering: .relaxed) }
+    /// Whether a write failed or the disk fell too far behind: later lines are dropped.
+    public var hasFailed: Bool { failed.load(ordering: .relaxed) }
 
     private func enqueue(
         _ write: @escaping @Sendable (RecordingWriter) throws(RecordingError) -> Void

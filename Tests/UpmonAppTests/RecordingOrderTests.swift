@@ -54,14 +54,7 @@ struct RecordingOrderTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/order.upmon"
-        let header = RecordingHeader(
-            started: "2026-11-27T13:51:23.000Z", host: "test", upmonVersion: "test",
-            settings: RecordingSettings(snapEverySeconds: 0.002), connections: Self.infos)
-        var driver = SessionDriver(
-            model: AppModel(
-                monitor: MonitorState(connections: Self.infos), mode: .live, sessionLabel: "order",
-                wallClockAtZero: Fixture.wallClockAtZero),
-            header: header)
+        var driver = SessionDriver.live(Self.infos, snapEvery: 0.002)
         let feed = MonitorFeed()
         driver.send(.tick(now: feed.now()))
         driver.send(.recordRequested(path: path, overwrite: false))

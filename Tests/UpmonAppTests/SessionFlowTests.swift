@@ -8,8 +8,8 @@ import UpnodeMonitor
 
 /// Plays the runtime's part with no terminal, no clock and no sleeps: every message goes
 /// through `update`, and every effect is answered the way the runtime answers it — the
-/// recording effects by the runtime's own `RecordingEffects`, the replay effects by a real
-/// `Replayer`, marks by stamping them as the feed would.
+/// recording effects by the runtime's own `RecordingEffects`, the replay effects by the
+/// runtime's own `Replayer.perform`, marks by stamping them as the runtime does.
 struct SessionDriver {
     var model: AppModel
     var recording: RecordingEffects
@@ -24,6 +24,17 @@ struct SessionDriver {
         self.model = model
         recording = RecordingEffects(
             header: header, epochMilliseconds: { 1_795_787_483_000 }, onFailure: { _ in })
+    }
+
+    /// A live session over `infos`; its recordings keep a keyframe every `snapEvery` seconds.
+    static func live(_ infos: [ConnectionInfo], snapEvery: Double) -> SessionDriver {
+        let header = RecordingHeader(
+            started: "2026-11-27T13:51:23.000Z", host: "test", upmonVersion: "test",
+            settings: RecordingSettings(snapEverySeconds: snapEvery), connections: infos)
+        let model = AppModel(
+            monitor: MonitorState(connections: infos), mode: .live, sessionLabel: "test",
+            wallClockAtZero: Fixture.wallClockAtZero)
+        return SessionDriver(model: model, header: header)
     }
 
     /// Sends `msg` and, in order, every answer its effects lead to.
@@ -58,21 +69,11 @@ struct SessionDriver {
         case .call:
             calls.append(effect)
             return []
-        case .seek(let target):
+        case .seek, .step, .advanceReplay:
             guard var replayer else { return [] }
-            let position = max(0, min(target, replayer.lastT))
-            replayer.seek(to: position)
+            let answer = replayer.perform(effect)
             self.replayer = replayer
-            return [.replayMoved(replayer.state, position: position)]
-        case .step:
-            guard var replayer, let event = replayer.stepForward() else { return [] }
-            self.replayer = replayer
-            return [.replayMoved(replayer.state, position: event.t)]
-        case .advanceReplay(let position):
-            guard var replayer else { return [] }
-            _ = replayer.advance(to: position)
-            self.replayer = replayer
-            return [.replayAdvanced(replayer.state)]
+            return answer.map { [$0] } ?? []
         case .writeLog(let line):
             logLines.append(line)
             return []
@@ -98,15 +99,7 @@ struct SessionFlowTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/session.upmon"
-        let header = RecordingHeader(
-            started: "2026-11-27T13:51:23.000Z", host: "test", upmonVersion: "test",
-            settings: RecordingSettings(snapEverySeconds: 5), connections: Fixture.infos)
-        var live = SessionDriver(
-            model: AppModel(
-                monitor: MonitorState(connections: Fixture.infos), mode: .live,
-                sessionLabel: "test",
-                wallClockAtZero: Fixture.wallClockAtZero),
-            header: header)
+        var live = SessionDriver.live(Fixture.infos, snapEvery: 5)
         live.send(.resize(width: 120, height: 35))
         live.send(.tick(now: 0))
         live.send(
@@ -195,7 +188,7 @@ struct SessionFlowTests {
             model: AppModel(
                 monitor: replayer.state, mode: .replay(status), sessionLabel: "replay",
                 wallClockAtZero: Fixture.wallClockAtZero),
-            header: header)
+            header: replayer.header)
         replay.replayer = replayer
         replay.send(.resize(width: 120, height: 35))
 

@@ -119,12 +119,9 @@ public enum Headless {
         onStarted: @Sendable () -> Void = {}
     ) async throws(RecordingError) {
         let initial = MonitorState(connections: session.infos)
-        let failure = Mutex<RecordingError?>(nil)
         let writer = try RecordingQueue(
             path: path, header: header, initialState: initial, overwrite: overwrite
-        ) {
-            error in
-            failure.withLock { $0 = error }
+        ) { error in
             session.feed.emit(.note(level: .error, text: "recording stopped: \(error)"), conn: nil)
         }
         onStarted()
@@ -152,13 +149,13 @@ public enum Headless {
                 live.apply(event, to: writer)
                 live.snapIfDue(at: now, to: writer)
             }
-            if failure.withLock({ $0 }) != nil { break }
+            if writer.hasFailed { break }
         }
         ticker.cancel()
         stopper.cancel()
         await ticker.value
-        if let failure = failure.withLock({ $0 }) { throw failure }
-        // Under the lock, like every other line: nothing can follow the end line.
+        // Under the lock, like every other line: nothing can follow the end line (after a
+        // failure the queue takes nothing more, and `drained` says what stopped it).
         let now = feed.now()
         recording.withLock { $0.finish(at: now, to: writer) }
         if let failure = await writer.drained() { throw failure }

@@ -32,21 +32,11 @@ extension UpmonRuntime {
             dispatch(.monitor(mark.roundedToRecordingPrecision()))
         case .setTheme(let name):
             loadTheme(name)
-        case .seek(let target):
+        case .seek, .step, .advanceReplay:
             guard var replayer else { return }
-            let position = max(0, min(target, replayer.lastT))
-            replayer.seek(to: position)
+            let answer = replayer.perform(effect)
             self.replayer = replayer
-            dispatch(.replayMoved(replayer.state, position: position))
-        case .step:
-            guard var replayer, let event = replayer.stepForward() else { return }
-            self.replayer = replayer
-            dispatch(.replayMoved(replayer.state, position: event.t))
-        case .advanceReplay(let position):
-            guard var replayer else { return }
-            _ = replayer.advance(to: position)
-            self.replayer = replayer
-            dispatch(.replayAdvanced(replayer.state))
+            if let answer { dispatch(answer) }
         case .writeLog(let line):
             log?.write(line)
         case .redrawAll:
