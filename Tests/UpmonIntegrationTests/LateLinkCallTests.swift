@@ -1,4 +1,5 @@
 import DnodeProtocol
+import Foundation
 import Testing
 import Upnode
 import UpnodeMonitor
@@ -12,10 +13,12 @@ import UpnodeServe
 struct LateLinkCallTests {
     @Test("queued while nothing listens; runs exactly once when the server comes up")
     func runsOnceWhenUp() async throws {
-        // A free port with nothing listening yet.
-        let probe = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0)) { _ in [:] }
-        await probe.close()
-        var spec = ConnectionSpec(name: "late", endpoint: probe.boundEndpoint)
+        // A unix socket path of our own: nothing listens there yet, and no other test can
+        // take it (a TCP port freed for later could be).
+        let directory = try lateLinkDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let endpoint = Endpoint.unix(path: directory + "/late.sock")
+        var spec = ConnectionSpec(name: "late", endpoint: endpoint)
         spec.link.pingInterval = .milliseconds(200)
         spec.link.pingTimeout = .seconds(2)
         spec.link.reconnect = .fixed(.milliseconds(50))
@@ -27,7 +30,7 @@ struct LateLinkCallTests {
             _ tag: String, started: (@Sendable () async -> Void)? = nil
         ) async -> [LiveSession.CallUpdate] {
             let (stream, continuation) = AsyncStream.makeStream(of: LiveSession.CallUpdate.self)
-            session.call(conn: conn, method: "mark", args: [.string(tag)], wait: .seconds(30)) {
+            session.call(conn: conn, method: "mark", args: [.string(tag)], wait: .seconds(20)) {
                 continuation.yield($0)
             }
             var updates: [LiveSession.CallUpdate] = []
@@ -45,7 +48,7 @@ struct LateLinkCallTests {
         let server = ServerBox()
         let first = await call("once") {
             // Only once the call is known to be queued does the server start.
-            await server.start(probe.boundEndpoint, methods: methods)
+            await server.start(endpoint, methods: methods)
         }
         #expect(first.first.map { if case .queued = $0 { true } else { false } } == true)
         guard case .invocation("cb", 1, _, let result)? = first.last else {
@@ -86,4 +89,10 @@ actor ServerBox {
         await server?.close()
         #expect(failure == nil, "server: \(String(describing: failure))")
     }
+}
+
+func lateLinkDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "upmon-late-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
 }
