@@ -45,7 +45,7 @@ public final class NCursesBackend: TerminalBackend {
     /// Starts curses on the controlling terminal.
     ///
     /// Call after installing signal handling (docs/ARCHITECTURE.md, "Runtime, signals and shutdown"). Throws when stdin/stdout
-    /// are not terminals or `TERM` is unset or unknown.
+    /// are not terminals or `TERM` is unset, unknown, or cannot address the cursor (`dumb`).
     public init(options: Options = Options()) throws(TerminalError) {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw .notATerminal
@@ -60,6 +60,11 @@ public final class NCursesBackend: TerminalBackend {
         if setupterm(nil, STDOUT_FILENO, &setupError) != cn_ok() {
             if setupError == -1 { throw .noTerminfoDatabase }
             throw .unknownTerminal(term)
+        }
+        // `dumb` and other terminals without cursor addressing have a terminfo entry, so
+        // newterm would succeed and then draw nothing: refuse before curses takes the screen.
+        guard cn_tigetstr("cup") != nil, cn_tigetstr("clear") != nil else {
+            throw .unsupportedTerminal(term)
         }
         // Arm the crash guard with the original termios before curses changes it.
         let restore = ["rmcup", "cnorm", "sgr0"].compactMap { name -> [CChar]? in

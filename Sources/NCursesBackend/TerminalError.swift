@@ -4,6 +4,8 @@ public enum TerminalError: Error, CustomStringConvertible, Sendable, Hashable {
     case notATerminal
     /// `TERM` is unset or terminfo has no entry for it; the name ("" when unset).
     case unknownTerminal(String)
+    /// terminfo knows `TERM` but it cannot move the cursor or clear the screen (`dumb`).
+    case unsupportedTerminal(String)
     /// The terminfo database could not be read.
     case noTerminfoDatabase
     /// ncurses failed to start (`newterm` returned nil).
@@ -19,6 +21,9 @@ public enum TerminalError: Error, CustomStringConvertible, Sendable, Hashable {
                 return "TERM is not set (try TERM=xterm-256color)"
             }
             return "unknown terminal type '\(name)' (try TERM=xterm-256color)"
+        case .unsupportedTerminal(let name):
+            return "TERM=\(name) cannot draw the dashboard (no cursor movement): "
+                + "use --json or --once, or try TERM=xterm-256color"
         case .noTerminfoDatabase:
             return "cannot find the terminfo database (install ncurses-base or set TERMINFO)"
         case .initializationFailed(let name):

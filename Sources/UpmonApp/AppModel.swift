@@ -56,6 +56,8 @@ public struct RecordingStatus: Sendable, Equatable {
     public var failure: String?
     /// Marks added so far (the next default label is `mark N+1`).
     public var marks = 0
+    /// Event lines handed to the writer so far (the stop message counts them).
+    public var events = 0
     /// The file's time axis and keyframe schedule.
     public var cursor: RecordingCursor
     /// Monitor t at which recording started (the badge shows now − startedT).

@@ -99,6 +99,10 @@ struct NCursesBackendTests {
         #expect(
             TerminalError.unknownTerminal("").description
                 == "TERM is not set (try TERM=xterm-256color)")
+        #expect(
+            TerminalError.unsupportedTerminal("dumb").description
+                == "TERM=dumb cannot draw the dashboard (no cursor movement): "
+                + "use --json or --once, or try TERM=xterm-256color")
     }
 
     @Test("without a TTY, init throws instead of exiting")

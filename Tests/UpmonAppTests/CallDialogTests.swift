@@ -50,7 +50,7 @@ struct CallDialogTests {
         #expect(validateArguments("").failureText?.hasPrefix("empty") == true)
     }
 
-    @Test("a call to a down link is queued and shows its wait")
+    @Test("a call to a down link is queued and shows the link's state and its wait")
     func queued() {
         var model = Fixture.model()
         press(&model, .char("j"), .char("j"))  // flappy, retrying
@@ -69,7 +69,7 @@ struct CallDialogTests {
         let later = view(
             model, now: Fixture.now + 3.2, width: 120, height: 35, theme: Themes.plain,
             glyphs: .unicode)
-        #expect(later.lines.contains { $0.contains("queued (link down) 3.2s") })
+        #expect(later.lines.contains { $0.contains("queued (link retry 1) 3.2s") })
         assertSnapshot(screenText(later), named: "call-queued-120x35")
     }
 
@@ -172,13 +172,129 @@ struct CallDialogTests {
         #expect(!hostile.unicodeScalars.contains { $0.value == 0x1b })
     }
 
-    @Test("c without remote methods explains instead of opening")
-    func noMethods() {
+    @Test("a link that never connected: the method is typed, the call queues with the link's state")
+    func neverConnected() {
         var model = Fixture.model()
         model.ui.selected = Fixture.id("refused")
         press(&model, .char("c"))
-        #expect(model.ui.overlay == .none)
-        #expect(model.ui.status?.isError == true)
+        #expect(model.callDialog?.stage == .picking)
+        #expect(model.callDialog?.picker.items == [])
+        #expect(press(&model, .enter).isEmpty, "Enter with no name picks nothing")
+        #expect(model.callDialog?.stage == .picking)
+        type(&model, "session.whoami")
+        let picking = Fixture.render(model)
+        #expect(picking.lines.contains { $0.contains("No methods known yet (link dial)") })
+        press(&model, .enter)
+        #expect(model.callDialog?.method == "session.whoami")
+        let effects = press(&model, .enter)
+        #expect(
+            effects == [
+                .call(
+                    id: "m1", conn: Fixture.id("refused"), method: "session.whoami", args: [],
+                    autoCallback: true, waitMs: 10_000)
+            ])
+        #expect(model.calls.last?.status == .queued)
+        let later = view(
+            model, now: Fixture.now + 1.5, width: 120, height: 35, theme: Themes.plain,
+            glyphs: .unicode)
+        #expect(later.lines.contains { $0.contains("queued (link dial) 1.5s") })
+        assertSnapshot(screenText(later), named: "call-queued-never-connected-120x35")
+    }
+
+    @Test("after sending, the form keeps focus: edit and Enter sends again")
+    func sendAgain() {
+        var model = Fixture.model()
+        press(&model, .char("c"))
+        type(&model, "add")
+        press(&model, .enter)
+        type(&model, "2, 3")
+        #expect(press(&model, .enter).count == 1)
+        #expect(model.callDialog?.stage == .sent(callID: "m1"))
+        #expect(model.callDialog?.field == .arguments)
+        _ = update(
+            &model,
+            .callProgress(id: "m1", .invocation(label: "cb", n: 1, ms: 2.5, arguments: [5])))
+        // Still editing: Backspace twice and a new number change the arguments in place.
+        press(&model, .end, .left(shift: false), .backspace)
+        type(&model, "4")
+        #expect(model.callDialog.map { String($0.arguments.characters) } == "[2, 4]")
+        let screen = Fixture.render(model)
+        #expect(screen.lines.contains { $0.contains("ok 2.5ms") })
+        assertSnapshot(screenText(screen), named: "call-sent-editing-120x35")
+        let again = press(&model, .enter)
+        #expect(
+            again == [
+                .call(
+                    id: "m2", conn: Fixture.id("api"), method: "add", args: [2, 4],
+                    autoCallback: true, waitMs: 10_000)
+            ])
+        #expect(model.callDialog?.stage == .sent(callID: "m2"))
+        #expect(model.calls.map(\.id) == ["m1", "m2"])
+        // Tab reaches the result only once something was sent.
+        press(&model, .tab, .tab, .tab)
+        #expect(model.callDialog?.field == .result)
+        press(&model, .tab)
+        #expect(model.callDialog?.field == .arguments)
+    }
+
+    @Test("the edit position is a visible cell in the theme's style, in monochrome and ASCII too")
+    func cursorCell() {
+        var model = Fixture.model()
+        press(&model, .char("c"))
+        type(&model, "ec")
+        // The picker's query: the cell after "ec" is reversed.
+        let picker = Fixture.render(model)
+        guard let queryRow = picker.lines.firstIndex(where: { $0.contains("method> ec") }),
+            let range = picker.lines[queryRow].range(of: "method> ec")
+        else {
+            Issue.record("no query row")
+            return
+        }
+        let queryX = picker.lines[queryRow].distance(
+            from: picker.lines[queryRow].startIndex, to: range.upperBound)
+        #expect(picker[queryX, queryRow].style.attrs.contains(.reverse))
+        #expect(!picker[queryX - 1, queryRow].style.attrs.contains(.reverse))
+        press(&model, .enter)
+        type(&model, "\"hi\"")
+        let mono = ResolvedTheme(
+            name: "mono", depth: .monochrome, graph: nil,
+            styles: [
+                "highlight": Style(attrs: .reverse), "muted": Style(attrs: .dim),
+                "title": Style(attrs: .bold),
+            ])
+        for (theme, glyphs) in [
+            (Themes.plain, Glyphs.unicode), (Themes.roleMap, .unicode), (mono, .ascii),
+        ] {
+            let screen = Fixture.render(model, glyphs: glyphs, theme: theme)
+            guard let y = screen.lines.firstIndex(where: { $0.contains("[\"hi\"]") }) else {
+                Issue.record("no arguments row")
+                continue
+            }
+            let line = screen.lines[y]
+            guard let range = line.range(of: "[\"hi\"]") else { continue }
+            let start = line.distance(from: line.startIndex, to: range.lowerBound)
+            // The cursor sits on the closing bracket (one ← from the end).
+            let cursorX = start + 5
+            let field = theme.style("highlight")
+            var expected = field
+            expected.attrs.formSymmetricDifference(.reverse)
+            #expect(screen[cursorX, y].grapheme == "]")
+            #expect(screen[cursorX, y].style == expected, "\(theme.name)")
+            #expect(screen[cursorX - 1, y].style == field, "\(theme.name)")
+            #expect(screen[cursorX, y].style != screen[cursorX - 1, y].style)
+        }
+        // The wait field shows its cursor when it has the focus.
+        press(&model, .tab, .tab)
+        let waitScreen = Fixture.render(model)
+        guard let y = waitScreen.lines.firstIndex(where: { $0.contains("wait 10 s") }),
+            let range = waitScreen.lines[y].range(of: "wait 10")
+        else {
+            Issue.record("no wait row")
+            return
+        }
+        let x = waitScreen.lines[y].distance(
+            from: waitScreen.lines[y].startIndex, to: range.upperBound)
+        #expect(waitScreen[x, y].style.attrs.contains(.reverse))
     }
 }
 
@@ -205,10 +321,15 @@ struct CallResultTests {
             .callProgress(
                 id: "m1", .invocation(label: "cb", n: 1, ms: 13.9, arguments: [nil, payload])))
         let folded = Fixture.render(model)
-        #expect(folded.lines.contains { $0.contains("more lines (Enter unfolds)") })
+        #expect(
+            folded.lines.contains { $0.contains("more lines (Tab to the result, Enter unfolds)") })
         #expect(folded.lines.contains { $0.contains("#1 +13.9ms cb(") })
         assertSnapshot(screenText(folded), named: "call-folded-120x35")
-        press(&model, .enter)
+        // Tab to the result; there Enter unfolds (elsewhere it sends again).
+        press(&model, .tab, .tab, .tab)
+        #expect(model.callDialog?.field == .result)
+        #expect(Fixture.render(model).lines.contains { $0.contains("more lines (Enter unfolds)") })
+        #expect(press(&model, .enter).isEmpty)
         #expect(model.callDialog?.isUnfolded == true)
         #expect(!Fixture.render(model).lines.contains { $0.contains("Enter unfolds") })
         press(&model, .char("c"))

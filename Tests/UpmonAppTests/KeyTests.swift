@@ -84,7 +84,7 @@ struct KeyTests {
             ])
         _ = update(&model, .recordingStarted(RecordingStatus(path: "x", startedT: Fixture.now)))
         #expect(press(&model, .char("R")) == [.finishRecording(reason: .stopped, t: 0)])
-        #expect(model.ui.status?.text == "recording stopped: x")
+        #expect(model.ui.status?.text == "recording stopped: 0 events written to x")
     }
 
     @Test("m adds a mark while recording, otherwise explains")

@@ -94,7 +94,7 @@ struct ReplayTests {
         type(&model, "goto +90s")
         #expect(press(&model, .enter) == [.seek(to: 390)])
         press(&model, .char(":"))
-        type(&model, "goto 13:52:23")
+        type(&model, "goto 13:52:23 UTC")
         #expect(press(&model, .enter) == [.seek(to: 60)])
         press(&model, .char(":"))
         type(&model, "speed 8")
@@ -121,7 +121,106 @@ struct ReplayTests {
         }
         let buffer = Fixture.render(model)
         assertSnapshot(screenText(buffer), named: "replay-120x35")
-        #expect(row(buffer, 33).contains("12:04 / 13:20  2×  marks: ▲2"))
+        #expect(row(buffer, 33).contains("12:04 / 13:20  2×    playing  marks: ▲2"))
         #expect(row(buffer, 0).hasSuffix("14:03:27 UTC"))
+    }
+
+    @Test(
+        ":goto reads what the progress line shows, durations and offsets",
+        arguments: [
+            ("00:20", GotoTarget.position(20)), ("12:04", .position(724)),
+            ("1:02:03", .position(3723)), ("90s", .position(90)), ("90", .position(90)),
+            ("1m30s", .position(90)), (" 2m ", .position(120)), ("00:20.5", .position(20.5)),
+            ("+30s", .offset(30)), ("-1:00", .offset(-60)), ("+ 1:00:00", .offset(3600)),
+            ("-90", .offset(-90)), ("13:52:23 UTC", .wallClock(secondOfDay: 49943)),
+            ("13:52 utc", .wallClock(secondOfDay: 49920)),
+            ("13:52:23Z", .wallClock(secondOfDay: 49943)),
+        ] as [(String, GotoTarget)])
+    func gotoForms(text: String, target: GotoTarget) {
+        #expect(GotoTarget(parsing: text) == target)
+    }
+
+    @Test(
+        ":goto refuses what is not a time",
+        arguments: [
+            "", "soon", "+", "-", "1:75", "1:60:00", "1:2:3:4", ":30", "1:", "1e3", "inf",
+            "nan", "+1e400", "٣٣s", "١:٢٠", "1.5:00", "25:00 UTC", "12:00:00 PM", "1:-5",
+        ])
+    func gotoJunk(text: String) {
+        #expect(GotoTarget(parsing: text) == nil)
+    }
+
+    @Test(":goto seeks and confirms; out of range clamps with a message; junk leaves the position")
+    func gotoUpdate() {
+        func goto(_ argument: String, from position: Double = 300) -> (AppModel, [Effect]) {
+            var model = replayModel(position: position)
+            press(&model, .char(":"))
+            type(&model, "goto \(argument)")
+            let effects = press(&model, .enter)
+            return (model, effects)
+        }
+        var (model, effects) = goto("00:20")
+        #expect(effects == [.seek(to: 20)])
+        #expect(model.replayStatus?.position == 20)
+        #expect(model.ui.status?.text == "goto 00:20")
+        #expect(model.ui.status?.isError == false)
+        (model, effects) = goto("+30s")
+        #expect(effects == [.seek(to: 330)])
+        (model, effects) = goto("-1:00")
+        #expect(effects == [.seek(to: 240)])
+        #expect(model.ui.status?.text == "goto 04:00")
+        (model, effects) = goto("20:00")
+        #expect(effects == [.seek(to: 602)])
+        #expect(model.ui.status?.text == "goto 10:02 (end): 20:00 is past the end")
+        #expect(model.ui.status?.isError == false)
+        (model, effects) = goto("-10:00")
+        #expect(effects == [.seek(to: 0)])
+        #expect(model.ui.status?.text == "goto 00:00 (start): -05:00 is before the start")
+        (model, effects) = goto("9999999999999999:0:0")
+        #expect(effects == [.seek(to: 602)])
+        (model, effects) = goto("soon")
+        #expect(effects.isEmpty)
+        #expect(model.replayStatus?.position == 300)
+        #expect(model.ui.status?.isError == true)
+        #expect(
+            model.ui.status?.text
+                == "goto: 'soon' is not a time (try 05:00, 1:02:03, 90s, +30s, -1:00, 13:52 UTC)")
+        let long = String(repeating: "x", count: 500)
+        (model, effects) = goto(long)
+        #expect(effects.isEmpty)
+        #expect(model.ui.status?.text.contains(String(repeating: "x", count: 24) + "…") == true)
+        #expect(model.ui.status?.text.contains(String(repeating: "x", count: 25)) == false)
+    }
+
+    @Test("the timeline keeps its width: paused and playing, at any position and speed")
+    func timelineWidth() {
+        let marks = [ReplayMark(t: 100, label: "a"), ReplayMark(t: 400, label: "b")]
+        func progressRow(position: Double, paused: Bool, speed: Double) -> String {
+            var model = replayModel(position: position, speed: speed, marks: marks)
+            if case .replay(var status) = model.mode {
+                status.duration = 3700
+                status.isPaused = paused
+                model.mode = .replay(status)
+            }
+            return row(Fixture.render(model), 33)
+        }
+        let playing = progressRow(position: 724, paused: false, speed: 2)
+        let paused = progressRow(position: 724, paused: true, speed: 2)
+        assertSnapshot(playing + "\n" + paused, named: "replay-progress-playing-paused-120")
+        #expect(playing.contains("playing") && paused.contains("paused"))
+        // The bar's right edge stays in the same column whatever changes.
+        func barEnd(_ text: String) -> Int? {
+            text.lastIndex(of: "▏").map { text.distance(from: text.startIndex, to: $0) }
+        }
+        let end = barEnd(playing)
+        #expect(end != nil)
+        for other in [
+            paused, progressRow(position: 5, paused: false, speed: 0.25),
+            progressRow(position: 3700, paused: true, speed: 64),
+            progressRow(position: 3599, paused: false, speed: 1),
+        ] {
+            #expect(barEnd(other) == end, "\(other)")
+            #expect(other.count == playing.count, "\(other)")
+        }
     }
 }

@@ -156,6 +156,24 @@ struct EndToEndTests {
     }
 
     @Test(
+        "TERM=dumb and an unknown TERM: refused with exit 3 and what to do, before curses starts",
+        arguments: ["dumb", "no-such-term-xyz"])
+    func termRefused(term: String) async throws {
+        let tmux = try TmuxSession(command: "\(upmon) 127.0.0.1:9", environment: ["TERM": term])
+        defer { tmux.close() }
+        let exit = await tmux.waitForExit()
+        #expect(exit.dead && exit.status == 3)
+        let screen = tmux.screen()
+        #expect(screen.contains(term), "\(screen)")
+        #expect(screen.contains("TERM=xterm-256color"), "\(screen)")
+        if term == "dumb" {
+            #expect(screen.contains("--json or --once"), "\(screen)")
+        }
+        // Curses never took the screen: no alternate screen, keypad mode off, cursor shown.
+        #expect(tmux.format("#{alternate_on} #{keypad_flag} #{cursor_flag}") == "0 0 1")
+    }
+
+    @Test(
         "a tiny terminal shows 'terminal too small' and q still quits; resizing back restores the table"
     )
     func tinyTerminal() async throws {

@@ -11,13 +11,15 @@ public struct CallDialogState: Sendable, Equatable {
         case picking
         /// Editing arguments and options.
         case editing
-        /// The call went out; the result pane shows `callID`.
+        /// The call went out; the result pane shows `callID`. The form stays editable:
+        /// Enter sends again.
         case sent(callID: String)
     }
 
-    /// Fields that take keys while editing.
+    /// Fields that take keys while editing; `result` (Enter unfolds, `c` picks another
+    /// method) only once a call went out.
     public enum Field: Sendable, Equatable, CaseIterable {
-        case arguments, autoCallback, wait
+        case arguments, autoCallback, wait, result
     }
 
     /// The link the call goes to.
@@ -58,6 +60,20 @@ public struct CallDialogState: Sendable, Equatable {
         func isPing(_ name: String) -> Bool { name == "ping" || name == "upnode.ping" }
         let unique = Array(Set(methods))
         return unique.filter { !isPing($0) }.sorted() + unique.filter(isPing).sorted()
+    }
+
+    /// The fields Tab cycles through at this stage.
+    public var fields: [Field] {
+        if case .sent = stage { return Field.allCases }
+        return [.arguments, .autoCallback, .wait]
+    }
+
+    /// The method Enter picks: the selected match, else the typed name when nothing matches
+    /// (a link not up yet has told no methods; the call queues like `upmon call`).
+    public var pickedMethod: String? {
+        if let item = picker.selectedItem { return item }
+        let typed = picker.query.text.trimmingSpaces()
+        return typed.isEmpty ? nil : typed
     }
 
     /// The wait field in milliseconds (10 s when it does not parse; at most 30 days).

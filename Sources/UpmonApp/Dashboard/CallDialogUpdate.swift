@@ -6,11 +6,7 @@ import UpnodeMonitor
 func openCallDialog(_ model: inout AppModel) -> [Effect] {
     guard !model.isReplay else { return refuseReadOnly(&model) }
     guard let id = currentSelection(model), let stats = model.monitor[id] else { return [] }
-    guard !stats.methods.isEmpty else {
-        model.ui.setStatus(
-            "\(sanitize(stats.info.name)): no remote methods known yet", isError: true)
-        return []
-    }
+    // A link that never came up knows no methods: the picker then takes a typed name.
     model.ui.overlay = .callDialog(CallDialogState(conn: id, methods: stats.methods))
     return []
 }
@@ -29,20 +25,27 @@ func handleCallDialogKey(_ model: inout AppModel, dialog: inout CallDialogState,
     if key == .escape { return CallDialogOutcome(closes: true) }
     switch dialog.stage {
     case .picking:
-        if case .picked(let method) = dialog.picker.handle(key) {
+        if key == .enter {
+            guard let method = dialog.pickedMethod else { return CallDialogOutcome() }
             dialog.method = method
             dialog.stage = .editing
             dialog.field = .arguments
             dialog.arguments = CallDialogState.emptyArguments
             dialog.historyIndex = nil
+        } else {
+            dialog.picker.handle(key)
         }
     case .editing:
         return handleEditingKey(&model, dialog: &dialog, key)
     case .sent:
-        if key == .enter { dialog.isUnfolded.toggle() }
-        if key == .char("c") {
+        guard dialog.field == .result else { return handleEditingKey(&model, dialog: &dialog, key) }
+        switch key {
+        case .enter: dialog.isUnfolded.toggle()
+        case .char("c"):
             let methods = model.monitor[dialog.conn]?.methods ?? []
             dialog = CallDialogState(conn: dialog.conn, methods: methods)
+        case .tab, .backTab: return handleEditingKey(&model, dialog: &dialog, key)
+        default: break
         }
     }
     return CallDialogOutcome()
@@ -51,7 +54,7 @@ func handleCallDialogKey(_ model: inout AppModel, dialog: inout CallDialogState,
 private func handleEditingKey(
     _ model: inout AppModel, dialog: inout CallDialogState, _ key: InputEvent
 ) -> CallDialogOutcome {
-    let fields = CallDialogState.Field.allCases
+    let fields = dialog.fields
     let fieldIndex = fields.firstIndex(of: dialog.field) ?? 0
     switch key {
     case .tab:
@@ -85,6 +88,8 @@ private func handleEditingKey(
         dialog.arguments.scrollToCursor(width: callFieldWidth(screenWidth: model.ui.screenWidth))
     case .autoCallback:
         if key == .char(" ") || key == .char("x") { dialog.autoCallback.toggle() }
+    case .result:
+        break
     case .wait:
         switch key {
         case .char(let c) where !(c.isNumber || c == "."):
@@ -122,7 +127,8 @@ private func recallArguments(_ model: AppModel, dialog: inout CallDialogState, o
 }
 
 /// Enter: validates, records the call and returns the `.call` effect; nothing while the
-/// arguments are invalid.
+/// arguments are invalid. A link that is not up gets the call queued (`.call` goes through
+/// its `up` queue, as with `upmon call`).
 private func sendCall(_ model: inout AppModel, dialog: inout CallDialogState) -> [Effect] {
     let text = String(dialog.arguments.characters)
     guard case .success(let arguments) = validateArguments(text) else { return [] }
@@ -140,7 +146,9 @@ private func sendCall(_ model: inout AppModel, dialog: inout CallDialogState) ->
     history.removeAll { $0 == text }
     history.append(text)
     model.ui.argumentHistory[dialog.method] = Array(history.suffix(20))
+    // The form keeps its focus and text: edit and press Enter to send again.
     dialog.stage = .sent(callID: id)
+    dialog.isUnfolded = false
     return [
         .call(
             id: id, conn: dialog.conn, method: dialog.method, args: arguments,

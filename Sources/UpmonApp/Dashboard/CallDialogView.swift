@@ -17,14 +17,20 @@ func drawCallDialog(
     guard inner.height >= 3 else { return }
     switch dialog.stage {
     case .picking:
+        let word = context.monitor[dialog.conn].map(ThemeRoles.word) ?? "unknown"
+        let instruction =
+            dialog.picker.items.isEmpty
+            ? "No methods known yet (link \(word)): type a method name; Enter queues the call"
+            : "Pick a method (type to filter, Enter picks, Esc closes)"
         buffer.set(
-            x: inner.x, y: inner.y, "Pick a method (type to filter, Enter picks, Esc closes)",
-            style: context.style("muted"), maxWidth: inner.width)
-        ListPicker(
+            x: inner.x, y: inner.y, instruction, style: context.style("muted"),
+            maxWidth: inner.width)
+        let cursor = ListPicker(
             state: dialog.picker, prompt: "method> ", style: context.style("text"),
             highlightStyle: context.style("highlight"), promptStyle: context.style("title"),
             ellipsis: context.glyphs.ellipsis
         ).render(into: &buffer, area: inner.inset(top: 1))
+        drawCursorCell(at: cursor, into: &buffer, fieldStyle: context.style("text"))
     case .editing, .sent:
         drawCallForm(dialog, into: &buffer, area: inner, context: context)
     }
@@ -34,7 +40,7 @@ func drawCallDialog(
 private func drawCallForm(
     _ dialog: CallDialogState, into buffer: inout Buffer, area: Rect, context: ViewContext
 ) {
-    let editing = dialog.stage == .editing
+    let editing = dialog.stage != .picking
     func label(_ text: String) -> Span { context.span(TextWidth.fit(text, width: 8), "muted") }
     func fieldStyle(_ field: CallDialogState.Field) -> Style {
         editing && dialog.field == field ? context.style("highlight") : context.style("text")
@@ -44,10 +50,13 @@ private func drawCallForm(
         Line([label("Method"), context.span(sanitize(dialog.method), "text")]),
         maxWidth: area.width)
     buffer.set(x: area.x, y: area.y + 1, Line([label("Args")]))
-    TextField(state: dialog.arguments, style: fieldStyle(.arguments), placeholder: "[]")
-        .render(
-            into: &buffer,
-            area: Rect(x: area.x + 8, y: area.y + 1, width: area.width - 8, height: 1))
+    let argumentsCursor = TextField(
+        state: dialog.arguments, style: fieldStyle(.arguments), placeholder: "[]"
+    ).render(
+        into: &buffer, area: Rect(x: area.x + 8, y: area.y + 1, width: area.width - 8, height: 1))
+    if editing, dialog.field == .arguments {
+        drawCursorCell(at: argumentsCursor, into: &buffer, fieldStyle: fieldStyle(.arguments))
+    }
     // Validated once per frame: linear in the text, so long pastes stay responsive.
     let validation = validateArguments(String(dialog.arguments.characters))
     let validationLine: Line
@@ -69,8 +78,22 @@ private func drawCallForm(
         context.span(" s", "muted"),
     ])
     buffer.set(x: area.x, y: area.y + 3, options, maxWidth: area.width)
+    if editing, dialog.field == .wait {
+        let before = Line(Array(options.spans.prefix(3))).width
+        let x =
+            area.x + before
+            + TextWidth.width(of: String(dialog.wait.characters.prefix(dialog.wait.cursor)))
+        if x < area.maxX {
+            drawCursorCell(
+                at: Position(x: x, y: area.y + 3), into: &buffer, fieldStyle: fieldStyle(.wait))
+        }
+    }
+    // The separator doubles as the result's focus mark.
     let separator = String(repeating: String(context.glyphs.box.horizontal), count: area.width)
-    buffer.set(x: area.x, y: area.y + 4, separator, style: context.style("border"))
+    buffer.set(
+        x: area.x, y: area.y + 4, separator,
+        style: editing && dialog.field == .result
+            ? context.style("highlight") : context.style("border"))
     let pane = Rect(x: area.x, y: area.y + 5, width: area.width, height: area.height - 5)
     guard case .sent(let callID) = dialog.stage,
         let call = context.model.calls.last(where: { $0.id == callID })
@@ -87,7 +110,9 @@ private func drawCallForm(
     // Fold to the pane (at most 20 lines) so one folded result fits whole.
     let foldAt =
         dialog.isUnfolded ? Int.max : min(CallDialogState.foldedLines, max(3, pane.height - 3))
-    var lines = callResultLines(call, width: pane.width, foldAt: foldAt, context: context)
+    var lines = callResultLines(
+        call, width: pane.width, foldAt: foldAt, context: context,
+        unfoldHint: dialog.field == .result ? "Enter unfolds" : "Tab to the result, Enter unfolds")
     // Keep the call line and the newest invocations in view.
     if lines.count > pane.height, pane.height > 1 {
         lines = [lines[0]] + lines.suffix(pane.height - 1)
@@ -97,10 +122,12 @@ private func drawCallForm(
 
 /// The result pane: `Call m3 status ok 13.9ms`, then `#1 +13.9ms cb(…)` per invocation;
 /// results wider than the pane are pretty-printed and folded past 20 lines.
-func callResultLines(_ call: ManualCall, width: Int, foldAt: Int, context: ViewContext)
-    -> [Line]
-{
-    let (stateText, role) = callStateText(call, now: context.now)
+func callResultLines(
+    _ call: ManualCall, width: Int, foldAt: Int, context: ViewContext,
+    unfoldHint: String = "Enter unfolds"
+) -> [Line] {
+    let (stateText, role) = callStateText(
+        call, now: context.now, link: context.monitor[call.conn].map(ThemeRoles.word))
     var lines = [
         Line([
             context.span("Call \(call.id) ", "muted"),
@@ -132,7 +159,7 @@ func callResultLines(_ call: ManualCall, width: Int, foldAt: Int, context: ViewC
         if body.count > limit {
             lines.append(
                 Line(
-                    "\(context.glyphs.ellipsis) \(body.count - limit) more lines (Enter unfolds)",
+                    "\(context.glyphs.ellipsis) \(body.count - limit) more lines (\(unfoldHint))",
                     style: context.style("muted")))
         }
     }
@@ -173,17 +200,36 @@ func prettyJSON(
     }
 }
 
-/// `queued (link down) 3.2s`, `waiting 120ms`, `ok 13.9ms`, `error …`, `timeout`.
-func callStateText(_ call: ManualCall, now: Double) -> (String, String) {
+/// `queued (link retry 3) 3.2s`, `waiting 120ms`, `ok 13.9ms`, `error …`, `timeout`;
+/// `link` is the link's state word (`ThemeRoles.word`), `down` when unknown.
+func callStateText(_ call: ManualCall, now: Double, link: String? = nil) -> (String, String) {
     let elapsed = max(0, now - call.startedT)
     switch call.status {
     case .queued:
-        return ("queued (link down) " + DashboardFormat.shortWait(elapsed), "queue_nonempty")
+        return (
+            "queued (link \(link ?? "down")) " + DashboardFormat.shortWait(elapsed),
+            "queue_nonempty"
+        )
     case .waiting: return ("waiting " + DashboardFormat.shortWait(elapsed), "text")
     case .ok(let ms): return ("ok " + DashboardFormat.msWithUnit(ms), "rpc_ok")
     case .error(let message): return ("error " + sanitize(message), "rpc_error")
     case .timeout: return ("timeout", "rpc_error")
     }
+}
+
+/// Marks a text field's edit position: the cell there in the field's style with reverse
+/// flipped, so it shows in every theme, in monochrome and in ASCII (the terminal's own
+/// cursor stays hidden).
+func drawCursorCell(at position: Position?, into buffer: inout Buffer, fieldStyle: Style) {
+    guard let position, position.x >= 0, position.y >= 0, position.x < buffer.width,
+        position.y < buffer.height
+    else { return }
+    var cell = buffer[position.x, position.y]
+    if cell.isContinuation { return }
+    var style = fieldStyle
+    style.attrs.formSymmetricDifference(.reverse)
+    cell.style = style
+    buffer.put(cell, x: position.x, y: position.y)
 }
 
 /// `cb(null, {"uptime":733})`: the callback label and its arguments.

@@ -100,14 +100,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         let label = argument.isEmpty ? "mark \((model.recording?.marks ?? 0) + 1)" : argument
         return [.addMark(label: label)]
     case "goto":
-        guard var replay = model.replayStatus else { return fail(":goto works in replay") }
-        guard
-            let target = gotoTarget(
-                argument, position: replay.position, wallClockAtZero: model.wallClockAtZero)
-        else { return fail("usage: :goto HH:MM:SS|+90s|-30s") }
-        let effects = seekReplay(&replay, to: target)
-        model.mode = .replay(replay)
-        return effects
+        return gotoCommand(&model, argument)
     case "speed":
         guard var replay = model.replayStatus else { return fail(":speed works in replay") }
         let text =
@@ -128,6 +121,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
 private func setYAxis(_ model: inout AppModel, _ argument: String) -> [Effect]? {
     if argument == "auto" {
         model.ui.yAxis = .auto
+        model.ui.setStatus("y axis: auto")
         return []
     }
     let bounds = argument.split(separator: "-").map { Double($0) }
@@ -138,6 +132,10 @@ private func setYAxis(_ model: inout AppModel, _ argument: String) -> [Effect]? 
     }
     model.ui.yAxis = .fixed(min: low, max: high)
     model.ui.fixedYMax = high
+    func number(_ value: Double) -> String {
+        value == value.rounded() && value < 1e15 ? String(Int(value)) : DashboardFormat.ms(value)
+    }
+    model.ui.setStatus("y axis: \(number(low))-\(number(high)) ms")
     return []
 }
 

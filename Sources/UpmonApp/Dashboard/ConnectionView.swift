@@ -53,7 +53,8 @@ func drawConnectionView(
     let calls = context.model.calls.filter { $0.conn == id }
     if calls.isEmpty { right.append(Line("none yet (c to call)", style: context.style("muted"))) }
     for call in calls.reversed() {
-        let (text, role) = callStateText(call, now: context.now)
+        let (text, role) = callStateText(
+            call, now: context.now, link: context.monitor[id].map(ThemeRoles.word))
         right.append(
             Line([
                 context.span("\(call.id) ", "muted"),

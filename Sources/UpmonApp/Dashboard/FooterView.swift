@@ -76,16 +76,21 @@ func drawFooter(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     ).render(into: &buffer, area: hintArea)
 }
 
-/// `09:31:12 ▕██████▌─────────▏ 04:19 / 10:02  2×  marks: ▲3`.
+/// `09:31:12 ▕██████▌─────────▏ 04:19 / 10:02  2×    playing  marks: ▲3`.
 func drawReplayProgress(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     guard let replay = context.model.replayStatus else { return }
     let glyphs = context.glyphs
     let unicode = glyphs.isUnicode
     buffer.clear(area, style: context.style("text"))
     let clock = DashboardFormat.clock(context.wallClock(replay.position))
+    // Fixed widths, so the bar keeps its length while playing, pausing and moving: the
+    // position as wide as the duration, the speed as wide as `0.25×`, `playing`/`paused `.
+    let duration = DashboardFormat.position(replay.duration)
+    let position = DashboardFormat.position(min(replay.position, replay.duration))
+    let speed = DashboardFormat.speed(replay.speed, unicode: unicode)
     let right =
-        " \(DashboardFormat.position(replay.position)) / \(DashboardFormat.position(replay.duration))  "
-        + DashboardFormat.speed(replay.speed, unicode: unicode) + (replay.isPaused ? " paused" : "")
+        " " + padded(position, to: TextWidth.width(of: duration), left: true) + " / " + duration
+        + "  " + padded(speed, to: 5, left: false) + (replay.isPaused ? " paused " : " playing")
         + "  marks: \(unicode ? "▲" : "^")\(replay.marks.count)"
     let left = " " + clock + " "
     let barWidth = area.width - TextWidth.width(of: left) - TextWidth.width(of: right) - 3
@@ -109,6 +114,12 @@ func drawReplayProgress(into buffer: inout Buffer, area: Rect, context: ViewCont
         x += buffer.set(x: x, y: area.y, unicode ? "▏" : "]", style: context.style("muted"))
     }
     buffer.set(x: x, y: area.y, right, style: context.style("text"), maxWidth: area.maxX - x)
+}
+
+/// `text` with spaces before it (`left`) or after it up to `width` columns.
+private func padded(_ text: String, to width: Int, left: Bool) -> String {
+    let padding = String(repeating: " ", count: max(0, width - TextWidth.width(of: text)))
+    return left ? padding + text : text + padding
 }
 
 /// The filled and empty parts of a progress bar with eighth-block resolution.

@@ -8,7 +8,14 @@ func recordAndLog(_ model: inout AppModel, _ event: MonitorEvent) -> [Effect] {
     var effects: [Effect] = []
     if var recording = model.recording, recording.failure == nil {
         let t = recording.cursor.fileTime(ofEventAt: event.t)
-        if case .mark = event.kind { recording.marks += 1 }
+        recording.events += 1
+        if case .mark(let label) = event.kind {
+            recording.marks += 1
+            // The confirmation for `m` and `:mark`: the mark is in the file now.
+            let number = "mark \(recording.marks)"
+            let named = label == number ? "" : " (\(label))"
+            model.ui.setStatus("\(number) at \(DashboardFormat.position(t))\(named)")
+        }
         model.recording = recording
         effects.append(.recordEvent(MonitorEvent(t: t, conn: event.conn, kind: event.kind)))
     }
@@ -38,6 +45,8 @@ func stopRecording(_ model: inout AppModel, reason: MonitorEvent.EndReason) -> [
     model.recording = nil
     guard recording.failure == nil else { return [] }
     let t = recording.cursor.endTime(at: model.ui.now)
-    model.ui.setStatus("recording stopped: \(recording.path)")
+    let events =
+        "\(DashboardFormat.grouped(recording.events)) event\(recording.events == 1 ? "" : "s")"
+    model.ui.setStatus("recording stopped: \(events) written to \(recording.path)")
     return [.finishRecording(reason: reason, t: t)]
 }

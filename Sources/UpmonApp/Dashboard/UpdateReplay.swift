@@ -87,35 +87,111 @@ func previousEventTime(_ monitor: MonitorState, before position: Double) -> Doub
     return applied.filter { $0 < latest - 0.0005 }.max() ?? 0
 }
 
-/// Parses a `:goto` target: `+90s`, `-30s`, `+2m`, `1h`, `90` (seconds from the start) or a
-/// wall-clock `HH:MM:SS` on the recording's day. Returns the target t.
-public func gotoTarget(_ text: String, position: Double, wallClockAtZero: Double) -> Double? {
-    let trimmed = text.trimmingSpaces()
-    guard let first = trimmed.first else { return nil }
-    if trimmed.contains(":") {
-        let parts = trimmed.split(separator: ":").map { Int($0) }
-        guard parts.count == 3 || parts.count == 2, parts.allSatisfy({ $0 != nil }) else {
-            return nil
+/// Where `:goto` goes (docs/RECORDING.md, "Replaying"). Plain times read like the progress
+/// line (`MM:SS`, `H:MM:SS`, from the start of the recording); a leading `+`/`-` moves from
+/// the current position; a wall clock needs `UTC` (`13:52:23 UTC`), as the header shows it.
+public enum GotoTarget: Sendable, Equatable {
+    /// Seconds from the start: `05:00`, `1:02:03`, `90s`, `2m`, `90`.
+    case position(Double)
+    /// Seconds from the current position, signed: `+30s`, `-1:00`.
+    case offset(Double)
+    /// A UTC second of the day on the recording's day: `13:52:23 UTC`, `13:52 UTC`.
+    case wallClock(secondOfDay: Double)
+
+    /// Parses a `:goto` argument; nil when it is none of the forms.
+    public init?(parsing text: String) {
+        var body = text.trimmingSpaces()
+        let lower = body.lowercased()
+        if lower.hasSuffix("utc") || lower.hasSuffix("z") {
+            body = String(body.dropLast(lower.hasSuffix("utc") ? 3 : 1)).trimmingSpaces()
+            guard let parts = clockParts(body), parts[0] < 24,
+                parts.count == 2 || parts.count == 3
+            else { return nil }
+            let seconds = parts.count == 3 ? parts[2] : 0
+            self = .wallClock(secondOfDay: parts[0] * 3600 + parts[1] * 60 + seconds)
+            return
         }
-        let numbers = parts.compactMap { $0 }
-        // A clock time: hours 0-23, minutes and seconds 0-59 (bigger numbers would overflow).
-        guard numbers[0] >= 0, numbers[0] < 24,
-            numbers.dropFirst().allSatisfy({ $0 >= 0 && $0 < 60 })
-        else {
-            return nil
+        guard let first = body.first else { return nil }
+        let sign: Double? = first == "+" ? 1 : first == "-" ? -1 : nil
+        if sign != nil { body = String(body.dropFirst()).trimmingSpaces() }
+        let seconds: Double
+        if body.contains(":") {
+            guard let parts = clockParts(body) else { return nil }
+            seconds = parts.reduce(0) { $0 * 60 + $1 }
+        } else {
+            guard let duration = parseDuration(body) else { return nil }
+            seconds = duration
         }
-        let secondOfDay =
-            numbers[0] * 3600 + numbers[1] * 60 + (numbers.count == 3 ? numbers[2] : 0)
-        let startOfDay = wallClockAtZero - Double(Int(saturating: wallClockAtZero) % 86_400)
-        var t = startOfDay + Double(secondOfDay) - wallClockAtZero
-        if t < 0 { t += 86_400 }
-        return t
+        guard seconds.isFinite else { return nil }
+        self = sign.map { .offset($0 * seconds) } ?? .position(seconds)
     }
-    let isRelative = first == "+" || first == "-"
-    let body = isRelative ? String(trimmed.dropFirst()) : trimmed
-    guard let seconds = parseDuration(body) else { return nil }
-    if !isRelative { return seconds }
-    return first == "+" ? position + seconds : position - seconds
+
+    /// The target t for a replay at `position` whose t = 0 is `wallClockAtZero` (Unix seconds).
+    public func resolve(position: Double, wallClockAtZero: Double) -> Double {
+        switch self {
+        case .position(let t): return t
+        case .offset(let delta): return position + delta
+        case .wallClock(let secondOfDay):
+            let startOfDay = wallClockAtZero - Double(Int(saturating: wallClockAtZero) % 86_400)
+            let t = startOfDay + secondOfDay - wallClockAtZero
+            return t < 0 ? t + 86_400 : t
+        }
+    }
+}
+
+/// `MM:SS` or `H:MM:SS` (the last part may have a fraction) as numbers, most significant
+/// first; minutes and seconds after the first part must be below 60.
+private func clockParts(_ text: String) -> [Double]? {
+    let pieces = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard pieces.count == 2 || pieces.count == 3 else { return nil }
+    var numbers: [Double] = []
+    for (index, piece) in pieces.enumerated() {
+        let isLast = index == pieces.count - 1
+        // ASCII digits only (Double would take `1e3`, `inf` or `nan`).
+        guard !piece.isEmpty,
+            piece.allSatisfy({ ("0"..."9").contains($0) || (isLast && $0 == ".") }),
+            let value = Double(String(piece)), value.isFinite
+        else { return nil }
+        if index > 0, value >= 60 { return nil }
+        numbers.append(value)
+    }
+    return numbers
+}
+
+/// The target t of a `:goto` argument, or nil when it does not parse.
+public func gotoTarget(_ text: String, position: Double, wallClockAtZero: Double) -> Double? {
+    GotoTarget(parsing: text)?.resolve(position: position, wallClockAtZero: wallClockAtZero)
+}
+
+/// `:goto`: seeks to the target clamped to the recording and says where it went; text that
+/// does not parse leaves the position alone and says what would.
+func gotoCommand(_ model: inout AppModel, _ argument: String) -> [Effect] {
+    guard var replay = model.replayStatus else {
+        model.ui.setStatus(":goto works in replay", isError: true)
+        return []
+    }
+    guard
+        let target = gotoTarget(
+            argument, position: replay.position, wallClockAtZero: model.wallClockAtZero)
+    else {
+        let shown = argument.count > 24 ? String(argument.prefix(24)) + "…" : argument
+        model.ui.setStatus(
+            "goto: '\(shown)' is not a time (try 05:00, 1:02:03, 90s, +30s, -1:00, 13:52 UTC)",
+            isError: true)
+        return []
+    }
+    let effects = seekReplay(&replay, to: target)
+    model.mode = .replay(replay)
+    let reached = DashboardFormat.position(replay.position)
+    func signed(_ t: Double) -> String { (t < 0 ? "-" : "") + DashboardFormat.position(abs(t)) }
+    if target < 0 {
+        model.ui.setStatus("goto \(reached) (start): \(signed(target)) is before the start")
+    } else if target > replay.duration {
+        model.ui.setStatus("goto \(reached) (end): \(signed(target)) is past the end")
+    } else {
+        model.ui.setStatus("goto \(reached)")
+    }
+    return effects
 }
 
 /// `90`, `90s`, `2m`, `1m30s`, `1h`, `1.5s` in seconds.
