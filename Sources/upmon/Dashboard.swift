@@ -35,8 +35,11 @@ enum Dashboard {
         status.marks = replayer.marks.map { ReplayMark(t: $0.t, label: $0.label) }
         let started = startedEpochSeconds(replayer.header.started)
         if let at {
-            guard let position = parseStart(at, startedEpochSeconds: started) else {
-                exitWith("--at '\(at)' is neither +SECONDS (like +90s) nor HH:MM:SS", code: 64)
+            // The forms of `:goto`, counted from the start of the recording.
+            guard let position = gotoTarget(at, position: 0, wallClockAtZero: started) else {
+                exitWith(
+                    "--at '\(at)' is not a position (05:00, 1:02:03, 90s, +90s) "
+                        + "or a UTC time (13:52:23 UTC)", code: 64)
             }
             status.position = max(0, min(position, replayer.lastT))
         }
@@ -107,19 +110,5 @@ enum Dashboard {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: iso)?.timeIntervalSince1970 ?? 0
-    }
-
-    /// `+90s`, `+90`, `-30s` (from the start), or a UTC wall-clock `HH:MM:SS` on the recording's day.
-    static func parseStart(_ text: String, startedEpochSeconds: Double) -> Double? {
-        if text.hasPrefix("+") {
-            return try? UpmonConfig.duration(
-                String(text.dropFirst()), key: "--at", file: "", line: 0
-            ).milliseconds / 1000
-        }
-        let parts = text.split(separator: ":").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        let secondsOfDay = Double(parts[0] * 3600 + parts[1] * 60 + parts[2])
-        let startOfDay = (startedEpochSeconds / 86_400).rounded(.down) * 86_400
-        return startOfDay + secondsOfDay - startedEpochSeconds
     }
 }

@@ -13,7 +13,8 @@ struct Replay: AsyncParsableCommand {
         false
     @Option(help: "Playback speed (0.25 to 64).") var speed: Double = 1
     @Flag(help: "Start paused.") var paused = false
-    @Option(help: "Start at +SECONDS (e.g. +90s) or a wall-clock time HH:MM:SS.") var at: String?
+    @Option(help: "Start at a position (05:00, 1:02:03, 90s) or a UTC time (13:52:23 UTC).")
+    var at: String?
     @Option(help: "Theme name or path to a .theme file.") var theme: String?
     @Option(help: "Directory to search for themes first.") var themesDir: String?
     @Option(help: "Colour depth: truecolor, 256, 16 or never.") var color: String?

@@ -440,7 +440,7 @@ struct BadInputProcessTests {
         Case(["--once", "--json"], 64, "nothing to watch"),
         Case(["replay"], 64, "Missing expected argument '<file>'"),
         Case(["replay", "--speed", "3", example], 64, "--speed must be one of"),
-        Case(["replay", "--at", "soon", example], 64, "--at 'soon' is neither"),
+        Case(["replay", "--at", "soon", example], 64, "--at 'soon' is not a position"),
         Case(["serve", "--port", "99999"], 64, "--port must be 0-65535"),
         Case(["serve", "--auth", "nocolon"], 64, "--auth must be USER:PASS, got 'nocolon'"),
         Case(
