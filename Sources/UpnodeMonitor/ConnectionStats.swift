@@ -123,6 +123,16 @@ public struct ConnectionStats: Equatable, Sendable {
     public var pingSumMs: Double = 0
     /// Ping timeouts since the session started.
     public var pingTimeouts = 0
+    /// The reason code of the latest transition to `down` or `closed` since the link was
+    /// last up (`refused`, `auth_failed`, …); `nil` while up and before any failure.
+    public var downReason: String?
+    /// The human text that came with `downReason`, such as `connection refused`.
+    public var downDetail: String?
+    /// When the link last went up or stopped being up (the first attempt, if never up):
+    /// retry cycles (down → reconnecting → connecting) do not move it.
+    public var updownSince: Double = 0
+    /// Transitions to `down` since the link was last up: the failed attempts of this outage.
+    public var failures = 0
 
     /// A link that is `idle` with nothing measured.
     public init(info: ConnectionInfo) {
@@ -140,6 +150,28 @@ public struct ConnectionStats: Equatable, Sendable {
 
     /// Seconds in the current state.
     public func timeInState(now: Double) -> Double { max(0, now - since) }
+
+    /// `updownSince` worked out from the kept history, for snapshots that do not store it:
+    /// the start of the newest run of up (or of not-up) states; the first attempt when the
+    /// link was never up in the kept history.
+    func derivedUpdownSince() -> Double {
+        let isUp = state == .up
+        var boundary = since
+        for change in history.elements.reversed() {
+            if (change.state == .up) != isUp { return boundary }
+            boundary = change.t
+        }
+        return isUp ? boundary : min(boundary, firstAttemptT ?? boundary)
+    }
+
+    /// Why the link is not up, in a few words (`connection refused`, `auth refused`,
+    /// `unknown host`, `timeout`); `nil` while up, idle, or connecting before any failure.
+    public var whyNotUp: String? {
+        guard state != .up, state != .idle else { return nil }
+        if isHeld { return "held" }
+        guard let downReason else { return state == .closed ? "closed" : nil }
+        return LinkReasonName.phrase(downReason, detail: downDetail)
+    }
 
     /// Share of time spent `up` since the first connection attempt, 0…1; `nil` before any
     /// attempt or when no time has passed.

@@ -77,14 +77,47 @@ extension MonitorState {
             throw SnapDecodingError(path: "connections", expected: "an object")
         }
         var stats: [ConnectionStats] = []
+        var older: Set<ConnectionID> = []
         for info in infos {
             if let link = links[info.id.rawValue] {
                 stats.append(try Self.decodeStats(link, info: info, path: "connections.\(info.id)"))
+                if Self.predatesReasons(link) { older.insert(info.id) }
             } else {
                 stats.append(ConnectionStats(info: info))
             }
         }
-        self.init(stats: stats, log: try Self.decodeLog(json["log"]?.arrayValue ?? []))
+        let log = try Self.decodeLog(json["log"]?.arrayValue ?? [])
+        Self.fillDownReasons(&stats, from: log, of: older)
+        self.init(stats: stats, log: log)
+    }
+
+    /// Whether a snapshot's link was written before `updown_since` and `down_reason` existed.
+    static func predatesReasons<Link: SnapFields>(_ link: Link) -> Bool {
+        link.finite("updown_since") == nil && link.text("down_reason") == nil
+    }
+
+    /// Links of a snapshot written before `down_reason` existed (`older`): the cause is the
+    /// newest logged transition to `down` or `closed` since the link was last up, when the
+    /// log still has it.
+    static func fillDownReasons(
+        _ stats: inout [ConnectionStats], from log: [LogEntry], of older: Set<ConnectionID>
+    ) {
+        guard !older.isEmpty else { return }
+        var newest: [ConnectionID: (String, String?)] = [:]
+        for entry in log {
+            guard let conn = entry.conn, older.contains(conn),
+                case .transition(_, let to, let reason, let detail) = entry.event
+            else { continue }
+            if to == .up { newest[conn] = nil }
+            if to == .down || to == .closed { newest[conn] = (reason, detail) }
+        }
+        for index in stats.indices where older.contains(stats[index].id) {
+            guard stats[index].state != .up, stats[index].state != .idle,
+                let (reason, detail) = newest[stats[index].id]
+            else { continue }
+            stats[index].downReason = reason
+            stats[index].downDetail = detail
+        }
     }
 
     /// The event log of a snapshot: `[t, conn, kind, fields]` entries (version 2) or
@@ -205,6 +238,10 @@ extension MonitorState {
             ("ping_count", .int(Int64(stats.pingCount))),
             ("ping_sum_ms", .time(stats.pingSumMs)),
             ("ping_timeouts", .int(Int64(stats.pingTimeouts))),
+            ("down_reason", stats.downReason.map(JSONValue.string) ?? .null),
+            ("down_detail", stats.downDetail.map(JSONValue.string) ?? .null),
+            ("updown_since", .time(stats.updownSince)),
+            ("failures", .int(Int64(stats.failures))),
             (
                 "pending",
                 .array(stats.pendingCalls.map { .array([.string($0.id), .string($0.method)]) })
@@ -255,6 +292,11 @@ extension MonitorState {
         stats.pingCount = link.whole("ping_count") ?? 0
         stats.pingSumMs = link.finite("ping_sum_ms") ?? 0
         stats.pingTimeouts = link.whole("ping_timeouts") ?? 0
+        // Optional additions; older snaps derive them (docs/RECORDING.md, "Keyframes").
+        stats.downReason = link.text("down_reason").map { MonitorText.bounded($0) }
+        stats.downDetail = link.text("down_detail").map { MonitorText.bounded($0) }
+        stats.updownSince = link.finite("updown_since") ?? stats.derivedUpdownSince()
+        stats.failures = link.whole("failures") ?? (state == .up ? 0 : stats.attempt)
         for item in (link.list("pending") ?? []).suffix(ConnectionStats.maxPendingCalls) {
             guard let pair = item.arrayValue, pair.count >= 2, let id = pair[0].stringValue,
                 let method = pair[1].stringValue

@@ -22,6 +22,7 @@ extension ConnectionStats {
     func shifted(by offset: Double) -> ConnectionStats {
         var copy = self
         copy.since += offset
+        copy.updownSince += offset
         copy.history = RingBuffer(
             capacity: history.capacity,
             elements: history.map { StateChange(t: $0.t + offset, state: $0.state) })

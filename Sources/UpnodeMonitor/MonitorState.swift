@@ -209,12 +209,22 @@ public struct MonitorState: Equatable, Sendable {
             stats.isHeld = true
             stats.nextRetryT = nil
         }
+        if to == .down || to == .closed {
+            // The cause, kept through the retry cycle so every mode can say why.
+            stats.downReason = MonitorText.bounded(reason)
+            stats.downDetail = detail.map(MonitorText.bounded)
+        }
         if to == stats.state {
             // Same-state events (held while down, a new connecting phase) change no history.
             if to == .connecting { stats.phase = phase }
             return (logged, .info)
         }
-        if stats.firstAttemptT == nil && to != .idle { stats.firstAttemptT = t }
+        if stats.firstAttemptT == nil && to != .idle {
+            stats.firstAttemptT = t
+            stats.updownSince = t
+        }
+        if (stats.state == .up) != (to == .up) { stats.updownSince = t }
+        if to == .down { stats.failures += 1 }
         if stats.state == .up {
             stats.upSeconds += max(0, t - stats.since)
             stats.disconnects += 1
@@ -229,6 +239,9 @@ public struct MonitorState: Equatable, Sendable {
             stats.nextRetryT = nil
         case .up:
             stats.attempt = 0
+            stats.failures = 0
+            stats.downReason = nil
+            stats.downDetail = nil
             stats.connects += 1
             stats.nextRetryT = nil
         case .closed, .idle:

@@ -5,10 +5,15 @@ import DnodeProtocol
 enum MonitorText {
     /// Truncates remote-derived names so one hostile string cannot grow the state.
     static func bounded(_ text: String) -> String {
-        guard text.utf8.count > ConnectionStats.maxNameBytes else { return text }
+        bounded(text, toBytes: ConnectionStats.maxNameBytes)
+    }
+
+    /// Truncates `text` to at most `limit` UTF-8 bytes, ending in `…` when cut.
+    static func bounded(_ text: String, toBytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
         var result = ""
         for character in text {
-            if result.utf8.count + character.utf8.count > ConnectionStats.maxNameBytes - 3 { break }
+            if result.utf8.count + character.utf8.count > limit - 3 { break }
             result.append(character)
         }
         return result + "…"

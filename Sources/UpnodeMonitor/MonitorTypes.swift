@@ -69,6 +69,37 @@ public enum LinkReasonName {
     public static let retryScheduled = "retry_scheduled"
     /// To `closed`: `close()` was called.
     public static let closed = "closed"
+
+    /// A reason in a few words for people: `connection refused`, `unknown host`, `timeout`,
+    /// `auth refused`. `detail` (the text of the transition) refines a refused dial; a code
+    /// this version does not know reads as its words (`some_code` → `some code`).
+    public static func phrase(_ code: String, detail: String?) -> String {
+        switch code {
+        case refused:
+            guard let detail = detail?.lowercased(), !detail.isEmpty else {
+                return "connection refused"
+            }
+            if detail.contains("resolve") || detail.contains("unknown host") {
+                return "unknown host"
+            }
+            if detail.contains("timed out") || detail.contains("timeout") { return "timeout" }
+            return MonitorText.bounded(detail, toBytes: 40)
+        case connectTimeout: return "timeout"
+        case tlsError: return "tls error"
+        case authFailed: return "auth refused"
+        case authEnvMissing: return "auth credential missing"
+        case pingTimeout: return "ping timeout"
+        case remoteClosed: return "closed by peer"
+        case ioError: return "i/o error"
+        case frameTooLong: return "line too long"
+        case protocolError: return "protocol error"
+        case held: return "held"
+        case closed: return "closed"
+        default:
+            return MonitorText.bounded(
+                String(code.map { $0 == "_" ? " " : $0 }), toBytes: 40)
+        }
+    }
 }
 
 /// Connection options as shown in the header.

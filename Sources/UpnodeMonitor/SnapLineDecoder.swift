@@ -64,6 +64,7 @@ struct SnapLineDecoder: Sendable {
             if let position = connections.position(bytes, member.key) { linkOf[position] = index }
         }
         var stats: [ConnectionStats] = []
+        var older: Set<ConnectionID> = []
         stats.reserveCapacity(infos.count)
         for (position, info) in infos.enumerated() {
             guard linkOf[position] >= 0 else {
@@ -73,6 +74,7 @@ struct SnapLineDecoder: Sendable {
             let link = try ObjectBytes(bytes, links.members[linkOf[position]].value, capacity: 64)
             stats.append(
                 try MonitorState.decodeStats(link, info: info, path: "connections.\(info.id)"))
+            if MonitorState.predatesReasons(link) { older.insert(info.id) }
         }
         var log: [JSONValue] = []
         if let logValue = state["log"] {
@@ -81,7 +83,9 @@ struct SnapLineDecoder: Sendable {
             else { throw Self.giveUp }
             log = parsed.arrayValue ?? []
         }
-        return MonitorState(stats: stats, log: try MonitorState.decodeLog(log))
+        let entries = try MonitorState.decodeLog(log)
+        MonitorState.fillDownReasons(&stats, from: entries, of: older)
+        return MonitorState(stats: stats, log: entries)
     }
 
     /// Whether the value `bytes[value]` starts as an object.

@@ -2,9 +2,11 @@ import DnodeProtocol
 
 /// The single JSON object `upmon --once --json` prints (docs/ARCHITECTURE.md, "Headless modes").
 public enum SnapshotJSON {
-    /// `{"config":…,"t":…,"connections":[{name, endpoint, state, for_s, rtt{…}, reconnects,
-    /// queue, calls{ok,err}}]}`. RTT figures are milliseconds; `loss` is a fraction 0…1.
-    /// Missing measurements are `null`.
+    /// `{"config":…,"t":…,"connections":[{name, endpoint, state, for_s, since, reason,
+    /// failures, rtt{…}, reconnects, queue, calls{ok,err}}]}`. RTT figures are milliseconds;
+    /// `loss` is a fraction 0…1. `since` is when the link last went up or stopped being up
+    /// (session seconds; retry cycles do not move it); `reason` says in a few words why it
+    /// is not up (`null` while up). Missing measurements are `null`.
     public static func render(_ state: MonitorState, now: Double, configName: String? = nil)
         -> JSONValue
     {
@@ -17,6 +19,9 @@ public enum SnapshotJSON {
                 ("endpoint", .string(stats.info.endpoint)),
                 ("state", .string(stats.state.rawValue)),
                 ("for_s", .milliseconds(stats.timeInState(now: now))),
+                ("since", .milliseconds(MonitorEvent.roundedTime(stats.updownSince))),
+                ("reason", stats.whyNotUp.map(JSONValue.string) ?? .null),
+                ("failures", .int(Int64(stats.failures))),
                 (
                     "rtt",
                     .makeObject([

@@ -65,41 +65,56 @@ struct Call: AsyncParsableCommand {
         let session = LiveSession(
             specs: [link], recordsArguments: true, environment: ProcessInfo.processInfo.environment)
         session.start()
-        let (updates, continuation) = AsyncStream.makeStream(of: LiveSession.CallUpdate.self)
+        let (updates, continuation) = AsyncStream.makeStream(of: Progress.self)
         let deadline = ContinuousClock.now + timeout.duration
         session.call(
             conn: session.infos[0].id, method: method, args: values, autoCallback: !noCallback,
-            wait: timeout.duration, update: { continuation.yield($0) })
+            wait: timeout.duration, update: { continuation.yield(.call($0)) })
         let timer = Task {
             // Cancelled: answered in time.
             guard (try? await Task.sleep(until: deadline)) != nil else { return }
             continuation.yield(
-                .failed(
-                    code: "timeout",
-                    message: "no answer within \(timeout.duration.shortDescription)"))
+                .call(
+                    .failed(
+                        code: "timeout",
+                        message: "no answer within \(timeout.duration.shortDescription)")))
         }
         // Say so only when the link is really slow to come up, not for the usual first connect.
         let queuedNotice = Task {
             guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
-            continuation.yield(.queued)
+            continuation.yield(.noticeDue)
+        }
+        // The link's state, so the notices can say why it is not up.
+        let infos = session.infos
+        let feed = session.feed
+        let watcher = Task {
+            var state = MonitorState(connections: infos)
+            for await event in feed.events {
+                state.apply(event)
+                guard case .state = event.kind, let link = state.connections.first else { continue }
+                continuation.yield(.link(link))
+            }
+        }
+        var notices = CallNotices(name: spec.name)
+        func notify(_ line: String?) {
+            guard let line else { return }
+            FileHandle.standardError.write(Data("upmon: \(line)\n".utf8))
         }
         var exitCode: Int32 = 1
         var streamUntil: ContinuousClock.Instant?
         var streamTimer: Task<Void, Never>?
-        // The session reports .queued at once for a link still connecting; the notice task
-        // reports it again after a second, and only that second report is printed.
-        var queuedNoticeDue = false
-        loop: for await update in updates {
-            switch update {
-            case .queued:
-                if queuedNoticeDue {
-                    FileHandle.standardError.write(
-                        Data("upmon: \(spec.name) is not up yet; the call is queued\n".utf8))
-                }
-                queuedNoticeDue = true
-            case .waiting:
+        loop: for await progress in updates {
+            switch progress {
+            case .noticeDue:
+                notify(notices.noticeDue())
+            case .link(let link):
+                notify(notices.linkChanged(link))
+            case .call(.queued):
+                break
+            case .call(.waiting):
+                notices.sent()
                 queuedNotice.cancel()
-            case .invocation(let label, let n, let ms, let args):
+            case .call(.invocation(let label, let n, let ms, let args)):
                 var line: OrderedDictionaryLine = [
                     ("n", .int(Int64(n))), ("ms", .double((ms * 10).rounded() / 10)),
                     ("args", args),
@@ -118,13 +133,13 @@ struct Call: AsyncParsableCommand {
                         continuation.finish()
                     }
                 }
-            case .failed(let code, let message):
+            case .call(.failed(let code, let message)):
                 if streamUntil != nil { break loop }
-                FileHandle.standardError.write(
-                    Data("upmon: \(method) on \(spec.name) failed (\(code)): \(message)\n".utf8))
+                notify("\(method) on \(spec.name) " + notices.failure(code: code, message: message))
                 break loop
             }
         }
+        watcher.cancel()
         streamTimer?.cancel()
         timer.cancel()
         queuedNotice.cancel()
@@ -134,3 +149,10 @@ struct Call: AsyncParsableCommand {
 }
 
 typealias OrderedDictionaryLine = [(String, JSONValue)]
+
+/// What `upmon call` waits on: the call's progress, the link's state, the notice timer.
+private enum Progress: Sendable {
+    case call(LiveSession.CallUpdate)
+    case link(ConnectionStats)
+    case noticeDue
+}

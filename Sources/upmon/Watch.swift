@@ -31,7 +31,7 @@ struct Watch: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Print one JSON snapshot once every link has settled (or --wait passed), then exit 0 if all are up."
+            "Print a report (a JSON snapshot with --json) once every link has settled (or --wait passed), then exit 0 if all are up."
     )
     var once = false
     @Flag(
@@ -63,7 +63,6 @@ struct Watch: AsyncParsableCommand {
     var logFile: String?
 
     func validate() throws {
-        if once && !json { throw ValidationError("--once needs --json (upmon --once --json)") }
         if snaps && !json { throw ValidationError("--snaps goes with --json") }
         if let color, !["truecolor", "256", "16", "never"].contains(color) {
             throw ValidationError("--color must be truecolor, 256, 16 or never")
@@ -121,7 +120,7 @@ struct Watch: AsyncParsableCommand {
 
         if once {
             let (text, code) = await Headless.once(
-                session: session, wait: wait.duration, configName: label)
+                session: session, wait: wait.duration, configName: label, json: json)
             StandardOutput.write(text)
             await demoCluster?.stop()
             Platform.exit(code)

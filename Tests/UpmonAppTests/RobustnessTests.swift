@@ -11,7 +11,7 @@ struct RobustnessTests {
         dialog.stage = .editing
         dialog.method = "status"
         return [
-            .none, .help, .callDialog(dialog), .connectionView(Fixture.id("flappy")),
+            .none, .help(scroll: 0), .callDialog(dialog), .connectionView(Fixture.id("flappy")),
             .confirmQuit, .commandLine(TextFieldState(text: "theme"), historyIndex: nil),
         ]
     }

@@ -40,7 +40,10 @@ struct TableTests {
     @Test(
         "filter tokens",
         arguments: [
-            ("state:down", [String]()), ("state:retry", ["flappy"]), ("state:dial", ["refused"]),
+            ("state:down", ["flappy", "refused"]), ("state:!up", ["flappy", "refused"]),
+            ("state:!down", ["api", "auth", "local", "lossy", "slow"]),
+            ("state:retry", ["flappy"]), ("state:dial", ["refused"]), ("p95:>0.1s", ["slow"]),
+            ("p95:>100ms", ["slow"]),
             ("queue:>0", ["flappy", "refused"]), ("loss:>1", ["lossy"]),
             ("p95:>100", ["slow"]), ("lo", ["local", "lossy", "slow"]),
             ("unix", ["local"]), ("queue:>0 ref", ["refused"]), ("40133", ["refused"]),
@@ -98,6 +101,8 @@ struct TableTests {
         #expect(at80.contains(.queue) && at80.contains(.loss) && at80.contains(.p95))
         let narrow = fittedColumns(width: 30).map(\.0)
         #expect(narrow.contains(.name) && narrow.contains(.state) && narrow.contains(.last))
-        #expect(fittedColumns(width: 118).map(\.0) == TableColumnID.allCases)
+        #expect(fittedColumns(width: 133).map(\.0) == TableColumnID.allCases)
+        #expect(
+            fittedColumns(width: 132).map(\.0) == TableColumnID.allCases.filter { $0 != .reason })
     }
 }

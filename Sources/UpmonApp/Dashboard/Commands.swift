@@ -20,7 +20,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
     case "q", "quit", "q!":
         return name == "q!" ? quitNow(&model) : requestQuit(&model)
     case "help":
-        model.ui.overlay = .help
+        model.ui.overlay = .help(scroll: 0)
         return []
     case "theme":
         guard !argument.isEmpty else { return fail("usage: :theme NAME") }
@@ -48,6 +48,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
             "sort: \(key.rawValue) \(model.ui.sortAscending ? "ascending" : "descending")")
         return []
     case "filter":
+        if let error = filterError(argument) { return fail(error) }
         model.ui.filterText = argument
         model.ui.setStatus(argument.isEmpty ? "filter cleared" : "filter: \(argument)")
         return []

@@ -17,7 +17,10 @@ func footerHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
     case .confirmQuit:
         return [Hint(key: "y", label: "Quit"), Hint(key: "n", label: "Stay")]
     case .help:
-        return [Hint(key: "any key", label: " Close")]
+        return [
+            Hint(key: upDown, label: "Scroll"), Hint(key: "PgUp/PgDn", label: "Page"),
+            Hint(key: "Esc", label: "Close"),
+        ]
     case .connectionView:
         return [
             Hint(key: "Esc", label: "Back"), Hint(key: "*", label: "Pin"),

@@ -71,7 +71,7 @@ func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
     var entries: [(String, String)] = [
         ("↑↓ j k", "select link"), ("PgUp PgDn g G", "page / first / last"),
         ("Enter", "connection view (Esc back)"), ("s / S  F6", "sort column / reverse"),
-        ("/  F3", "filter: name, state:down queue:>0 loss:>1 p95:>100"),
+        ("/  F3", "filter: name, state:down state:!up queue:>0 loss:>1 p95:>50ms"),
         ("*", "pin link in the graph (max 6)"), ("y", "y axis auto / fixed"),
         ("t", "next theme"), (":", "command line (Tab completes)"),
         ("Tab S-Tab", "focus table / log / detail"), ("?  F1", "this help"),
@@ -94,43 +94,166 @@ func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
     return entries
 }
 
+/// What each table column shows, for the legend in the help overlay.
+func columnLegend() -> [(key: String, action: String)] {
+    [
+        ("NAME ENDPOINT", "link name and address (tcp:// left out)"),
+        ("STATE", "up, down, retry (reconnecting), connecting phase; held links say so"),
+        ("FOR", "time since the link last went up or stopped being up"),
+        ("REASON", "why the link is not up: connection refused, auth refused, timeout, …"),
+        ("LAST", "newest round trip time; empty while the link is not up"),
+        ("P50 P95", "median and 95th percentile RTT of the last 120 pings (ms)"),
+        ("JIT", "jitter: mean change between consecutive RTTs (ms)"),
+        ("LOSS", "share of the last 120 pings that timed out"),
+        ("RETRY", "attempts in the current outage / reconnects in the session"),
+        ("QUEUE", "calls waiting for the link; ! when the oldest is stuck"),
+        ("OK/ERR", "calls answered / failed"),
+        ("HISTORY", "RTT sparkline, newest right; gaps while down, × timeouts"),
+        ("▲ ▼", "the sort column and its direction (s / S)"),
+    ]
+}
+
+/// One row of the help overlay: a key (or column name) and its text, already wrapped.
+struct HelpRow: Equatable {
+    enum Kind { case entry, heading, about }
+    var key: String
+    var text: String
+    var kind: Kind
+}
+
+/// The help overlay's rows for content `width` cells wide: keys, then the column legend,
+/// then facts about this run. Long texts wrap under their text column, so nothing is cut.
+func helpRows(_ model: AppModel, width: Int, unicode: Bool) -> [HelpRow] {
+    let keyWidth = width >= 64 ? 18 : 14
+    let textWidth = max(8, width - keyWidth - 1)
+    var rows: [HelpRow] = []
+    func add(_ entries: [(key: String, action: String)]) {
+        for entry in entries {
+            let key = unicode ? entry.key : asciiKeyName(entry.key)
+            let action = unicode ? entry.action : asciiKeyName(entry.action)
+            var pieces = wrapWords(action, width: textWidth)
+            if TextWidth.width(of: key) > keyWidth {
+                rows.append(HelpRow(key: key, text: "", kind: .entry))
+            } else {
+                rows.append(HelpRow(key: key, text: pieces.removeFirst(), kind: .entry))
+            }
+            rows += pieces.map { HelpRow(key: "", text: $0, kind: .entry) }
+        }
+    }
+    add(helpEntries(isReplay: model.isReplay))
+    rows.append(HelpRow(key: "", text: "", kind: .heading))
+    rows.append(HelpRow(key: "Columns", text: "", kind: .heading))
+    add(columnLegend())
+    rows.append(HelpRow(key: "", text: "", kind: .heading))
+    var about = [("theme", model.ui.activeTheme), ("mode", model.isReplay ? "replay" : "live")]
+    if let version = model.ui.version { about.append(("version", version)) }
+    if let config = model.ui.configPath { about.append(("config", config)) }
+    if let log = model.ui.logFilePath { about.append(("log", log)) }
+    for (name, value) in about {
+        for (index, piece) in wrapWords(sanitize(value), width: textWidth).enumerated() {
+            rows.append(HelpRow(key: index == 0 ? name : "", text: piece, kind: .about))
+        }
+    }
+    return rows
+}
+
+/// `text` in lines of at most `width` cells, broken at spaces (a longer word is cut).
+func wrapWords(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ") {
+        let candidate = current.isEmpty ? String(word) : current + " " + word
+        if TextWidth.width(of: candidate) <= width || current.isEmpty {
+            current = candidate
+        } else {
+            lines.append(current)
+            current = String(word)
+        }
+        while TextWidth.width(of: current) > width {
+            let head = TextWidth.truncate(current, to: width, ellipsis: "")
+            lines.append(head)
+            current = String(current.dropFirst(head.count))
+        }
+    }
+    lines.append(current)
+    return lines
+}
+
+/// The help box for the dashboard body `area`, and its content width.
+private func helpFrame(bodyWidth: Int, bodyHeight: Int, rowCount: Int) -> (
+    width: Int, height: Int
+) {
+    (min(bodyWidth - 2, 76), min(bodyHeight, rowCount + 2))
+}
+
+/// Rows of help text in sight at the model's screen size, and the furthest the help can
+/// scroll. Rows are counted for Unicode and ASCII names alike (the longer of the two), as
+/// update does not know the glyph set; the view clamps again to what it draws.
+func helpExtent(_ model: AppModel) -> (visible: Int, maxScroll: Int) {
+    let body = helpBody(model)
+    let count = helpRowCount(model, bodyWidth: body.width)
+    let height = helpFrame(bodyWidth: body.width, bodyHeight: body.height, rowCount: count).height
+    let visible = max(1, height - 2)
+    return (visible, max(0, count - visible))
+}
+
+private func helpBody(_ model: AppModel) -> Rect {
+    DashboardLayout(
+        width: model.ui.screenWidth, height: model.ui.screenHeight, isReplay: model.isReplay,
+        rowCount: 0
+    ).body
+}
+
+private func helpRowCount(_ model: AppModel, bodyWidth: Int) -> Int {
+    let content = helpFrame(bodyWidth: bodyWidth, bodyHeight: 0, rowCount: 0).width - 4
+    return max(
+        helpRows(model, width: content, unicode: true).count,
+        helpRows(model, width: content, unicode: false).count)
+}
+
 private func drawHelp(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     let model = context.model
-    let entries = helpEntries(isReplay: model.isReplay)
-    var lines = entries.map { entry in
-        let key = context.glyphs.isUnicode ? entry.key : asciiKeyName(entry.key)
-        let action = context.glyphs.isUnicode ? entry.action : asciiKeyName(entry.action)
-        return Line([
-            context.span(
-                TextWidth.fit(key, width: 18, ellipsis: context.glyphs.ellipsis), "highlight"),
-            context.span(" " + action, "text"),
-        ])
+    let glyphs = context.glyphs
+    let frameWidth = helpFrame(bodyWidth: area.width, bodyHeight: 0, rowCount: 0).width
+    let rows = helpRows(model, width: frameWidth - 4, unicode: glyphs.isUnicode)
+    let keyWidth = frameWidth - 4 >= 64 ? 18 : 14
+    let lines = rows.map { row -> Line in
+        switch row.kind {
+        case .heading:
+            return Line([context.span(row.key, "title")])
+        case .entry:
+            return Line([
+                context.span(TextWidth.fit(row.key, width: keyWidth), "highlight"),
+                context.span(" " + row.text, "text"),
+            ])
+        case .about:
+            return Line([
+                context.span(TextWidth.fit(row.key, width: keyWidth), "muted"),
+                context.span(" " + row.text, "text"),
+            ])
+        }
     }
-    lines.append(Line(""))
-    var about: [(String, String)] = [
-        ("theme", model.ui.activeTheme), ("mode", model.isReplay ? "replay" : "live"),
-    ]
-    if let version = model.ui.version { about.append(("version", version)) }
-    lines.append(
-        Line(
-            about.flatMap {
-                [context.span($0.0 + " ", "muted"), context.span(sanitize($0.1) + "   ", "text")]
-            }))
-    if let config = model.ui.configPath {
-        lines.append(
-            Line([context.span("config ", "muted"), context.span(sanitize(config), "text")]))
-    }
-    if let log = model.ui.logFilePath {
-        lines.append(Line([context.span("log    ", "muted"), context.span(sanitize(log), "text")]))
+    let size = helpFrame(bodyWidth: area.width, bodyHeight: area.height, rowCount: lines.count)
+    let visible = max(1, size.height - 2)
+    let maxScroll = max(0, lines.count - visible)
+    var scroll = 0
+    if case .help(let wanted) = model.ui.overlay { scroll = min(max(0, wanted), maxScroll) }
+    var title: [Span] = [context.span("Help", "title")]
+    if maxScroll > 0 {
+        // Where the view is, and which ways it can still scroll.
+        let up = scroll > 0 ? (glyphs.isUnicode ? "↑" : "^") : " "
+        let down = scroll < maxScroll ? (glyphs.isUnicode ? "↓" : "v") : " "
+        let last = min(lines.count, scroll + visible)
+        title.append(
+            context.span(" \(up)\(down) \(scroll + 1)-\(last)/\(lines.count)", "muted"))
     }
     let inner = Modal(
-        title: Line("Help", style: context.style("title")),
-        titleRight: Line(context.breadcrumb(["help"])),
-        width: min(area.width - 2, 76), height: min(area.height, lines.count + 2),
+        title: Line(title), titleRight: Line(context.breadcrumb(["help"])),
+        width: size.width, height: size.height,
         borderStyle: context.style("border"), fillStyle: context.style("text"),
-        box: context.glyphs.box
+        box: glyphs.box
     ).render(into: &buffer, area: area).inset(left: 1, right: 1)
-    Paragraph(lines, ellipsis: context.glyphs.ellipsis).render(into: &buffer, area: inner)
+    Paragraph(lines, scroll: scroll, ellipsis: glyphs.ellipsis).render(into: &buffer, area: inner)
 }
 
 /// Key names without arrows for ASCII terminals.
@@ -143,6 +266,10 @@ private func asciiKeyName(_ text: String) -> String {
         case "←": result += "Left"
         case "→": result += "Right"
         case "∓": result += "+/-"
+        case "▲": result += "^"
+        case "▼": result += "v"
+        case "×": result += "x"
+        case "…": result += "..."
         default: result.append(character)
         }
     }

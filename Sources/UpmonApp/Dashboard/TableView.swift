@@ -3,8 +3,8 @@ import UpnodeMonitor
 
 /// Columns of the connection table, with their widths and drop priorities (docs/ARCHITECTURE.md, "Connection table").
 public enum TableColumnID: String, Sendable, CaseIterable {
-    case marker, name, endpoint, state, forTime, last, p50, p95, jitter, loss, retry, queue
-    case okErr, history
+    case marker, name, endpoint, state, forTime, reason, last, p50, p95, jitter, loss, retry
+    case queue, okErr, history
 
     /// Header text.
     var title: String {
@@ -14,6 +14,7 @@ public enum TableColumnID: String, Sendable, CaseIterable {
         case .endpoint: return "ENDPOINT"
         case .state: return "STATE"
         case .forTime: return "FOR"
+        case .reason: return "REASON"
         case .last: return "LAST"
         case .p50: return "P50"
         case .p95: return "P95"
@@ -33,9 +34,10 @@ public enum TableColumnID: String, Sendable, CaseIterable {
         case .name: return 8
         case .endpoint: return 20
         case .state: return 10
-        case .forTime, .last: return 7
+        case .forTime, .last, .retry: return 7
+        case .reason: return 18
         case .p50, .p95, .okErr: return 6
-        case .jitter, .loss, .retry, .queue: return 5
+        case .jitter, .loss, .queue: return 5
         case .history: return 8
         }
     }
@@ -44,6 +46,7 @@ public enum TableColumnID: String, Sendable, CaseIterable {
     public var dropPriority: Int? {
         switch self {
         case .marker, .name, .state, .last: return nil
+        case .reason: return 0
         case .history: return 1
         case .jitter: return 2
         case .okErr: return 3
@@ -57,9 +60,22 @@ public enum TableColumnID: String, Sendable, CaseIterable {
         }
     }
 
+    /// The column a sort key orders by, where the header carries the ▲/▼ mark.
+    static func sorted(by key: UIState.SortKey) -> TableColumnID {
+        switch key {
+        case .name: return .name
+        case .state: return .state
+        case .last: return .last
+        case .p95: return .p95
+        case .loss: return .loss
+        case .queue: return .queue
+        case .retry: return .retry
+        }
+    }
+
     var alignment: Alignment {
         switch self {
-        case .marker, .name, .endpoint, .state, .history: return .left
+        case .marker, .name, .endpoint, .state, .reason, .history: return .left
         default: return .right
         }
     }
@@ -114,8 +130,12 @@ func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) 
         selected: selectedIndex ?? 0, current: ui.tableScroll, visibleRows: visible,
         rowCount: context.rows.count)
     let rows = context.rows
+    let sortColumn = TableColumnID.sorted(by: ui.sortKey)
     let table = Table(
-        columns: columns.map { TableColumn($0.0.title, width: $0.1, alignment: $0.0.alignment) },
+        columns: columns.map { column, width in
+            let title = column == sortColumn ? column.title + arrow : column.title
+            return TableColumn(title, width: width, alignment: column.alignment)
+        },
         rowCount: rows.count, offset: offset, selected: selectedIndex,
         headerStyle: context.style("header"), rowStyle: context.style("text"),
         highlightStyle: context.style("highlight"), ellipsis: glyphs.ellipsis
@@ -131,6 +151,14 @@ func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) 
             })
     }
     table.render(into: &buffer, area: inner)
+    if rows.isEmpty, !monitor.connections.isEmpty, inner.height > 1 {
+        // Say why the table is empty rather than leaving it blank.
+        let message = "no link matches \(filter)  (Esc clears the filter)"
+        buffer.set(
+            x: inner.x + 2, y: inner.y + 1,
+            TextWidth.truncate(message, to: max(0, inner.width - 2), ellipsis: glyphs.ellipsis),
+            style: context.style("muted"))
+    }
 }
 
 /// One table cell.
@@ -164,7 +192,12 @@ func tableCell(
         return Line(
             DashboardFormat.duration(context.now - ConnectionQuery.upBoundary(stats)),
             style: context.style("text"))
+    case .reason:
+        guard let why = stats.whyNotUp else { return Line("") }
+        return Line(sanitize(why), style: context.style(ThemeRoles.state(stats)))
     case .last:
+        // Empty while not up: the last RTT belongs to a link that is gone.
+        guard stats.state == .up else { return Line("") }
         if rtt.lastTimedOut { return Line("timeout", style: context.style("latency_timeout")) }
         guard let last = stats.rtt.last?.rttMs else { return noData }
         return Line(
@@ -180,7 +213,14 @@ func tableCell(
         return Line(
             DashboardFormat.percent(rtt.loss), style: context.style(ThemeRoles.loss(rtt.loss)))
     case .retry:
-        return Line("\(stats.attempt)", style: context.style("text"))
+        // The current run of attempts, then every reconnect of the session: a flap that
+        // came back still shows.
+        return Line([
+            Span(
+                "\(stats.attempt)",
+                style: context.style(stats.attempt > 0 ? "link_reconnecting" : "text")),
+            Span("/\(stats.reconnects)", style: context.style("muted")),
+        ])
     case .queue:
         let stuck = ConnectionQuery.isQueueStuck(stats, now: context.now, thresholds: thresholds)
         return Line(
@@ -211,19 +251,47 @@ func displayEndpoint(_ endpoint: String, width: Int, ellipsis: String) -> String
     return TextWidth.truncateMiddle(text, to: width, ellipsis: ellipsis)
 }
 
-/// Graph samples for a link: its ping outcomes, then blanks for the time it has been
-/// down (one per ping interval), so an outage shows as a gap on the right.
+/// Graph samples for a link: its ping outcomes with a blank for every ping missed while
+/// the link was not up (one per ping interval), then blanks for the time it has been down
+/// now, so every outage shows as a gap rather than a zero.
 func graphSamples(_ stats: ConnectionStats, now: Double, limit: Int) -> [GraphSample] {
-    var samples = stats.rtt.suffix(limit).map { sample -> GraphSample in
-        sample.rttMs.map(GraphSample.value) ?? .timeout
+    let interval = max(0.1, Double(stats.info.options.pingMilliseconds) / 1000)
+    let outages = outagePeriods(stats)
+    var samples: [GraphSample] = []
+    var previousT: Double?
+    for sample in stats.rtt.suffix(limit) {
+        if let previousT,
+            outages.contains(where: { $0.start > previousT && $0.start < sample.t })
+        {
+            let missed = Int(saturating: ((sample.t - previousT) / interval).rounded()) - 1
+            samples.append(contentsOf: repeatElement(.missing, count: min(limit, max(1, missed))))
+        }
+        samples.append(sample.rttMs.map(GraphSample.value) ?? .timeout)
+        previousT = sample.t
     }
     if stats.state != .up, stats.state != .idle {
-        let interval = max(0.1, Double(stats.info.options.pingMilliseconds) / 1000)
         let downFor = max(0, now - ConnectionQuery.upBoundary(stats))
         let gap = min(limit, Int(saturating: downFor / interval))
         samples.append(contentsOf: repeatElement(.missing, count: gap))
     }
     return Array(samples.suffix(limit))
+}
+
+/// The periods the kept history shows the link not up after having been up.
+private func outagePeriods(_ stats: ConnectionStats) -> [(start: Double, end: Double)] {
+    var periods: [(start: Double, end: Double)] = []
+    var wasUp = false
+    var start: Double?
+    for change in stats.history.elements {
+        if change.state == .up {
+            if let begun = start { periods.append((begun, change.t)) }
+            start = nil
+            wasUp = true
+        } else if wasUp, start == nil {
+            start = change.t
+        }
+    }
+    return periods
 }
 
 /// The HISTORY sparkline as styled spans (a `Line` so it fits into the `Table`).

@@ -115,8 +115,9 @@ public struct UIState: Sendable, Equatable {
     /// Modal overlays; only one is open at a time.
     public enum Overlay: Sendable, Equatable {
         case none
-        /// `?`: every key for the current mode.
-        case help
+        /// `?`: every key for the current mode and a legend of the columns; `scroll` lines
+        /// are scrolled past at the top.
+        case help(scroll: Int)
         /// `/`: the filter being typed (table or log, by `focus`).
         case filterEditor(TextFieldState)
         /// `c`: the call dialog.

@@ -132,7 +132,7 @@ func handleGlobalKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     case .char(":"): model.ui.overlay = .commandLine(TextFieldState(), historyIndex: nil)
     case .tab: cycleFocus(&model, by: 1)
     case .backTab: cycleFocus(&model, by: -1)
-    case .char("?"), .function(1): model.ui.overlay = .help
+    case .char("?"), .function(1): model.ui.overlay = .help(scroll: 0)
     case .ctrl("l"): return [.redrawAll]
     case .char("q"), .function(10): return requestQuit(&model)
     default: break

@@ -10,8 +10,22 @@ func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     switch overlay {
     case .none, .connectionView:
         return []
-    case .help:
-        return []  // any key closes
+    case .help(let scroll):
+        // Scrolling keys move within the help; any other key closes it.
+        let (visible, maxScroll) = helpExtent(model)
+        let page = max(1, visible - 1)
+        let next: Int
+        switch key {
+        case .up(shift: false), .char("k"): next = scroll - 1
+        case .down(shift: false), .char("j"): next = scroll + 1
+        case .pageUp: next = scroll - page
+        case .pageDown, .char(" "): next = scroll + page
+        case .home, .char("g"): next = 0
+        case .end, .char("G"): next = Int.max / 2
+        default: return []
+        }
+        model.ui.overlay = .help(scroll: min(max(0, next), maxScroll))
+        return []
     case .confirmQuit:
         if key == .char("y") || key == .char("Y") { return quitNow(&model) }
         return []
@@ -66,6 +80,11 @@ private func handleFilterKey(
         if editsLog { model.ui.logFilterText = "" } else { model.ui.filterText = "" }
         return []
     case .enter:
+        if !editsLog, let error = filterError(String(field.characters)) {
+            // Keep the editor open on a bad filter: the previous one stays applied.
+            model.ui.setStatus(error, isError: true)
+            model.ui.overlay = .filterEditor(field)
+        }
         return []
     default:
         field.handle(key)
@@ -73,11 +92,27 @@ private func handleFilterKey(
         if editsLog {
             model.ui.logFilterText = text
             model.ui.logScroll = 0
+        } else if let error = filterError(text) {
+            model.ui.setStatus(error, isError: true)
         } else {
+            if model.ui.status?.isError == true, model.ui.status?.text.hasPrefix("filter: ") == true
+            {
+                model.ui.status = nil
+            }
             model.ui.filterText = text
         }
         model.ui.overlay = .filterEditor(field)
         return []
+    }
+}
+
+/// What is wrong with a table filter, worded for the status line; `nil` when it parses.
+func filterError(_ text: String) -> String? {
+    do {
+        _ = try ConnectionFilter.parse(text)
+        return nil
+    } catch {
+        return "filter: \(error)"
     }
 }
 

@@ -31,10 +31,11 @@ public final class StateSnapshot: Sendable {
 /// The modes that run without a terminal: `--once --json`, `--json`, `record`, `replay --json`.
 public enum Headless {
     /// Waits until every link has settled (up with a ping, or failed once) or `wait` passes,
-    /// then returns the snapshot JSON and the exit code (0 when every link is up).
-    public static func once(session: LiveSession, wait: Duration, configName: String?) async -> (
-        text: String, exitCode: Int32
-    ) {
+    /// then returns the snapshot JSON (or, with `json` false, the `OnceReport` table) and
+    /// the exit code (0 when every link is up, either way).
+    public static func once(
+        session: LiveSession, wait: Duration, configName: String?, json: Bool = true
+    ) async -> (text: String, exitCode: Int32) {
         var state = MonitorState(connections: session.infos)
         session.start()
         let deadline = ContinuousClock.now + wait
@@ -50,8 +51,11 @@ public enum Headless {
         timer.cancel()
         let now = feed.now()
         await session.close()
-        let json = SnapshotJSON.render(state, now: now, configName: configName)
-        return (json.jsonText + "\n", SnapshotJSON.exitCode(state))
+        let text =
+            json
+            ? SnapshotJSON.render(state, now: now, configName: configName).jsonText + "\n"
+            : OnceReport.render(state, now: now, configName: configName)
+        return (text, SnapshotJSON.exitCode(state))
     }
 
     /// Every link is up with at least one ping, or has failed at least once.
