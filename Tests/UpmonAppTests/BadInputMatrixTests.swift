@@ -234,11 +234,10 @@ struct BadInputMatrixTests {
     /// at all of `sizes`: a debug-build frame costs milliseconds, and this keeps the run at a
     /// few seconds (`hostileCommandLines` renders after every command).
     @Test(
-        "20,000 random keys (fixed seeds) from the full key set: no trap, invariants hold after each, the screen renders along the way"
+        "20,000 random keys (fixed seeds) from the full key set: no trap, invariants hold after each, the screen renders along the way",
+        .timeLimit(.minutes(3))  // a hang guard, not a speed check
     )
     func randomKeys() {
-        let clock = ContinuousClock()
-        let started = clock.now
         var rendered = 0
         for run in 0..<4 {
             var generator = KeyGenerator(state: 0xC0FFEE &+ UInt64(run))
@@ -274,7 +273,6 @@ struct BadInputMatrixTests {
             }
         }
         #expect(rendered > 1_000)
-        #expect(clock.now - started < .seconds(30), "took \(clock.now - started)")
     }
 
     /// `:` commands with hostile arguments: overflowing clock times, 400-digit and infinite

@@ -187,8 +187,6 @@ extension EndToEndTests {
             let pasteCPU = (ProcStat.cpuSeconds(pid) ?? 0) - cpuBefore
             #expect(shown.contains(error), "no column error for the paste:\n\(shown)")
             #expect(shown.contains(tail), "the field does not end with the pasted text:\n\(shown)")
-            // Applied in batches: seconds, not the minutes a frame per key took.
-            #expect(pasteTime < .seconds(30), "the paste took \(pasteTime)")
             // The dashboard kept working meanwhile: the other link's pings still reach the metrics.
             let pinging = await eventually(timeout: .seconds(20)) {
                 (Self.pings(port: metricsPort, conn: "web") ?? 0) > (pingsBefore ?? .max)

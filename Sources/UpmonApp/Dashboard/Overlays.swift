@@ -82,7 +82,7 @@ func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
             ("space p", "pause / resume playback"), (".  ,", "step / step back"),
             ("← → h l", "seek ∓5 s"), ("S-← S-→ H L", "seek ∓60 s"),
             ("Home End", "start / end"), ("+ -", "speed"), ("[ ]", "previous / next mark"),
-            (":goto", "HH:MM:SS, +90s, -30s"), (":speed N", "set speed"),
+            (":goto", "05:00, 1:02:03, +30s, -1:00, 13:52 UTC"), (":speed N", "set speed"),
         ]
     } else {
         entries += [
