@@ -188,6 +188,7 @@ struct MetricsRouteTests {
         #expect(page.contains("<h1>upmon 1.0&lt;b&gt;</h1>"))
         #expect(page.contains("Watching 1 link, 0 up."))
         #expect(MetricsServer.indexPage(version: nil, links: 3, up: 2).contains("<h1>upmon</h1>"))
+        #expect(MetricsServer.indexPage(version: "", links: 3, up: 2).contains("<h1>upmon</h1>"))
     }
 }
 

@@ -78,7 +78,8 @@ extension MetricsServer {
     /// The `/` page: title, version, the number of links watched (and up) and a link to
     /// `/metrics`.
     static func indexPage(version: String?, links: Int, up: Int) -> String {
-        let title = "upmon" + (version.map { " " + escapeHTML($0) } ?? "")
+        let shown = version.flatMap { $0.isEmpty ? nil : " " + escapeHTML($0) }
+        let title = "upmon" + (shown ?? "")
         return """
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>upmon exporter</title></head>
