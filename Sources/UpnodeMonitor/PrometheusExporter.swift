@@ -13,10 +13,6 @@ public enum PrometheusExporter {
         let samples: @Sendable (ConnectionStats, String) -> [String]
     }
 
-    /// Every family name the exporter writes, in output order (the alert rules and the
-    /// Grafana dashboard in contrib/ may only use these).
-    public static var familyNames: [String] { families.map(\.name) }
-
     /// The `/metrics` body. `now` is accepted for symmetry with the views; nothing here depends
     /// on it yet.
     public static func render(_ state: MonitorState, now: Double) -> String {
@@ -31,6 +27,8 @@ public enum PrometheusExporter {
         return out
     }
 
+    /// The families in output order; the alert rules and the Grafana dashboard in contrib/
+    /// may only use these names (`PrometheusTests` checks).
     static let families: [Family] = [
         Family(
             name: "upnode_link_up", type: "gauge",
@@ -43,8 +41,7 @@ public enum PrometheusExporter {
         },
         Family(
             name: "upnode_ping_seconds", type: "summary",
-            help:
-                "Heartbeat round-trip time (quantiles over recent pings)."
+            help: "Heartbeat round-trip time (quantiles over recent pings)."
         ) { stats, conn in
             let window = stats.rttStats
             var lines: [String] = []
