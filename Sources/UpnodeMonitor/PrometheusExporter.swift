@@ -1,56 +1,98 @@
 /// Renders `MonitorState` as Prometheus text exposition (docs/ARCHITECTURE.md, "Headless modes").
 ///
-/// Quantiles cover the stats window; `_sum`, `_count` and the `_total` counters accumulate
-/// from the start of the session. The `endpoint` label appears only on `upnode_link_up`
-/// so that series stay small.
+/// Every family has `# HELP` and `# TYPE` so that `promtool check metrics` finds nothing to
+/// report. Quantiles cover the stats window; `_sum`, `_count` and the `_total` counters
+/// accumulate from the start of the session. The `endpoint` label appears only on
+/// `upnode_link_up` so that series stay small.
 public enum PrometheusExporter {
+    /// One metric family: name, type and help text; `samples` gives one link's lines.
+    struct Family: Sendable {
+        let name: String
+        let type: String
+        let help: String
+        let samples: @Sendable (ConnectionStats, String) -> [String]
+    }
+
     /// The `/metrics` body. `now` is accepted for symmetry with the views; nothing here depends
     /// on it yet.
     public static func render(_ state: MonitorState, now: Double) -> String {
         var out = ""
-        func family(_ name: String, _ type: String, _ body: (ConnectionStats) -> [String]) {
-            out += "# TYPE \(name) \(type)\n"
-            for stats in state.connections { for line in body(stats) { out += line + "\n" } }
+        for family in families {
+            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n"
+            for stats in state.connections {
+                let conn = "conn=\"\(escapeLabel(stats.info.name))\""
+                for line in family.samples(stats, conn) { out += line + "\n" }
+            }
         }
-        func conn(_ stats: ConnectionStats) -> String { "conn=\"\(escapeLabel(stats.info.name))\"" }
+        return out
+    }
 
-        family("upnode_link_up", "gauge") { stats in
+    /// The families in output order; the alert rules and the Grafana dashboard in contrib/
+    /// may only use these names (`PrometheusTests` checks).
+    static let families: [Family] = [
+        Family(
+            name: "upnode_link_up", type: "gauge",
+            help: "Whether the link is up (1) or not (0)."
+        ) { stats, conn in
             let endpoint = escapeLabel(endpointLabel(stats.info.endpoint))
-            let isUp = stats.state == .up ? 1 : 0
-            return ["upnode_link_up{\(conn(stats)),endpoint=\"\(endpoint)\"} \(isUp)"]
-        }
-        family("upnode_ping_seconds", "summary") { stats in
+            return [
+                "upnode_link_up{\(conn),endpoint=\"\(endpoint)\"} \(stats.state == .up ? 1 : 0)"
+            ]
+        },
+        Family(
+            name: "upnode_ping_seconds", type: "summary",
+            help: "Heartbeat round-trip time (quantiles over recent pings)."
+        ) { stats, conn in
             let window = stats.rttStats
             var lines: [String] = []
             for (quantile, value) in [("0.5", window.p50), ("0.95", window.p95)] {
                 let seconds = value.map { number($0 / 1000) } ?? "NaN"
-                lines.append(
-                    "upnode_ping_seconds{\(conn(stats)),quantile=\"\(quantile)\"} \(seconds)")
+                lines.append("upnode_ping_seconds{\(conn),quantile=\"\(quantile)\"} \(seconds)")
             }
-            lines.append(
-                "upnode_ping_seconds_sum{\(conn(stats))} \(number(stats.pingSumMs / 1000))")
-            lines.append("upnode_ping_seconds_count{\(conn(stats))} \(stats.pingCount)")
+            lines.append("upnode_ping_seconds_sum{\(conn)} \(number(stats.pingSumMs / 1000))")
+            lines.append("upnode_ping_seconds_count{\(conn)} \(stats.pingCount)")
             return lines
-        }
-        family("upnode_ping_timeouts_total", "counter") {
-            ["upnode_ping_timeouts_total{\(conn($0))} \($0.pingTimeouts)"]
-        }
-        family("upnode_reconnects_total", "counter") {
-            ["upnode_reconnects_total{\(conn($0))} \($0.reconnects)"]
-        }
-        family("upnode_queue_depth", "gauge") {
-            ["upnode_queue_depth{\(conn($0))} \($0.queue.depth)"]
-        }
-        family("upnode_rpc_total", "counter") { stats in
+        },
+        Family(
+            name: "upnode_ping_timeouts_total", type: "counter",
+            help: "Heartbeats that got no answer in time."
+        ) { stats, conn in ["upnode_ping_timeouts_total{\(conn)} \(stats.pingTimeouts)"] },
+        Family(
+            name: "upnode_reconnects_total", type: "counter",
+            help: "Reconnect attempts scheduled; rises during an outage."
+        ) { stats, conn in ["upnode_reconnects_total{\(conn)} \(stats.reconnects)"] },
+        Family(
+            name: "upnode_disconnects_total", type: "counter",
+            help: "Times the link left the up state."
+        ) { stats, conn in ["upnode_disconnects_total{\(conn)} \(stats.disconnects)"] },
+        Family(
+            name: "upnode_queue_depth", type: "gauge",
+            help: "Transactions queued now, waiting for the link."
+        ) { stats, conn in ["upnode_queue_depth{\(conn)} \(stats.queue.depth)"] },
+        Family(
+            name: "upnode_queue_enqueued_total", type: "counter",
+            help: "Transactions that entered the queue."
+        ) { stats, conn in ["upnode_queue_enqueued_total{\(conn)} \(stats.queue.enqueued)"] },
+        Family(
+            name: "upnode_queue_flushed_total", type: "counter",
+            help: "Queued transactions sent once the link was up."
+        ) { stats, conn in ["upnode_queue_flushed_total{\(conn)} \(stats.queue.flushed)"] },
+        Family(
+            name: "upnode_queue_expired_total", type: "counter",
+            help: "Queued transactions dropped after waiting too long."
+        ) { stats, conn in ["upnode_queue_expired_total{\(conn)} \(stats.queue.expired)"] },
+        Family(
+            name: "upnode_rpc_total", type: "counter",
+            help: "Calls by first outcome: ok, error (remote or link) or timeout."
+        ) { stats, conn in
             let otherErrors = stats.calls.err - stats.calls.timeouts
             return [
-                "upnode_rpc_total{\(conn(stats)),result=\"ok\"} \(stats.calls.ok)",
-                "upnode_rpc_total{\(conn(stats)),result=\"error\"} \(otherErrors)",
-                "upnode_rpc_total{\(conn(stats)),result=\"timeout\"} \(stats.calls.timeouts)",
+                "upnode_rpc_total{\(conn),result=\"ok\"} \(stats.calls.ok)",
+                "upnode_rpc_total{\(conn),result=\"error\"} \(otherErrors)",
+                "upnode_rpc_total{\(conn),result=\"timeout\"} \(stats.calls.timeouts)",
             ]
-        }
-        return out
-    }
+        },
+    ]
 
     /// Escapes a label value: backslash, double quote and newline.
     public static func escapeLabel(_ value: String) -> String {

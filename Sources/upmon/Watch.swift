@@ -111,7 +111,8 @@ struct Watch: AsyncParsableCommand {
             do {
                 let (host, port) = try MetricsServer.parseAddress(metrics)
                 metricsServer = try await MetricsServer.start(
-                    host: host, port: port, snapshot: snapshot)
+                    host: host, port: port, snapshot: snapshot,
+                    version: Upmon.configuration.version)
             } catch {
                 exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
             }

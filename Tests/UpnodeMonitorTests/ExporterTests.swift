@@ -51,9 +51,11 @@ struct ExporterTests {
     @Test("Prometheus text for a known state")
     func prometheus() {
         let expected = """
+            # HELP upnode_link_up Whether the link is up (1) or not (0).
             # TYPE upnode_link_up gauge
             upnode_link_up{conn="api",endpoint="127.0.0.1:40113"} 1
             upnode_link_up{conn="we\\"ird\\\\name\\n",endpoint="unix:/run/jobs.sock"} 0
+            # HELP upnode_ping_seconds Heartbeat round-trip time (quantiles over recent pings).
             # TYPE upnode_ping_seconds summary
             upnode_ping_seconds{conn="api",quantile="0.5"} 0.0124
             upnode_ping_seconds{conn="api",quantile="0.95"} 0.02
@@ -63,15 +65,35 @@ struct ExporterTests {
             upnode_ping_seconds{conn="we\\"ird\\\\name\\n",quantile="0.95"} NaN
             upnode_ping_seconds_sum{conn="we\\"ird\\\\name\\n"} 0
             upnode_ping_seconds_count{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_ping_timeouts_total Heartbeats that got no answer in time.
             # TYPE upnode_ping_timeouts_total counter
             upnode_ping_timeouts_total{conn="api"} 1
             upnode_ping_timeouts_total{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_reconnects_total Reconnect attempts scheduled; rises during an outage.
             # TYPE upnode_reconnects_total counter
             upnode_reconnects_total{conn="api"} 1
             upnode_reconnects_total{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_disconnects_total Times the link left the up state.
+            # TYPE upnode_disconnects_total counter
+            upnode_disconnects_total{conn="api"} 1
+            upnode_disconnects_total{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_queue_depth Transactions queued now, waiting for the link.
             # TYPE upnode_queue_depth gauge
             upnode_queue_depth{conn="api"} 2
             upnode_queue_depth{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_queue_enqueued_total Transactions that entered the queue.
+            # TYPE upnode_queue_enqueued_total counter
+            upnode_queue_enqueued_total{conn="api"} 4
+            upnode_queue_enqueued_total{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_queue_flushed_total Queued transactions sent once the link was up.
+            # TYPE upnode_queue_flushed_total counter
+            upnode_queue_flushed_total{conn="api"} 2
+            upnode_queue_flushed_total{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_queue_expired_total Queued transactions dropped after waiting too long.
+            # TYPE upnode_queue_expired_total counter
+            upnode_queue_expired_total{conn="api"} 0
+            upnode_queue_expired_total{conn="we\\"ird\\\\name\\n"} 0
+            # HELP upnode_rpc_total Calls by first outcome: ok, error (remote or link) or timeout.
             # TYPE upnode_rpc_total counter
             upnode_rpc_total{conn="api",result="ok"} 1
             upnode_rpc_total{conn="api",result="error"} 1

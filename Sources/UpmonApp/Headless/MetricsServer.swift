@@ -3,7 +3,8 @@ import NIOHTTP1
 import NIOPosix
 import UpnodeMonitor
 
-/// Serves Prometheus text exposition of the monitor state at `/metrics` (SwiftNIO HTTP/1).
+/// Serves Prometheus text exposition of the monitor state at `/metrics` (SwiftNIO HTTP/1),
+/// and a short HTML page at `/` that links to it, as exporters do.
 public final class MetricsServer: Sendable {
     let channel: any Channel
     /// The bound address (`host:port`), port 0 resolved.
@@ -32,17 +33,17 @@ public final class MetricsServer: Sendable {
         return (host.isEmpty ? "127.0.0.1" : host, port)
     }
 
-    /// Starts serving `snapshot` on host:port.
-    public static func start(host: String, port: Int, snapshot: StateSnapshot) async throws
-        -> MetricsServer
-    {
+    /// Starts serving `snapshot` on host:port; `version` (upmon's) is shown on the `/` page.
+    public static func start(
+        host: String, port: Int, snapshot: StateSnapshot, version: String? = nil
+    ) async throws -> MetricsServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
-                        MetricsHandler(snapshot: snapshot))
+                        MetricsHandler(snapshot: snapshot, version: version))
                 }
             }
             .bind(host: host, port: port).get()
@@ -54,14 +55,69 @@ public final class MetricsServer: Sendable {
     public func close() async { try? await channel.close() }
 }
 
+/// What the endpoint answers, decided from the method and path alone.
+enum MetricsRoute: Equatable {
+    case metrics, index, notFound
+    /// A known path with a method other than GET or HEAD (405 with `Allow`).
+    case methodNotAllowed
+
+    init(method: HTTPMethod, uri: String) {
+        let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
+        switch path {
+        case "/metrics": self = .metrics
+        case "/": self = .index
+        default:
+            self = .notFound
+            return
+        }
+        if method != .GET && method != .HEAD { self = .methodNotAllowed }
+    }
+}
+
+extension MetricsServer {
+    /// The `/` page: title, version, the number of links watched (and up) and a link to
+    /// `/metrics`.
+    static func indexPage(version: String?, links: Int, up: Int) -> String {
+        let shown = version.flatMap { $0.isEmpty ? nil : " " + escapeHTML($0) }
+        let title = "upmon" + (shown ?? "")
+        return """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>upmon exporter</title></head>
+            <body><h1>\(title)</h1>
+            <p>Watching \(links) \(links == 1 ? "link" : "links"), \(up) up.</p>
+            <p><a href="/metrics">Metrics</a></p>
+            </body></html>
+
+            """
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
+
 final class MetricsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     let snapshot: StateSnapshot
+    let version: String?
     var request: HTTPRequestHead?
 
-    init(snapshot: StateSnapshot) { self.snapshot = snapshot }
+    init(snapshot: StateSnapshot, version: String?) {
+        self.snapshot = snapshot
+        self.version = version
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -70,31 +126,37 @@ final class MetricsHandler: ChannelInboundHandler {
         case .end:
             guard let head = request else { return }
             request = nil
-            let path =
-                head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+            let plain = "text/plain; charset=utf-8"
+            var headers = HTTPHeaders()
             let (status, body, type): (HTTPResponseStatus, String, String)
-            if head.method != .GET && head.method != .HEAD {
-                (status, body, type) = (
-                    .methodNotAllowed, "only GET\n", "text/plain; charset=utf-8"
-                )
-            } else if path == "/metrics" {
+            switch MetricsRoute(method: head.method, uri: head.uri) {
+            case .metrics:
                 let (state, now) = snapshot.current
                 (status, body, type) = (
                     .ok, PrometheusExporter.render(state, now: now),
                     "text/plain; version=0.0.4; charset=utf-8"
                 )
-            } else {
+            case .index:
+                let (links, up) = snapshot.read {
+                    ($0.connections.count, $0.totals.count(in: .up))
+                }
                 (status, body, type) = (
-                    .notFound, "upmon serves /metrics\n", "text/plain; charset=utf-8"
+                    .ok, MetricsServer.indexPage(version: version, links: links, up: up),
+                    "text/html; charset=utf-8"
                 )
+            case .notFound:
+                (status, body, type) = (.notFound, "upmon serves /metrics\n", plain)
+            case .methodNotAllowed:
+                headers.add(name: "Allow", value: "GET, HEAD")
+                (status, body, type) = (.methodNotAllowed, "only GET and HEAD\n", plain)
             }
-            var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: type)
             headers.add(name: "Content-Length", value: String(body.utf8.count))
             context.write(
                 wrapOutboundOut(
                     .head(HTTPResponseHead(version: head.version, status: status, headers: headers))
                 ), promise: nil)
+            // HEAD: the same headers (Content-Length included), no body.
             if head.method != .HEAD {
                 context.write(
                     wrapOutboundOut(
