@@ -33,7 +33,7 @@ struct HeadlessTests {
             .tcp(host: "127.0.0.1", port: 0), methods: ServeMethods().factory)
         let upOnly = LiveSession(specs: [fastSpec("api", server.boundEndpoint)])
         let (text, code) = await Headless.once(
-            session: upOnly, wait: .seconds(5), configName: "test")
+            session: upOnly, wait: .seconds(30), configName: "test")  // settles sooner
         let json = try JSONValue(parsing: text)
         let link = json["connections"]?.arrayValue?.first
         #expect(code == 0)
@@ -45,7 +45,7 @@ struct HeadlessTests {
             fastSpec("api", server.boundEndpoint), fastSpec("gone", try await closedPort()),
         ])
         let (mixedText, mixedCode) = await Headless.once(
-            session: mixed, wait: .seconds(5), configName: "test")
+            session: mixed, wait: .seconds(30), configName: "test")
         #expect(mixedCode == 1)
         let states = try JSONValue(parsing: mixedText)["connections"]?.arrayValue?.compactMap {
             $0["state"]?.stringValue
@@ -185,10 +185,16 @@ struct HeadlessTests {
                 session: session, path: path, header: header, overwrite: false, stop: stop)
         }
         try await Task.sleep(for: .milliseconds(300))
+        let (answers, answered) = AsyncStream.makeStream(of: LiveSession.CallUpdate.self)
         session.call(
             conn: session.infos[0].id, method: "echo", args: ["SECRET-ARGUMENT-TEXT"],
-            wait: .seconds(5)
-        ) { _ in }
+            wait: .seconds(30)
+        ) { answered.yield($0) }
+        // The answer first (however loaded the machine), then time for the recorder to write it.
+        for await update in answers {
+            if case .invocation = update { break }
+            if case .failed = update { break }
+        }
         try await Task.sleep(for: .milliseconds(500))
         stopper.yield()
         try await recording.value
