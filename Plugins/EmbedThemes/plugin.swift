@@ -16,7 +16,7 @@ struct EmbedThemes: BuildToolPlugin {
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedThemes.swift")
         return [
             .buildCommand(
-                displayName: "Embedding \(files.count) themes from themes/",
+                displayName: "Embedding themes/*.theme (\(files.count) files)",
                 executable: try context.tool(named: "EmbedTool").url,
                 arguments: ["themes", output.path(percentEncoded: false)]
                     + files.map { $0.path(percentEncoded: false) },
