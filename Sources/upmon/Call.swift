@@ -43,7 +43,7 @@ struct Call: AsyncParsableCommand {
         settings.reconnect = settings.reconnect ?? .fixed(.milliseconds(500))
         if let named = config.connections.first(where: { $0.name == connection }) {
             spec = named
-            spec.link.reconnect.kind = .fixed(.milliseconds(500))
+            spec.link.reconnect = .fixed(.milliseconds(500))
         } else {
             do {
                 spec = try ConnectionSpec(commandLine: connection)

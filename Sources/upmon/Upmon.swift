@@ -17,8 +17,8 @@ struct Upmon: AsyncParsableCommand {
         defaultSubcommand: Watch.self
     )
 
-    /// Names a mistyped flag or command (with the nearest real one) before the parser runs,
-    /// then runs the command as usual.
+    /// Completion scripts come from `CompletionShape`; a mistyped flag or command is named
+    /// (with the nearest real one) before the parser runs; then the command runs as usual.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let script = CompletionShape.script(arguments: arguments) {
