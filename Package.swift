@@ -52,7 +52,8 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]
         ),
-        .target(name: "TerminalUI"),
+        // themes/*.theme compiled into the binary (BuiltinThemes), regenerated when a file changes.
+        .target(name: "TerminalUI", plugins: ["EmbedThemes"]),
         .systemLibrary(
             name: "CNCurses",
             pkgConfig: "ncursesw",
@@ -75,8 +76,15 @@ let package = Package(
             dependencies: [
                 "UpmonApp", "NCursesBackend", "Upnode", "UpnodeServe", "DnodeProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // The git commit for `upmon --version`.
+            plugins: ["EmbedBuildInfo"]
         ),
+        // The generator run at build time by the two plugins below (not shipped).
+        .executableTarget(name: "EmbedTool", path: "Plugins/EmbedTool"),
+        .plugin(name: "EmbedThemes", capability: .buildTool(), dependencies: ["EmbedTool"]),
+        .plugin(name: "EmbedBuildInfo", capability: .buildTool(), dependencies: ["EmbedTool"]),
         .testTarget(name: "DnodeProtocolTests", dependencies: ["DnodeProtocol"]),
         .testTarget(
             name: "UpnodeTests",

@@ -33,6 +33,10 @@ extension JSONValue {
 
     /// The compact, ASCII-only serialization Node's `JSON.parse` reads back unchanged.
     public var jsonText: String { String(decoding: JSONPrinter.bytes(self), as: UTF8.self) }
+    /// Compact JSON in `style`: `.readable` for people (UTF-8 as it is), `jsonText` for the wire.
+    public func text(_ style: JSONPrinter.Style) -> String {
+        String(decoding: JSONPrinter.bytes(self, style: style), as: UTF8.self)
+    }
 
     /// The number as a `Double`, for either numeric case.
     public var doubleValue: Double? {

@@ -23,6 +23,7 @@ struct Call: AsyncParsableCommand {
     @Argument(help: "The method (dotted paths like session.whoami work).") var method: String
     @Argument(help: "Arguments, each a JSON literal.") var arguments: [String] = []
     @OptionGroup var connectionOptions: ConnectionOptions
+    @OptionGroup var linkOptions: LinkOptions
     @Option(
         help: "Give up after this long, waiting for the link plus the answer (default: 10s).",
         transform: DurationArgument.parse)
@@ -36,12 +37,17 @@ struct Call: AsyncParsableCommand {
 
     func run() async throws {
         let config = connectionOptions.loadOrExit(commandLine: [])
-        let spec: ConnectionSpec
+        var spec: ConnectionSpec
+        // A short reconnect delay: the call waits for the link, not for Node's 1 s default.
+        var settings = linkOptions.settings()
+        settings.reconnect = settings.reconnect ?? .fixed(.milliseconds(500))
         if let named = config.connections.first(where: { $0.name == connection }) {
             spec = named
+            spec.link.reconnect = .fixed(.milliseconds(500))
         } else {
             do {
                 spec = try ConnectionSpec(commandLine: connection)
+                settings.apply(to: &spec)
             } catch {
                 exitWith(
                     "'\(connection)' is neither a configured connection nor an endpoint: \(error)",
@@ -60,10 +66,8 @@ struct Call: AsyncParsableCommand {
                 values.append(.string(text))
             }
         }
-        var link = spec
-        link.link.reconnect = .fixed(.milliseconds(500))
         let session = LiveSession(
-            specs: [link], recordsArguments: true, environment: ProcessInfo.processInfo.environment)
+            specs: [spec], recordsArguments: true, environment: ProcessInfo.processInfo.environment)
         session.start()
         let (updates, continuation) = AsyncStream.makeStream(of: Progress.self)
         let deadline = ContinuousClock.now + timeout.duration
@@ -120,8 +124,9 @@ struct Call: AsyncParsableCommand {
                     ("args", args),
                 ]
                 if label != "cb" { line.insert(("cb", .string(label)), at: 0) }
+                // For people: UTF-8 text as it is, not \u escapes.
                 StandardOutput.write(
-                    JSONValue.object(.init(uniqueKeysWithValues: line)).jsonText + "\n")
+                    JSONValue.object(.init(uniqueKeysWithValues: line)).text(.readable) + "\n")
                 if exitCode == 1 {
                     exitCode = LiveSession.isErrorResult(args) ? 1 : 0
                     timer.cancel()

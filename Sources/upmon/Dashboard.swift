@@ -69,7 +69,9 @@ enum Dashboard {
         do {
             theme = try themes.load(options.theme ?? "default")
         } catch {
-            exitWith("\(error)", code: 2)
+            // An unknown name lists the ones there are (compiled in, then from the directories).
+            guard case .notFound = error.problem else { exitWith("\(error)", code: 2) }
+            exitWith("\(error) (have: \(themes.available().joined(separator: ", ")))", code: 2)
         }
         // Signals first: ncurses only installs handlers for signals still at SIG_DFL. SIGTSTP
         // is ours too: ncurses' handler would call endwin and redraw from signal context,

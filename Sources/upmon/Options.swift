@@ -7,7 +7,8 @@ import Upnode
 struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "Config file (default: $UPMON_CONFIG, then $XDG_CONFIG_HOME/upmon/upmon.conf).")
+        help: "Config file (default: $UPMON_CONFIG, then $XDG_CONFIG_HOME/upmon/upmon.conf).",
+        completion: .file(extensions: ["conf"]))
     var config: String?
 
     @Flag(
@@ -26,9 +27,10 @@ struct ConnectionOptions: ParsableArguments {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
-    /// Loads the config (if any) and adds command-line connections; a bad file or connection
-    /// ends the process with its `file:line` message and exit code 2 (docs/ARCHITECTURE.md, "Runtime, signals and shutdown").
-    func loadOrExit(commandLine: [String]) -> UpmonConfig {
+    /// Loads the config (if any) and adds command-line connections with `link` applied to them;
+    /// a bad file or connection ends the process with its `file:line` message and exit code 2
+    /// (docs/ARCHITECTURE.md, "Runtime, signals and shutdown").
+    func loadOrExit(commandLine: [String], link: LinkSettings = LinkSettings()) -> UpmonConfig {
         let environment = ProcessInfo.processInfo.environment
         var config = UpmonConfig()
         if let path = configPath(environment: environment) {
@@ -40,7 +42,9 @@ struct ConnectionOptions: ParsableArguments {
         }
         for text in commandLine {
             do {
-                config.connections.append(try ConnectionSpec(commandLine: text))
+                var spec = try ConnectionSpec(commandLine: text)
+                link.apply(to: &spec)
+                config.connections.append(spec)
             } catch {
                 exitWith(error.description, code: 2)
             }
@@ -76,6 +80,72 @@ struct DurationArgument: ExpressibleByArgument {
         } catch {
             throw ValidationError(
                 "'\(argument)' is not a duration from 0 to 30 days (like 800ms, 5s, 2m)")
+        }
+    }
+}
+
+/// `--ping` and `--reconnect`: how links to endpoints given on the command line behave
+/// (a config file's sections set their own with `ping` and `reconnect`).
+struct LinkOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Ping command-line endpoints this often; 0 turns pings off (default: 10s).",
+            valueName: "duration"),
+        transform: DurationArgument.parse)
+    var ping: DurationArgument?
+
+    @Option(
+        help: ArgumentHelp(
+            "Reconnect command-line endpoints after this delay, or exponential, or never (default: 1s).",
+            valueName: "delay|exponential|never"),
+        completion: .list(["exponential", "never", "1s", "500ms"]),
+        transform: ReconnectArgument.parse)
+    var reconnect: ReconnectArgument?
+
+    /// The settings, with `timeout` (the ping timeout) from the command's own `--timeout`.
+    func settings(pingTimeout: DurationArgument? = nil) -> LinkSettings {
+        LinkSettings(
+            pingInterval: ping?.duration, pingTimeout: pingTimeout?.duration,
+            reconnect: reconnect?.kind)
+    }
+}
+
+/// Link settings given on the command line; nil keeps the default.
+struct LinkSettings {
+    var pingInterval: Duration?
+    var pingTimeout: Duration?
+    var reconnect: ReconnectPolicy.Kind?
+
+    func apply(to spec: inout ConnectionSpec) {
+        if let pingInterval { spec.link.pingInterval = pingInterval }
+        if let pingTimeout { spec.link.pingTimeout = pingTimeout }
+        if let reconnect { spec.link.reconnect.kind = reconnect }
+    }
+}
+
+/// `--reconnect`: a fixed delay (like `1s`), `exponential` (backoff with jitter) or `never`.
+struct ReconnectArgument {
+    let kind: ReconnectPolicy.Kind
+
+    static func parse(_ argument: String) throws -> ReconnectArgument {
+        switch argument {
+        case "exponential": return ReconnectArgument(kind: ReconnectPolicy.exponential.kind)
+        case "never": return ReconnectArgument(kind: .never)
+        default:
+            let delay: Duration
+            do {
+                delay = try DurationArgument.parse(argument).duration
+            } catch {
+                throw ValidationError(
+                    "'\(argument)' is neither a delay up to 30 days (like 500ms, 2s) nor exponential or never"
+                )
+            }
+            // A zero delay would redial a refusing server in a busy loop.
+            guard delay > .zero else {
+                throw ValidationError(
+                    "a reconnect delay of 0 would redial in a busy loop; give one like 500ms")
+            }
+            return ReconnectArgument(kind: .fixed(delay))
         }
     }
 }

@@ -8,14 +8,23 @@ struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record links to a file without the dashboard (stop with Ctrl-C).")
 
-    @Argument(help: "The recording to write (.upmon).") var file: String
+    @Argument(help: "The recording to write (.upmon).", completion: .file(extensions: ["upmon"]))
+    var file: String
     @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.")
     var connections: [String] = []
     @OptionGroup var connectionOptions: ConnectionOptions
+    @OptionGroup var linkOptions: LinkOptions
+    @Option(
+        help: ArgumentHelp(
+            "Count a command-line endpoint down when a ping gets no answer this long; 0 waits forever (default: 5s).",
+            valueName: "duration"),
+        transform: DurationArgument.parse)
+    var timeout: DurationArgument?
     @Flag(help: "Overwrite an existing file.") var force = false
 
     func run() async throws {
-        let config = connectionOptions.loadOrExit(commandLine: connections)
+        let config = connectionOptions.loadOrExit(
+            commandLine: connections, link: linkOptions.settings(pingTimeout: timeout))
         guard !config.connections.isEmpty else {
             exitWith("nothing to record: give connections or a config file", code: 64)
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DnodeProtocol
 import Foundation
+import TerminalUI
 import UpmonApp
 import UpnodeMonitor
 
@@ -8,18 +10,28 @@ struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a recording in the dashboard (or --json to print it).")
 
-    @Argument(help: "The recording (.upmon).") var file: String
+    @Argument(help: "The recording (.upmon).", completion: .file(extensions: ["upmon"]))
+    var file: String
     @Flag(help: "Print the recording as the same JSON Lines as `upmon --json`, no UI.") var json =
         false
-    @Option(help: "Playback speed (0.25 to 64).") var speed: Double = 1
+    @Option(
+        help: "Playback speed (0.25 to 64).",
+        completion: .list(ReplayStatus.speeds.map { $0 < 1 ? String($0) : String(Int($0)) }))
+    var speed: Double = 1
     @Flag(help: "Start paused.") var paused = false
     @Option(help: "Start at a position (05:00, 1:02:03, 90s) or a UTC time (13:52:23 UTC).")
     var at: String?
-    @Option(help: "Theme name or path to a .theme file.") var theme: String?
-    @Option(help: "Directory to search for themes first.") var themesDir: String?
-    @Option(help: "Colour depth: truecolor, 256, 16 or never.") var color: String?
+    @Option(
+        help: "Theme name or path to a .theme file.", completion: .list(ThemeSearchPath.shipped))
+    var theme: String?
+    @Option(help: "Directory to search for themes first.", completion: .directory)
+    var themesDir: String?
+    @Option(
+        help: "Colour depth: truecolor, 256, 16 or never.",
+        completion: .list(["truecolor", "256", "16", "never"]))
+    var color: String?
     @Flag(help: "Use ASCII symbols even in a UTF-8 locale.") var ascii = false
-    @Option(help: "Log file while the dashboard runs.") var logFile: String?
+    @Option(help: "Log file while the dashboard runs.", completion: .file()) var logFile: String?
 
     func validate() throws {
         guard ReplayStatus.speeds.contains(speed) else {
@@ -34,7 +46,7 @@ struct Replay: AsyncParsableCommand {
                 for note in notes {
                     FileHandle.standardError.write(Data("upmon: \(file): \(note)\n".utf8))
                 }
-                for line in lines { StandardOutput.write(line) }
+                for line in lines { StandardOutput.write(JSONPrinter.readable(line)) }
             } catch {
                 exitWith(error.description, code: error.exitCode)
             }

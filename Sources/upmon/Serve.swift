@@ -26,11 +26,14 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "TCP port (0 picks a free one; the bound port is printed).") var port = 7000
-    @Option(help: "Listen on this unix socket path instead of TCP.") var unix: String?
+    @Option(help: "Listen on this unix socket path instead of TCP.", completion: .file())
+    var unix: String?
     @Option(help: "Require auth with these credentials (USER:PASS).") var auth: String?
     @Flag(help: "Expose only auth at the top level (needs --auth).") var authOnly = false
-    @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
-    @Option(help: "TLS private key (PEM).") var tlsKey: String?
+    @Option(help: "TLS certificate chain (PEM).", completion: .file(extensions: ["pem", "crt"]))
+    var tlsCert: String?
+    @Option(help: "TLS private key (PEM).", completion: .file(extensions: ["pem", "key"]))
+    var tlsKey: String?
     @Flag(help: "Do not print a line per connect/disconnect.") var quiet = false
 
     func validate() throws {
@@ -73,7 +76,13 @@ struct Serve: AsyncParsableCommand {
                     }
                 }, methods: ServeMethods(options: options).factory)
         } catch {
-            throw ValidationError("cannot listen on \(endpoint): \(error)")
+            // A runtime failure, not a usage error: no usage text, exit 2 like a bad config.
+            let message = ListenFailure.message(
+                error, address: unix ?? "\(host):\(port)", port: unix == nil ? port : nil,
+                otherPort: unix == nil
+                    ? "pick another port with --port (0 picks a free one)"
+                    : "remove the stale socket file or pick another path with --unix")
+            exitWith(message, code: 2)
         }
         StandardOutput.write("listening on \(server.boundEndpoint)\n")
         // Serve until SIGINT/SIGTERM.

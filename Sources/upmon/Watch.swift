@@ -1,6 +1,8 @@
 import ArgumentParser
+import DnodeProtocol
 import Foundation
 import Synchronization
+import TerminalUI
 import UpmonApp
 import Upnode
 import UpnodeMonitor
@@ -23,58 +25,16 @@ struct Watch: AsyncParsableCommand {
     var connections: [String] = []
 
     @OptionGroup var connectionOptions: ConnectionOptions
-
-    @Flag(help: "Run embedded, flapping demo servers and watch them (no setup needed).")
-    var demo = false
-    @Option(help: "Seed for the demo's personalities (same seed, same behaviour).")
-    var demoSeed: UInt64 = 7
-
-    @Flag(
-        help:
-            "Print a report (a JSON snapshot with --json) once every link has settled (or --wait passed), then exit 0 if all are up."
-    )
-    var once = false
-    @Flag(
-        help: "Without --once: stream JSON Lines (the recording format) to stdout, no terminal UI.")
-    var json = false
-    @Flag(help: "With --json: include periodic snap lines.")
-    var snaps = false
-    @Option(
-        help: "How long --once waits for links to settle (default: 5s).",
-        transform: DurationArgument.parse)
-    var wait: DurationArgument = DurationArgument(.seconds(5))
-    @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
-    var metrics: String?
-
-    @Option(help: "Record the session to FILE (JSON Lines; the format is in docs/RECORDING.md).")
-    var record: String?
-    @Flag(help: "Overwrite an existing recording file.")
-    var force = false
-
-    @Option(help: "Theme name or path to a .theme file.")
-    var theme: String?
-    @Option(help: "Directory to search for themes first.")
-    var themesDir: String?
-    @Option(help: "Colour depth: truecolor, 256, 16 or never.")
-    var color: String?
-    @Flag(help: "Use ASCII symbols even in a UTF-8 locale.")
-    var ascii = false
-    @Option(help: "Log file while the dashboard runs (default: $XDG_STATE_HOME/upmon/upmon.log).")
-    var logFile: String?
-
-    func validate() throws {
-        if snaps && !json { throw ValidationError("--snaps goes with --json") }
-        if let color, !["truecolor", "256", "16", "never"].contains(color) {
-            throw ValidationError("--color must be truecolor, 256, 16 or never")
-        }
-    }
+    @OptionGroup var linkOptions: LinkOptions
+    @OptionGroup var flags: WatchOptions
 
     func run() async throws {
-        var config = connectionOptions.loadOrExit(commandLine: connections)
+        var config = connectionOptions.loadOrExit(
+            commandLine: connections, link: linkOptions.settings(pingTimeout: flags.timeout))
         var demoCluster: DemoCluster?
-        if demo {
+        if flags.demo {
             do {
-                let cluster = try await DemoCluster.start(seed: demoSeed)
+                let cluster = try await DemoCluster.start(seed: flags.demoSeed)
                 config.connections = cluster.connections + config.connections
                 demoCluster = cluster
             } catch {
@@ -99,30 +59,37 @@ struct Watch: AsyncParsableCommand {
         let session = LiveSession(
             specs: config.connections, recordsArguments: connectionOptions.recordArgs,
             environment: environment)
-        demoCluster?.startTraffic(session: session, seed: demoSeed)
+        demoCluster?.startTraffic(session: session, seed: flags.demoSeed)
         let label =
-            demo
-            ? "demo seed \(demoSeed)"
+            flags.demo
+            ? "demo seed \(flags.demoSeed)"
             : (connectionOptions.config.map { ($0 as NSString).lastPathComponent } ?? "command line")
 
         let snapshot = StateSnapshot(MonitorState(connections: session.infos))
         var metricsServer: MetricsServer?
-        if let metrics {
+        if let metrics = flags.metrics {
             do {
                 let (host, port) = try MetricsServer.parseAddress(metrics)
                 metricsServer = try await MetricsServer.start(
                     host: host, port: port, snapshot: snapshot,
                     version: Upmon.configuration.version)
-            } catch {
+            } catch let error as ConfigError {
                 exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
+            } catch {
+                let (host, port) = (try? MetricsServer.parseAddress(metrics)) ?? (metrics, 0)
+                let message = ListenFailure.message(
+                    error, address: "\(host):\(port)", port: port,
+                    otherPort: "give --metrics another port")
+                exitWith("metrics: \(message)", code: 2)
             }
         }
         defer { _ = metricsServer }
 
-        if once {
+        if flags.once {
             let (text, code) = await Headless.once(
-                session: session, wait: wait.duration, configName: label, json: json)
-            StandardOutput.write(text)
+                session: session, wait: flags.wait.duration, configName: label, json: flags.json)
+            // For people: UTF-8 text as it is, not \u escapes (the file format stays ASCII).
+            StandardOutput.write(flags.json ? JSONPrinter.readable(Array(text.utf8)) : text)
             await demoCluster?.stop()
             Platform.exit(code)
         }
@@ -130,12 +97,15 @@ struct Watch: AsyncParsableCommand {
             connections: session.infos, thresholds: config.thresholds,
             argsRecorded: connectionOptions.recordArgs,
             epochMilliseconds: SystemFacts.epochMilliseconds())
-        if json || (metrics != nil && !isatty(STDOUT_FILENO).asBool && record == nil) {
+        if flags.json
+            || (flags.metrics != nil && !isatty(STDOUT_FILENO).asBool && flags.record == nil)
+        {
             let stop = signalStream()
-            if json {
+            if flags.json {
                 await Headless.stream(
-                    session: session, header: header, snaps: snaps, snapshot: snapshot, stop: stop
-                ) { StandardOutput.write($0) }
+                    session: session, header: header, snaps: flags.snaps, snapshot: snapshot,
+                    stop: stop
+                ) { StandardOutput.write(JSONPrinter.readable($0)) }
             } else {
                 await Headless.serveMetricsOnly(session: session, snapshot: snapshot, stop: stop)
             }
@@ -144,16 +114,80 @@ struct Watch: AsyncParsableCommand {
             return
         }
         let options = DashboardOptions(
-            sessionLabel: label, thresholds: config.thresholds, theme: theme ?? config.theme,
-            themesDir: themesDir,
-            color: color, ascii: ascii, logFile: logFile, recordPath: record,
-            overwriteRecording: force,
+            sessionLabel: label, thresholds: config.thresholds, theme: flags.theme ?? config.theme,
+            themesDir: flags.themesDir,
+            color: flags.color, ascii: flags.ascii, logFile: flags.logFile,
+            recordPath: flags.record,
+            overwriteRecording: flags.force,
             header: header)
         let code = await Dashboard.runLive(
-            session: session, options: options, snapshot: metrics == nil ? nil : snapshot)
+            session: session, options: options, snapshot: flags.metrics == nil ? nil : snapshot)
         await metricsServer?.close()
         await demoCluster?.stop()
         Platform.exit(code)
+    }
+}
+
+/// Everything `watch` takes but its connections. A group of its own so the completion scripts
+/// can offer these at the top level too (`CompletionShape`): `watch` is the default command.
+struct WatchOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Count a command-line endpoint down when a ping gets no answer this long; 0 waits forever (default: 5s).",
+            valueName: "duration"),
+        transform: DurationArgument.parse)
+    var timeout: DurationArgument?
+
+    @Flag(help: "Run embedded, flapping demo servers and watch them (no setup needed).")
+    var demo = false
+    @Option(help: "Seed for the demo's personalities (same seed, same behaviour).")
+    var demoSeed: UInt64 = 7
+
+    @Flag(
+        help:
+            "Print a report (a JSON snapshot with --json) once every link has settled (or --wait passed), then exit 0 if all are up."
+    )
+    var once = false
+    @Flag(
+        help: "Without --once: stream JSON Lines (the recording format) to stdout, no terminal UI.")
+    var json = false
+    @Flag(help: "With --json: include periodic snap lines.")
+    var snaps = false
+    @Option(
+        help: "How long --once waits for links to settle (default: 5s).",
+        transform: DurationArgument.parse)
+    var wait: DurationArgument = DurationArgument(.seconds(5))
+    @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
+    var metrics: String?
+
+    @Option(
+        help: "Record the session to FILE (JSON Lines; the format is in docs/RECORDING.md).",
+        completion: .file(extensions: ["upmon"]))
+    var record: String?
+    @Flag(help: "Overwrite an existing recording file.")
+    var force = false
+
+    @Option(
+        help: "Theme name or path to a .theme file.", completion: .list(ThemeSearchPath.shipped))
+    var theme: String?
+    @Option(help: "Directory to search for themes first.", completion: .directory)
+    var themesDir: String?
+    @Option(
+        help: "Colour depth: truecolor, 256, 16 or never.",
+        completion: .list(["truecolor", "256", "16", "never"]))
+    var color: String?
+    @Flag(help: "Use ASCII symbols even in a UTF-8 locale.")
+    var ascii = false
+    @Option(
+        help: "Log file while the dashboard runs (default: $XDG_STATE_HOME/upmon/upmon.log).",
+        completion: .file())
+    var logFile: String?
+
+    func validate() throws {
+        if snaps && !json { throw ValidationError("--snaps goes with --json") }
+        if let color, !["truecolor", "256", "16", "never"].contains(color) {
+            throw ValidationError("--color must be truecolor, 256, 16 or never")
+        }
     }
 }
 

@@ -17,16 +17,30 @@ private let shipped = ["default", "light", "high-contrast", "monochrome", "solar
 
 @Suite("Shipped themes")
 struct ShippedThemesTests {
-    @Test("compiled-in default.theme is byte-identical to themes/default.theme")
-    func builtinDefault() throws {
-        let data = try Data(contentsOf: themesDirectory.appendingPathComponent("default.theme"))
-        #expect(Array(data) == Array(BuiltinThemes.defaultTheme.utf8))
+    @Test("every file in themes/ is compiled in under its name, byte for byte")
+    func builtinsAreTheFiles() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: themesDirectory.path)
+            .filter { $0.hasSuffix(".theme") }
+        #expect(BuiltinThemes.names == files.map { String($0.dropLast(6)) }.sorted())
+        #expect(Set(BuiltinThemes.names) == Set(shipped))
+        for name in BuiltinThemes.names {
+            let data = try Data(
+                contentsOf: themesDirectory.appendingPathComponent("\(name).theme"))
+            #expect(Array(data) == Array((BuiltinThemes.text(named: name) ?? "").utf8), "\(name)")
+            #expect(BuiltinThemes.source(named: name)?.path == "<builtin>/\(name).theme")
+        }
+        #expect(BuiltinThemes.text(named: "nosuch") == nil)
+        #expect(BuiltinThemes.defaultTheme == BuiltinThemes.text(named: "default"))
+        #expect(BuiltinThemes.monochromeTheme == BuiltinThemes.text(named: "monochrome"))
     }
 
-    @Test("compiled-in monochrome.theme is byte-identical to themes/monochrome.theme")
-    func builtinMonochrome() throws {
-        let data = try Data(contentsOf: themesDirectory.appendingPathComponent("monochrome.theme"))
-        #expect(Array(data) == Array(BuiltinThemes.monochromeTheme.utf8))
+    @Test("every compiled-in theme loads from its built-in text alone", arguments: shipped)
+    func builtinLoads(name: String) throws {
+        let parser = ThemeParser(schema: .upmon)
+        let source = try #require(BuiltinThemes.source(named: name))
+        let theme = try parser.load(name: name, source: source) { BuiltinThemes.source(named: $0) }
+        #expect(theme.name == name)
+        #expect(theme.description != nil)
     }
 
     @Test("default.theme defines every role in the schema")

@@ -398,8 +398,8 @@ struct BadInputProcessTests {
     }
 
     static let commandLines: [Case] = [
-        Case(["--bogus"], 64, "Unknown option '--bogus'"),
-        Case(["serve", "--bogus-flag"], 64, "Unknown option '--bogus-flag'"),
+        Case(["--bogus"], 64, "unknown option '--bogus'", "upmon watch --help lists them"),
+        Case(["serve", "--bogus-flag"], 64, "unknown option '--bogus-flag'", "upmon serve --help"),
         Case(["--wait"], 64, "Missing value for '--wait <wait>'"),
         Case(
             ["call", "127.0.0.1:1", "add", "--timeout"], 64,

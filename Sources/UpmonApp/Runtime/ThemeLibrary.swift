@@ -12,7 +12,13 @@ public struct ThemeLibrary: Sendable {
         )
     }
 
-    /// The source of theme `name` (first directory that has `NAME.theme`), or a direct path;
+    /// A library that searches exactly `directories` before the compiled-in themes.
+    public init(directories: [String]) {
+        self.directories = directories
+    }
+
+    /// The source of theme `name` (first directory that has `NAME.theme`, else the compiled-in
+    /// theme of that name), or a direct path;
     /// nil when there is none or it cannot be read (`findSource` says why).
     public func source(named name: String) -> ThemeSource? {
         (try? findSource(named: name)) ?? nil
@@ -29,17 +35,12 @@ public struct ThemeLibrary: Sendable {
             }
             return source
         }
-        if name == "default" {
-            return ThemeSource(path: BuiltinThemes.defaultPath, text: BuiltinThemes.defaultTheme)
-        }
+        // Every theme inherits from default, so it is always the complete compiled-in one.
+        if name == "default" { return BuiltinThemes.source(named: name) }
         for directory in directories {
             if let source = try Self.read(directory + "/" + name + ".theme") { return source }
         }
-        if name == "monochrome" {
-            return ThemeSource(
-                path: BuiltinThemes.monochromePath, text: BuiltinThemes.monochromeTheme)
-        }
-        return nil
+        return BuiltinThemes.source(named: name)
     }
 
     /// The file at `path`; nil when there is no such file.
@@ -83,9 +84,9 @@ public struct ThemeLibrary: Sendable {
         (try? load("monochrome")) ?? (try? parser.builtinMonochrome())
     }
 
-    /// Every theme name found, in `t` cycle order.
+    /// Every theme name found (compiled in or in a directory), in `t` cycle order.
     public func available() -> [String] {
-        var names: Set<String> = ["default"]
+        var names = Set(BuiltinThemes.names)
         for directory in directories {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for file in files where file.hasSuffix(".theme") {
