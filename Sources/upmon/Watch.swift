@@ -89,7 +89,8 @@ struct Watch: AsyncParsableCommand {
             let (text, code) = await Headless.once(
                 session: session, wait: flags.wait.duration, configName: label, json: flags.json)
             // For people: UTF-8 text as it is, not \u escapes (the file format stays ASCII).
-            StandardOutput.write(flags.json ? JSONPrinter.readable(Array(text.utf8)) : text)
+            StandardOutput.write(
+                flags.json ? JSONPrinter.readable(Array(text.utf8)) : Array(text.utf8))
             await demoCluster?.stop()
             Platform.exit(code)
         }
