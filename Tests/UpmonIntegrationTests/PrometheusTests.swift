@@ -61,7 +61,7 @@ struct PrometheusTests {
         #expect(index.hasPrefix("HTTP/1.0 200 OK"), "\(index)")
         #expect(index.lowercased().contains("content-type: text/html; charset=utf-8"))
         #expect(index.contains("<title>upmon exporter</title>"))
-        #expect(index.contains("<h1>upmon 0.1.0</h1>"), "\(index)")
+        #expect(index.contains("<h1>upmon 0.1.0"), "\(index)")  // and the commit
         #expect(index.contains("Watching 2 links"))
         #expect(index.contains("<a href=\"/metrics\">"))
 
