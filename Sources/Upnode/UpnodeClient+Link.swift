@@ -58,6 +58,8 @@ extension UpnodeClient {
             runTransaction(id)
         case .failTransaction(let id, let error):
             transactions.fail(id, error)
+        case .dropTransaction(let id):
+            transactions.drop(id)
         case .emit(let event):
             broadcaster.yield(event)
         }

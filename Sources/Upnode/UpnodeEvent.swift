@@ -103,6 +103,8 @@ public struct QueueStats: Sendable, Hashable {
     public var flushed = 0
     public var expired = 0
     public var failed = 0
+    /// Transactions that left the queue because their task was cancelled.
+    public var cancelled = 0
 
     public init() {}
 }
