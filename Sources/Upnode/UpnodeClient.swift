@@ -28,7 +28,6 @@ public actor UpnodeClient {
     let tls: TLSOptions?
     let localMethods: [String: DnodeValue]
     let onConnect: ConnectHook?
-    let maxLineBytes: Int
 
     /// The link's event loop: the actor runs on it and so does every connection it dials,
     /// so the actor, its timers and its channel talk without thread hops.
@@ -67,7 +66,7 @@ public actor UpnodeClient {
     public init(
         endpoint: Endpoint, configuration: LinkConfiguration = LinkConfiguration(),
         tls: TLSOptions? = nil,
-        local: [String: DnodeValue] = [:], maxLineBytes: Int = 1 << 20,
+        local: [String: DnodeValue] = [:],
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onConnect: ConnectHook? = nil
     ) {
@@ -76,7 +75,6 @@ public actor UpnodeClient {
         self.tls = tls
         self.localMethods = local
         self.onConnect = onConnect
-        self.maxLineBytes = maxLineBytes
         self.machine = LinkStateMachine(
             configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()

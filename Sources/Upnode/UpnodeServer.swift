@@ -23,7 +23,8 @@ public final class UpnodeServer: Sendable {
 
     public struct Options: Sendable {
         public var tls: ServerTLSOptions?
-        public var maxLineBytes = 1 << 20
+        /// The longest line accepted from a client; a longer one resets that client only.
+        public var maxLineBytes = LinkConfiguration.defaultMaxLineBytes
         /// How often to ping clients that export `ping` (Node: fixed 10 s). Zero: never.
         public var pingInterval: Duration = .seconds(10)
         /// Drop a client whose ping is unanswered this long (Node: 100 s, almost surely a bug).

@@ -4,24 +4,6 @@ import UpnodeServe
 
 @testable import Upnode
 
-/// What a link keeps per call, read on its event loop: none of it may outlive a cancellation.
-private struct LinkTables: Equatable {
-    var pendingRequests: Int
-    var callbacks: Int
-}
-
-private func tables(of client: UpnodeClient) async throws -> LinkTables {
-    guard let handle = await client.handle else {
-        Issue.record("the link has no connection")
-        return LinkTables(pendingRequests: -1, callbacks: -1)
-    }
-    return try await handle.eventLoop.submit {
-        let connection = handle.connection.value
-        return LinkTables(
-            pendingRequests: connection.pending.count, callbacks: connection.session.callbackCount)
-    }.get()
-}
-
 private func isCancellation(_ error: any Error) -> Bool { error is CancellationError }
 
 @Suite("Cancellation of transactions and requests", .timeLimit(.minutes(1)))
