@@ -13,11 +13,17 @@ public struct Remote: Sendable {
     public let root: DnodeValue?
     /// Told about the first call made through this remote (keeps queued transactions in order).
     let onCall: (@Sendable () -> Void)?
+    /// Where requests are counted by result (a client's link with a metrics backend).
+    let metrics: LinkMetrics?
 
-    init(handle: ConnectionHandle, root: DnodeValue?, onCall: (@Sendable () -> Void)? = nil) {
+    init(
+        handle: ConnectionHandle, root: DnodeValue?, onCall: (@Sendable () -> Void)? = nil,
+        metrics: LinkMetrics? = nil
+    ) {
         self.handle = handle
         self.root = root
         self.onCall = onCall
+        self.metrics = metrics
     }
 
     /// Dotted paths of the remote's functions (empty when not known yet).
@@ -25,7 +31,7 @@ public struct Remote: Sendable {
 
     /// A remote for an object the peer sent, e.g. the session object returned by `auth`.
     public func object(_ value: DnodeValue) -> Remote {
-        Remote(handle: handle, root: value, onCall: onCall)
+        Remote(handle: handle, root: value, onCall: onCall, metrics: metrics)
     }
 
     /// Calls `method(arguments…, callback)` and returns the callback's first invocation's
@@ -41,11 +47,17 @@ public struct Remote: Sendable {
         try Task.checkCancellation()
         let wait = CancellableWait<[DnodeValue]>()
         let handle = self.handle
+        let metrics = self.metrics
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard wait.install(continuation) else { return }
-                send(method, to: target, arguments, timeout: timeout, wait: wait) {
-                    wait.resume($0.mapError { $0 as any Error })
+                send(method, to: target, arguments, timeout: timeout, wait: wait) { result in
+                    if wait.resume(result.mapError { $0 as any Error }), let metrics {
+                        switch result {
+                        case .success: metrics.countCall("ok")
+                        case .failure(let error): metrics.countCall(error.code)
+                        }
+                    }
                 }
                 // Signal only after the send is queued on the loop, so the next queued
                 // transaction's calls can never overtake this one.
@@ -54,6 +66,7 @@ public struct Remote: Sendable {
         } onCancel: {
             // Behind the send on the loop: the request is registered by then, or never will be.
             guard wait.cancel() else { return }
+            metrics?.countCall("cancelled")
             handle.onLoop { connection in
                 if let id = wait.id { connection.cancelRequest(id) }
             }

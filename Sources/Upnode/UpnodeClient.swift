@@ -28,6 +28,7 @@ public actor UpnodeClient {
     let tls: TLSOptions?
     let localMethods: [String: DnodeValue]
     let onConnect: ConnectHook?
+    let telemetry: LinkTelemetry
 
     /// The link's event loop: the actor runs on it and so does every connection it dials,
     /// so the actor, its timers and its channel talk without thread hops.
@@ -61,6 +62,9 @@ public actor UpnodeClient {
     ///
     /// - Parameters:
     ///   - local: methods this side exports (a `ping` that answers the server is always added).
+    ///   - name: the link's name in log metadata (`upnode.link`) and metrics (`link`);
+    ///     the endpoint's text when nil.
+    ///   - telemetry: where to log and report metrics (both off by default).
     ///   - onConnect: the auth hook (see `ConnectHook`); without one the link is up as soon
     ///     as the remote's methods arrive.
     public init(
@@ -68,6 +72,7 @@ public actor UpnodeClient {
         tls: TLSOptions? = nil,
         local: [String: DnodeValue] = [:],
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        name: String? = nil, telemetry: UpnodeTelemetry = UpnodeTelemetry(),
         onConnect: ConnectHook? = nil
     ) {
         self.endpoint = endpoint
@@ -79,6 +84,13 @@ public actor UpnodeClient {
             configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        let linkTelemetry = LinkTelemetry(
+            name: name ?? endpoint.description, endpoint: endpoint, telemetry: telemetry)
+        self.telemetry = linkTelemetry
+        // Nothing we log is above `error`: a logger at `critical` (the default) hears nothing.
+        if telemetry.logger.logLevel <= .error || linkTelemetry.metrics != nil {
+            broadcaster.addHandler { linkTelemetry.observe($0) }
+        }
     }
 
     /// A new stream of this client's events (each caller gets its own; oldest dropped past 1024).

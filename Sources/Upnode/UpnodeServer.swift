@@ -44,12 +44,26 @@ public final class UpnodeServer: Sendable {
     }
 
     /// Starts listening on `endpoint` (TCP port 0 picks a free port; see `boundEndpoint`).
+    ///
+    /// `telemetry` logs connections (at `debug`; drops and protocol errors at `warning`) and
+    /// reports open connections and disconnects by reason; both are off by default.
     public static func listen(
         _ endpoint: Endpoint, options: Options = Options(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        onNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
+        telemetry: UpnodeTelemetry = UpnodeTelemetry(),
+        onNotice reportNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
         methods: @escaping MethodsFactory
     ) async throws -> UpnodeServer {
+        let observer = ServerTelemetry(endpoint: endpoint, telemetry: telemetry)
+        let onNotice: @Sendable (ConnectionNotice) -> Void
+        if observer.isActive {
+            onNotice = { notice in
+                observer.observe(notice)
+                reportNotice(notice)
+            }
+        } else {
+            onNotice = reportNotice
+        }
         let sslContext = try options.tls.map { tls throws(UpnodeError) in try tls.serverContext() }
         let registry = ConnectionRegistry()
         let counter = Mutex(0)
