@@ -47,29 +47,40 @@ public struct Remote: Sendable {
         try Task.checkCancellation()
         let wait = CancellableWait<[DnodeValue]>()
         let handle = self.handle
-        let metrics = self.metrics
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                guard wait.install(continuation) else { return }
-                send(method, to: target, arguments, timeout: timeout, wait: wait) { result in
-                    if wait.resume(result.mapError { $0 as any Error }), let metrics {
-                        switch result {
-                        case .success: metrics.countCall("ok")
-                        case .failure(let error): metrics.countCall(error.code)
+        let outcome: Result<[DnodeValue], any Error>
+        do {
+            outcome = .success(
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        guard wait.install(continuation) else { return }
+                        send(method, to: target, arguments, timeout: timeout, wait: wait) {
+                            wait.resume($0.mapError { $0 as any Error })
                         }
+                        // Signal only after the send is queued on the loop, so the next queued
+                        // transaction's calls can never overtake this one.
+                        onCall?()
                     }
-                }
-                // Signal only after the send is queued on the loop, so the next queued
-                // transaction's calls can never overtake this one.
-                onCall?()
-            }
-        } onCancel: {
-            // Behind the send on the loop: the request is registered by then, or never will be.
-            guard wait.cancel() else { return }
-            metrics?.countCall("cancelled")
-            handle.onLoop { connection in
-                if let id = wait.id { connection.cancelRequest(id) }
-            }
+                } onCancel: {
+                    // Behind the send on the loop: the request is registered by then, or never.
+                    guard wait.cancel() else { return }
+                    handle.onLoop { connection in
+                        if let id = wait.id { connection.cancelRequest(id) }
+                    }
+                })
+        } catch {
+            outcome = .failure(error)
+        }
+        if let metrics { metrics.countCall(Self.resultCode(outcome)) }
+        return try outcome.get()
+    }
+
+    /// `ok`, an `UpnodeError`'s code, or `cancelled`: the `result` dimension of call metrics.
+    static func resultCode(_ outcome: Result<[DnodeValue], any Error>) -> String {
+        switch outcome {
+        case .success: "ok"
+        case .failure(let error as UpnodeError): error.code
+        case .failure(is CancellationError): "cancelled"
+        case .failure: "other"
         }
     }
 

@@ -6,13 +6,20 @@ import UpnodeServe
 
 private func isCancellation(_ error: any Error) -> Bool { error is CancellationError }
 
+/// No heartbeat: a ping in flight would show in the tables the tests compare.
+private func quietConfiguration() -> LinkConfiguration {
+    var configuration = testConfiguration()
+    configuration.pingInterval = .zero
+    return configuration
+}
+
 @Suite("Cancellation of transactions and requests", .timeLimit(.minutes(1)))
 struct CancellationTests {
     @Test("a task cancelled before up() throws at once and its body never runs")
     func cancelledBeforeUp() async throws {
         let server = try await serve()
         let client = UpnodeClient(
-            endpoint: server.boundEndpoint, configuration: testConfiguration())
+            endpoint: server.boundEndpoint, configuration: quietConfiguration())
         client.start()
         defer { client.close() }
         #expect(await eventually { await client.state == .up })
@@ -30,7 +37,7 @@ struct CancellationTests {
     func queuedCancellation() async throws {
         let server = try await serve()
         let client = UpnodeClient(
-            endpoint: server.boundEndpoint, configuration: testConfiguration())
+            endpoint: server.boundEndpoint, configuration: quietConfiguration())
         defer { client.close() }
         // Not started: every transaction waits in the queue.
         let ran = Locked<[Int]>([])
@@ -68,7 +75,7 @@ struct CancellationTests {
     func inFlightCancellation() async throws {
         let server = try await serve()
         let client = UpnodeClient(
-            endpoint: server.boundEndpoint, configuration: testConfiguration())
+            endpoint: server.boundEndpoint, configuration: quietConfiguration())
         client.start()
         defer { client.close() }
         #expect(await eventually { await client.state == .up })
@@ -101,7 +108,7 @@ struct CancellationTests {
     func racingCancellation() async throws {
         let server = try await serve()
         let client = UpnodeClient(
-            endpoint: server.boundEndpoint, configuration: testConfiguration())
+            endpoint: server.boundEndpoint, configuration: quietConfiguration())
         client.start()
         defer { client.close() }
         #expect(await eventually { await client.state == .up })
