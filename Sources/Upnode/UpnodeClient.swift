@@ -61,7 +61,11 @@ public actor UpnodeClient {
     /// Creates a client; call `start()` to connect.
     ///
     /// - Parameters:
+    ///   - endpoint: where to connect (TCP, TLS or a unix socket).
+    ///   - configuration: heartbeat, reconnect, queue and line limits.
+    ///   - tls: certificates to trust and present, for a `.tls` endpoint.
     ///   - local: methods this side exports (a `ping` that answers the server is always added).
+    ///   - group: the event loops to pick the link's loop from.
     ///   - name: the link's name in log metadata (`upnode.link`) and metrics (`link`);
     ///     the endpoint's text when nil.
     ///   - telemetry: where to log and report metrics (both off by default).
