@@ -251,7 +251,7 @@ struct LoopbackTests {
         }
         good.start()
         defer { good.close() }
-        let beep = try await good.up(timeout: .seconds(10)) { remote in
+        let beep = try await good.up(timeout: .seconds(30)) { remote in
             try await remote.request("beep")
         }
         #expect(beep.json == [.string("boop")])
