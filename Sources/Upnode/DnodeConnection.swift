@@ -92,7 +92,7 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
         do {
             try framer.append(&bytes) { line in handleLine(line) }
         } catch {
-            fail(.frameTooLong, context: context)
+            fail(.frameTooLong(limit: framer.maxLineBytes), context: context)
         }
     }
 

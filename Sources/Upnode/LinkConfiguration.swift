@@ -13,6 +13,12 @@ public struct LinkConfiguration: Sendable {
     public var connectTimeout: Duration = .seconds(10)
     /// Transactions that may wait for the link at once.
     public var maxQueuedTransactions = 10_000
+    /// The longest line (one dnode message) accepted from the peer; a longer one resets the
+    /// link with `frameTooLong`. Node has no limit; 16 MiB holds any sane message.
+    public var maxLineBytes = LinkConfiguration.defaultMaxLineBytes
+
+    /// The default `maxLineBytes` of clients and servers: 16 MiB.
+    public static let defaultMaxLineBytes = 16 << 20
 
     public init() {}
 }

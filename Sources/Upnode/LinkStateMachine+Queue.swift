@@ -63,6 +63,17 @@ extension LinkStateMachine {
         emitQueue(now: now, into: &actions)
     }
 
+    /// A waiting transaction's task was cancelled: it leaves the queue and never runs.
+    mutating func cancel(_ id: Int, now: Duration, into actions: inout [Action]) {
+        guard let index = queue.firstIndex(where: { $0.id == id }) else { return }
+        let item = queue.remove(at: index)
+        if queue.isEmpty { queue = [] }
+        if item.timeout != nil { actions.append(.cancel(.transaction(id))) }
+        queueStats.cancelled += 1
+        actions.append(.dropTransaction(id))
+        emitQueue(now: now, into: &actions)
+    }
+
     /// Fails every waiting transaction with `error` and empties the queue.
     /// - Returns: whether anything was waiting.
     mutating func failQueue(_ error: UpnodeError, into actions: inout [Action]) -> Bool {

@@ -30,6 +30,8 @@ public struct LinkStateMachine: Sendable {
         case pingReplied(generation: UInt64, ping: Int)
         case timer(Timer)
         case enqueue(transaction: Int, timeout: Duration?)
+        /// The task waiting for this transaction was cancelled: it leaves the queue unrun.
+        case cancelTransaction(Int)
         /// The running transaction made its first call or finished: the next may start.
         case transactionProgressed(Int)
         case hold
@@ -46,6 +48,8 @@ public struct LinkStateMachine: Sendable {
         case cancel(Timer)
         case runTransaction(Int, generation: UInt64)
         case failTransaction(Int, UpnodeError)
+        /// Forget a transaction whose waiting task was cancelled (nobody is left to tell).
+        case dropTransaction(Int)
         /// Fail every call still waiting for an answer on this connection with `linkLost`.
         case failInFlight(generation: UInt64)
         case emit(UpnodeEvent)
@@ -109,6 +113,8 @@ public struct LinkStateMachine: Sendable {
             fire(timer, now: now, into: &actions)
         case .enqueue(let id, let timeout):
             enqueue(id, timeout: timeout, now: now, into: &actions)
+        case .cancelTransaction(let id):
+            cancel(id, now: now, into: &actions)
         case .transactionProgressed(let id):
             guard startingTransaction == id else { break }
             startingTransaction = nil

@@ -13,11 +13,17 @@ public struct Remote: Sendable {
     public let root: DnodeValue?
     /// Told about the first call made through this remote (keeps queued transactions in order).
     let onCall: (@Sendable () -> Void)?
+    /// Where requests are counted by result (a client's link with a metrics backend).
+    let metrics: LinkMetrics?
 
-    init(handle: ConnectionHandle, root: DnodeValue?, onCall: (@Sendable () -> Void)? = nil) {
+    init(
+        handle: ConnectionHandle, root: DnodeValue?, onCall: (@Sendable () -> Void)? = nil,
+        metrics: LinkMetrics? = nil
+    ) {
         self.handle = handle
         self.root = root
         self.onCall = onCall
+        self.metrics = metrics
     }
 
     /// Dotted paths of the remote's functions (empty when not known yet).
@@ -25,25 +31,57 @@ public struct Remote: Sendable {
 
     /// A remote for an object the peer sent, e.g. the session object returned by `auth`.
     public func object(_ value: DnodeValue) -> Remote {
-        Remote(handle: handle, root: value, onCall: onCall)
+        Remote(handle: handle, root: value, onCall: onCall, metrics: metrics)
     }
 
     /// Calls `method(arguments…, callback)` and returns the callback's first invocation's
-    /// arguments. Throws `linkLost` if the link dies first, `requestTimeout` after `timeout`.
+    /// arguments.
+    ///
+    /// Throws `UpnodeError.linkLost` if the link dies first, `requestTimeout` after `timeout`,
+    /// and `CancellationError` when the calling task is cancelled: the request's callback is
+    /// then released at once and a late answer is ignored (the remote may still have run it).
     public func request(_ method: String, _ arguments: [DnodeValue] = [], timeout: Duration? = nil)
-        async throws(UpnodeError) -> [DnodeValue]
+        async throws -> [DnodeValue]
     {
         let target = try function(method)
-        let result: Result<[DnodeValue], UpnodeError> = await withCheckedContinuation {
-            continuation in
-            send(method, to: target, arguments, timeout: timeout) {
-                continuation.resume(returning: $0)
-            }
-            // Signal only after the send is queued on the loop, so the next queued
-            // transaction's calls can never overtake this one.
-            onCall?()
+        try Task.checkCancellation()
+        let wait = CancellableWait<[DnodeValue]>()
+        let handle = self.handle
+        let outcome: Result<[DnodeValue], any Error>
+        do {
+            outcome = .success(
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        guard wait.install(continuation) else { return }
+                        send(method, to: target, arguments, timeout: timeout, wait: wait) {
+                            wait.resume($0.mapError { $0 as any Error })
+                        }
+                        // Signal only after the send is queued on the loop, so the next queued
+                        // transaction's calls can never overtake this one.
+                        onCall?()
+                    }
+                } onCancel: {
+                    // Behind the send on the loop: the request is registered by then, or never.
+                    guard wait.cancel() else { return }
+                    handle.onLoop { connection in
+                        if let id = wait.id { connection.cancelRequest(id) }
+                    }
+                })
+        } catch {
+            outcome = .failure(error)
         }
-        return try result.get()
+        if let metrics { metrics.countCall(Self.resultCode(outcome)) }
+        return try outcome.get()
+    }
+
+    /// `ok`, an `UpnodeError`'s code, or `cancelled`: the `result` dimension of call metrics.
+    static func resultCode(_ outcome: Result<[DnodeValue], any Error>) -> String {
+        switch outcome {
+        case .success: "ok"
+        case .failure(let error as UpnodeError): error.code
+        case .failure(is CancellationError): "cancelled"
+        case .failure: "other"
+        }
     }
 
     /// Like `request`, but reports the result to `complete` (on the event loop) instead of awaiting.
@@ -51,24 +89,29 @@ public struct Remote: Sendable {
         _ method: String, _ arguments: [DnodeValue] = [],
         complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
     ) throws(UpnodeError) {
-        send(method, to: try function(method), arguments, timeout: nil, complete: complete)
+        send(
+            method, to: try function(method), arguments, timeout: nil, wait: nil,
+            complete: complete)
     }
 
     /// Queues the request on the connection's event loop; `target` nil means "look the method
-    /// up in the peer's latest methods there".
+    /// up in the peer's latest methods there". A cancelled `wait` sends nothing.
     private func send(
         _ method: String, to target: DnodeFunction?, _ arguments: [DnodeValue], timeout: Duration?,
+        wait: CancellableWait<[DnodeValue]>?,
         complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
     ) {
         let handle = self.handle
         handle.onLoop { connection in
+            if let wait, wait.isCancelled { return }
             guard let target = target ?? connection.remoteFunction(method) else {
                 complete(.failure(.noSuchMethod(method)))
                 return
             }
-            connection.request(
+            let id = connection.request(
                 target, method: method, arguments: arguments, timeout: timeout, handle: handle,
                 complete: complete)
+            if let wait, let id, !wait.setID(id) { connection.cancelRequest(id) }
         }
     }
 
@@ -120,14 +163,16 @@ extension DnodeConnection {
         session.remote?.value(atDottedPath: method)?.function
     }
 
+    /// - Returns: the pending request's id, or nil when it failed at once.
     func request(
         _ target: DnodeFunction, method: String, arguments: [DnodeValue], timeout: Duration?,
         handle: ConnectionHandle,
         complete: @escaping @Sendable (Result<[DnodeValue], UpnodeError>) -> Void
-    ) {
+    ) -> Int? {
         let id = nextRequestID
         request(target, method: method, arguments: arguments, handle: handle, complete: complete)
-        guard let timeout, let context, pending[id] != nil else { return }
+        guard pending[id] != nil else { return nil }
+        guard let timeout, let context else { return id }
         let loopHandle = handle
         context.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.milliseconds * 1_000_000))) {
             loopHandle.onLoop { connection in
@@ -136,5 +181,14 @@ extension DnodeConnection {
                 request.complete(.failure(.requestTimeout(method: method, after: timeout)))
             }
         }
+        return id
+    }
+
+    /// Forgets a request whose task was cancelled: its callback is released, so a late
+    /// answer finds nothing to call.
+    func cancelRequest(_ id: Int) {
+        guard let request = pending.removeValue(forKey: id) else { return }
+        if pending.isEmpty { pending = [:] }
+        session.release(request.callback)
     }
 }

@@ -86,6 +86,15 @@ final class TransactionTable: Sendable {
         entry.fail(error)
     }
 
+    /// Removes a transaction without telling it anything (its waiting task was cancelled).
+    func drop(_ id: Int) {
+        guard let entry = state.withLock({ $0.remove(id) }) else { return }
+        if entry.started.fire() { unblock() }
+    }
+
+    /// Transactions admitted and not yet taken to run or fail (tests check nothing is left).
+    var count: Int { state.withLock { $0.entries.count } }
+
     func failAll(_ error: UpnodeError) {
         let entries = state.withLock { state in
             defer { state.entries.removeAll() }

@@ -15,7 +15,7 @@ extension UpnodeClient {
         let origin = self.origin
         let localMethods = self.localMethods
         let endpoint = self.endpoint
-        let maxLineBytes = self.maxLineBytes
+        let maxLineBytes = configuration.maxLineBytes
         let sslContext: NIOSSLContext?
         do {
             sslContext = try tls.map { options throws(UpnodeError) in try options.clientContext() }

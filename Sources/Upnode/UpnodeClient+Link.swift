@@ -58,6 +58,8 @@ extension UpnodeClient {
             runTransaction(id)
         case .failTransaction(let id, let error):
             transactions.fail(id, error)
+        case .dropTransaction(let id):
+            transactions.drop(id)
         case .emit(let event):
             broadcaster.yield(event)
         }
@@ -107,7 +109,7 @@ extension UpnodeClient {
                         generation: generation, methods: methods, hasPing: false, needsAuth: false))
                 return
             }
-            currentRemote = Remote(handle: handle, root: remote)
+            currentRemote = Remote(handle: handle, root: remote, metrics: telemetry.metrics)
             let hasPing = remote.value(atDottedPath: "ping")?.function != nil
             process(
                 .remoteReady(
@@ -159,7 +161,10 @@ extension UpnodeClient {
         }
         // `run` resumes the waiting `up` (or runs a `whenUp` body); whoever runs the body calls
         // `onCall` once more when it ends, in case it made no call at all.
-        entry.run(Remote(handle: remote.handle, root: remote.root, onCall: progressed))
+        entry.run(
+            Remote(
+                handle: remote.handle, root: remote.root, onCall: progressed,
+                metrics: remote.metrics))
     }
 
     func finishClose() {

@@ -28,7 +28,7 @@ public actor UpnodeClient {
     let tls: TLSOptions?
     let localMethods: [String: DnodeValue]
     let onConnect: ConnectHook?
-    let maxLineBytes: Int
+    let telemetry: LinkTelemetry
 
     /// The link's event loop: the actor runs on it and so does every connection it dials,
     /// so the actor, its timers and its channel talk without thread hops.
@@ -61,14 +61,22 @@ public actor UpnodeClient {
     /// Creates a client; call `start()` to connect.
     ///
     /// - Parameters:
+    ///   - endpoint: where to connect (TCP, TLS or a unix socket).
+    ///   - configuration: heartbeat, reconnect, queue and line limits.
+    ///   - tls: certificates to trust and present, for a `.tls` endpoint.
     ///   - local: methods this side exports (a `ping` that answers the server is always added).
+    ///   - group: the event loops to pick the link's loop from.
+    ///   - name: the link's name in log metadata (`upnode.link`) and metrics (`link`);
+    ///     the endpoint's text when nil.
+    ///   - telemetry: where to log and report metrics (both off by default).
     ///   - onConnect: the auth hook (see `ConnectHook`); without one the link is up as soon
     ///     as the remote's methods arrive.
     public init(
         endpoint: Endpoint, configuration: LinkConfiguration = LinkConfiguration(),
         tls: TLSOptions? = nil,
-        local: [String: DnodeValue] = [:], maxLineBytes: Int = 1 << 20,
+        local: [String: DnodeValue] = [:],
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        name: String? = nil, telemetry: UpnodeTelemetry = UpnodeTelemetry(),
         onConnect: ConnectHook? = nil
     ) {
         self.endpoint = endpoint
@@ -76,11 +84,17 @@ public actor UpnodeClient {
         self.tls = tls
         self.localMethods = local
         self.onConnect = onConnect
-        self.maxLineBytes = maxLineBytes
         self.machine = LinkStateMachine(
             configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        let linkTelemetry = LinkTelemetry(
+            name: name ?? endpoint.description, endpoint: endpoint, telemetry: telemetry)
+        self.telemetry = linkTelemetry
+        // Nothing we log is above `error`: a logger at `critical` (the default) hears nothing.
+        if telemetry.logger.logLevel <= .error || linkTelemetry.metrics != nil {
+            broadcaster.addHandler { linkTelemetry.observe($0) }
+        }
     }
 
     /// A new stream of this client's events (each caller gets its own; oldest dropped past 1024).
@@ -132,24 +146,43 @@ public actor UpnodeClient {
     /// task (no hop through the actor): that keeps FIFO order, since nothing is ahead of it.
     /// A body that had to wait also runs in the caller's task, but on the link's event loop
     /// (as `taskExecutor`): keep it short and never block in it, as in Node.
+    ///
+    /// Cancelling the calling task while the body waits removes it from the queue: it never
+    /// runs, and this throws `CancellationError`. A task cancelled before calling this throws
+    /// at once; requests made by a running body throw when it is cancelled (see `Remote`).
     public nonisolated func up<T: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (Remote) async throws -> T
     ) async throws -> T {
+        try Task.checkCancellation()
         if let remote = transactions.remoteIfIdle() { return try await body(remote) }
         // Wait for our turn, then run the body here, in the caller's own task (its priority and
         // task-locals apply), starting on the link's event loop: after a reconnect the queued
         // bodies then start one after another without a thread wake-up between them.
         return try await withTaskExecutorPreference(taskExecutor) {
-            let remote = try await withCheckedThrowingContinuation {
-                (continuation: CheckedContinuation<Remote, any Error>) in
-                admit(
-                    timeout: timeout, run: { remote in continuation.resume(returning: remote) },
-                    runNow: nil,
-                    fail: { error in continuation.resume(throwing: error) })
+            let wait = CancellableWait<Remote>()
+            let remote = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    guard wait.install(continuation) else { return }
+                    let id = admit(
+                        timeout: timeout,
+                        run: { remote in
+                            // Cancelled as its turn came: the body never runs, the next may.
+                            if !wait.resume(.success(remote)) { remote.onCall?() }
+                        },
+                        runNow: nil,
+                        fail: { error in wait.resume(.failure(error)) })
+                    if let id, !wait.setID(id) { cancelQueued(id) }
+                }
+            } onCancel: {
+                if wait.cancel(), let id = wait.id { cancelQueued(id) }
             }
             defer { remote.onCall?() }  // done: the next queued transaction may start
             return try await body(remote)
         }
+    }
+
+    nonisolated func cancelQueued(_ id: Int) {
+        post(.machine(.cancelTransaction(id), at: nil))
     }
 
     /// Closure form of `up` (Node's `up(timeout, fn)`): `body` runs once with the remote, or
@@ -168,15 +201,19 @@ public actor UpnodeClient {
     }
 
     /// Runs a transaction at once when the link is idle and up (`runNow`), else queues it.
+    /// - Returns: the id of the queued transaction, or nil when it ran at once.
+    @discardableResult
     nonisolated func admit(
         timeout: Duration?, run: @escaping @Sendable (Remote) -> Void,
         runNow: (@Sendable (Remote) -> Void)?, fail: @escaping @Sendable (UpnodeError) -> Void
-    ) {
+    ) -> Int? {
         switch transactions.admit(run: run, fail: fail, allowImmediate: runNow != nil) {
         case .runNow(let remote):
             runNow?(remote)
+            return nil
         case .queued(let id):
             post(.machine(.enqueue(transaction: id, timeout: timeout), at: nil))
+            return id
         }
     }
 }

@@ -43,7 +43,8 @@ public enum LinkReason: Sendable, Hashable, CustomStringConvertible {
     case pingTimeout
     case remoteClosed
     case ioError(String)
-    case frameTooLong
+    /// The peer sent a line longer than `limit` bytes (`maxLineBytes`).
+    case frameTooLong(limit: Int)
     case protocolError(String)
     case held
     case retryScheduled
@@ -83,13 +84,29 @@ public enum LinkReason: Sendable, Hashable, CustomStringConvertible {
             text
         case .connectTimeout: "no connection and methods within the connect timeout"
         case .pingTimeout: "no ping reply within the ping timeout"
-        case .frameTooLong: "the peer sent a line longer than the limit"
+        case .frameTooLong(let limit): Self.lineTooLongText(limit: limit)
         case .remoteClosed: "the peer closed the connection"
         default: nil
         }
     }
 
     public var description: String { detail.map { "\(code): \($0)" } ?? code }
+}
+
+extension LinkReason {
+    /// The text of `frameTooLong`: the limit as people write it (`16 MiB`), and the setting
+    /// that raises it where the limit was set (an app names its own option).
+    public static func lineTooLongText(limit: Int, setting: String = "maxLineBytes") -> String {
+        let size =
+            if limit >= 1 << 20, limit % (1 << 20) == 0 {
+                "\(limit >> 20) MiB"
+            } else if limit >= 1 << 10, limit % (1 << 10) == 0 {
+                "\(limit >> 10) KiB"
+            } else {
+                "\(limit) bytes"
+            }
+        return "the peer sent a line over the \(size) limit (raise \(setting))"
+    }
 }
 
 /// Transaction queue counters; the totals are cumulative so a consumer that misses an event
@@ -103,6 +120,8 @@ public struct QueueStats: Sendable, Hashable {
     public var flushed = 0
     public var expired = 0
     public var failed = 0
+    /// Transactions that left the queue because their task was cancelled.
+    public var cancelled = 0
 
     public init() {}
 }

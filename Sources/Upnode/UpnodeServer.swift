@@ -23,7 +23,8 @@ public final class UpnodeServer: Sendable {
 
     public struct Options: Sendable {
         public var tls: ServerTLSOptions?
-        public var maxLineBytes = 1 << 20
+        /// The longest line accepted from a client; a longer one resets that client only.
+        public var maxLineBytes = LinkConfiguration.defaultMaxLineBytes
         /// How often to ping clients that export `ping` (Node: fixed 10 s). Zero: never.
         public var pingInterval: Duration = .seconds(10)
         /// Drop a client whose ping is unanswered this long (Node: 100 s, almost surely a bug).
@@ -43,12 +44,26 @@ public final class UpnodeServer: Sendable {
     }
 
     /// Starts listening on `endpoint` (TCP port 0 picks a free port; see `boundEndpoint`).
+    ///
+    /// `telemetry` logs connections (at `debug`; drops and protocol errors at `warning`) and
+    /// reports open connections and disconnects by reason; both are off by default.
     public static func listen(
         _ endpoint: Endpoint, options: Options = Options(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        onNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
+        telemetry: UpnodeTelemetry = UpnodeTelemetry(),
+        onNotice reportNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
         methods: @escaping MethodsFactory
     ) async throws -> UpnodeServer {
+        let observer = ServerTelemetry(endpoint: endpoint, telemetry: telemetry)
+        let onNotice: @Sendable (ConnectionNotice) -> Void
+        if observer.isActive {
+            onNotice = { notice in
+                observer.observe(notice)
+                reportNotice(notice)
+            }
+        } else {
+            onNotice = reportNotice
+        }
         let sslContext = try options.tls.map { tls throws(UpnodeError) in try tls.serverContext() }
         let registry = ConnectionRegistry()
         let counter = Mutex(0)

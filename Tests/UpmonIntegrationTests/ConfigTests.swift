@@ -135,3 +135,36 @@ struct ConfigTests {
         #expect(missing.description == "environment variable U (named in auth_args) is not set")
     }
 }
+
+@Suite("Config: max_line")
+struct MaxLineConfigTests {
+    @Test("max_line takes binary sizes and bare bytes; the default is 16 MiB")
+    func sizes() throws {
+        let cases: [(String, Int)] = [
+            ("16MiB", 16 << 20), ("8M", 8 << 20), ("512KiB", 512 << 10), ("1GiB", 1 << 30),
+            ("65536", 65_536), ("2 MiB", 2 << 20), ("1.5M", 3 << 19),
+        ]
+        for (text, bytes) in cases {
+            let config = try UpmonConfig.parse(
+                "[a]\nendpoint = 127.0.0.1:7000\nmax_line = \(text)\n", file: "upmon.conf")
+            #expect(config.connections[0].link.maxLineBytes == bytes, "\(text)")
+        }
+        let plain = try UpmonConfig.parse("[a]\nendpoint = 127.0.0.1:7000\n", file: "upmon.conf")
+        #expect(plain.connections[0].link.maxLineBytes == 16 << 20)
+    }
+
+    @Test("a bad max_line names the file, line, value and the accepted range")
+    func badSizes() {
+        for text in ["12", "2GiB", "-1M", "lots", "1e400", "16 TiB"] {
+            do {
+                _ = try UpmonConfig.parse(
+                    "[a]\nendpoint = 127.0.0.1:7000\nmax_line = \(text)\n", file: "upmon.conf")
+                Issue.record("'\(text)' was accepted")
+            } catch {
+                #expect(error.file == "upmon.conf" && error.line == 3, "\(text)")
+                #expect(error.message.contains("max_line"), "\(text): \(error.message)")
+                #expect(error.message.contains("1KiB to 1GiB"), "\(text): \(error.message)")
+            }
+        }
+    }
+}

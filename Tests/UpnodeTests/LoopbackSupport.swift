@@ -56,6 +56,22 @@ final class EventLog: Sendable {
     }
 }
 
+/// What a link keeps per call, read on its event loop: none of it may outlive a cancellation.
+struct LinkTables: Equatable {
+    var pendingRequests: Int
+    var callbacks: Int
+}
+
+func tables(of client: UpnodeClient) async throws -> LinkTables {
+    struct NoConnection: Error {}
+    guard let handle = await client.handle else { throw NoConnection() }
+    return try await handle.eventLoop.submit {
+        let connection = handle.connection.value
+        return LinkTables(
+            pendingRequests: connection.pending.count, callbacks: connection.session.callbackCount)
+    }.get()
+}
+
 /// A fast link configuration for tests.
 func testConfiguration() -> LinkConfiguration {
     var configuration = LinkConfiguration()

@@ -216,7 +216,7 @@ struct LoopbackTests {
                 try await $0.request("slow", [.int(5000)])
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(await eventually { (try? await tables(of: client).pendingRequests) == 1 })
         await server.close()
         await #expect(throws: UpnodeError.linkLost(method: "slow")) { try await slow.value }
     }
@@ -251,7 +251,7 @@ struct LoopbackTests {
         }
         good.start()
         defer { good.close() }
-        let beep = try await good.up(timeout: .seconds(10)) { remote in
+        let beep = try await good.up(timeout: .seconds(30)) { remote in
             try await remote.request("beep")
         }
         #expect(beep.json == [.string("boop")])

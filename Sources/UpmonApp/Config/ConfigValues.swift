@@ -102,6 +102,38 @@ extension UpmonConfig {
         return Int(number)
     }
 
+    /// The range of `max_line`: a `methods` line needs a few hundred bytes; past 1 GiB one
+    /// line would be most of the machine's memory.
+    public static let byteSizeRange = 1 << 10...1 << 30
+
+    /// `16MiB`, `512KiB`, `1GiB` (also `16M`, `512k`, `1G`, binary units) or bare bytes.
+    public static func byteSize(_ value: String, key: String, file: String, line: Int)
+        throws(ConfigError) -> Int
+    {
+        let kib = 1024.0
+        let units: [(String, Double)] = [
+            ("KiB", kib), ("MiB", kib * kib), ("GiB", kib * kib * kib),
+            ("k", kib), ("K", kib), ("M", kib * kib), ("G", kib * kib * kib), ("", 1),
+        ]
+        var bytes: Double?
+        for (suffix, scale) in units where value.hasSuffix(suffix) {
+            let digits = String(value.dropLast(suffix.count)).trimmingWhitespace()
+            if let number = Double(digits), number.isFinite, number >= 0 {
+                bytes = (number * scale).rounded()
+                break
+            }
+        }
+        let range = byteSizeRange
+        guard let bytes, bytes >= Double(range.lowerBound), bytes <= Double(range.upperBound)
+        else {
+            throw ConfigError(
+                file: file, line: line,
+                message: "\(key): '\(shownInMessage(value))' is not a size from 1KiB to 1GiB "
+                    + "(like 16MiB, 512KiB or a number of bytes)")
+        }
+        return Int(bytes)
+    }
+
     /// The longest duration a key takes: 30 days (longer ones would overflow timers).
     public static let maxDurationSeconds = 30.0 * 86_400
 

@@ -24,7 +24,8 @@ public struct UpmonConfig: Sendable {
     static let connectionKeys = [
         "endpoint", "tls", "tls_ca", "tls_server_name", "tls_cert", "tls_key", "ping", "timeout",
         "reconnect",
-        "reconnect_max", "connect_timeout", "max_queue", "auth_method", "auth_args", "tags",
+        "reconnect_max", "connect_timeout", "max_queue", "max_line", "auth_method", "auth_args",
+        "tags",
     ]
 
     /// Reads and parses the config file at `path`. Every failure names the file (and the line
@@ -219,6 +220,8 @@ public struct UpmonConfig: Sendable {
         case "max_queue":
             spec.link.maxQueuedTransactions = max(
                 1, try count(value, key: key, file: file, line: line))
+        case "max_line":
+            spec.link.maxLineBytes = try byteSize(value, key: key, file: file, line: line)
         case "auth_method":
             spec.auth = AuthSpec(method: value, arguments: spec.auth?.arguments ?? [])
         case "auth_args":

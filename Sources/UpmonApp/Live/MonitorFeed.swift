@@ -97,6 +97,13 @@ public final class MonitorFeed: Sendable {
         continuation.finish()  // handlers still attached to clients find a finished stream
     }
 
+    /// A reason's text for people; an oversize line names upmon's own setting to raise.
+    static func detail(of reason: LinkReason) -> String? {
+        guard case .frameTooLong(let limit) = reason else { return reason.detail }
+        return LinkReason.lineTooLongText(
+            limit: limit, setting: "max_line in the config or --max-line")
+    }
+
     /// The monitor form of a client event.
     public static func kind(of event: UpnodeEvent) -> MonitorEvent.Kind {
         switch event {
@@ -108,7 +115,7 @@ public final class MonitorFeed: Sendable {
             return .state(
                 from: LinkStateName(rawValue: from.name) ?? .idle,
                 to: LinkStateName(rawValue: to.name) ?? .idle,
-                reason: reason.code, detail: reason.detail, phase: phase)
+                reason: reason.code, detail: detail(of: reason), phase: phase)
         case .remoteMethods(let methods):
             return .remoteMethods(methods)
         case .ping(let rtt):
