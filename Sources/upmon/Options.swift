@@ -84,6 +84,22 @@ struct DurationArgument: ExpressibleByArgument {
     }
 }
 
+/// `--max-line`: `16MiB`, `512KiB`, `8M` or bytes, from 1KiB to 1GiB (as `max_line`).
+struct ByteSizeArgument {
+    let bytes: Int
+
+    static func parse(_ argument: String) throws -> ByteSizeArgument {
+        do {
+            return ByteSizeArgument(
+                bytes: try UpmonConfig.byteSize(
+                    argument, key: "--max-line", file: "command line", line: 0))
+        } catch {
+            throw ValidationError(
+                "'\(argument)' is not a size from 1KiB to 1GiB (like 16MiB, 512KiB or bytes)")
+        }
+    }
+}
+
 /// `--ping` and `--reconnect`: how links to endpoints given on the command line behave
 /// (a config file's sections set their own with `ping` and `reconnect`).
 struct LinkOptions: ParsableArguments {
@@ -102,11 +118,18 @@ struct LinkOptions: ParsableArguments {
         transform: ReconnectArgument.parse)
     var reconnect: ReconnectArgument?
 
+    @Option(
+        help: ArgumentHelp(
+            "The longest line (one dnode message) accepted from command-line endpoints (default: 16MiB).",
+            valueName: "size"),
+        transform: ByteSizeArgument.parse)
+    var maxLine: ByteSizeArgument?
+
     /// The settings, with `timeout` (the ping timeout) from the command's own `--timeout`.
     func settings(pingTimeout: DurationArgument? = nil) -> LinkSettings {
         LinkSettings(
             pingInterval: ping?.duration, pingTimeout: pingTimeout?.duration,
-            reconnect: reconnect?.kind)
+            reconnect: reconnect?.kind, maxLineBytes: maxLine?.bytes)
     }
 }
 
@@ -115,8 +138,10 @@ struct LinkSettings {
     var pingInterval: Duration?
     var pingTimeout: Duration?
     var reconnect: ReconnectPolicy.Kind?
+    var maxLineBytes: Int?
 
     func apply(to spec: inout ConnectionSpec) {
+        if let maxLineBytes { spec.link.maxLineBytes = maxLineBytes }
         if let pingInterval { spec.link.pingInterval = pingInterval }
         if let pingTimeout { spec.link.pingTimeout = pingTimeout }
         if let reconnect { spec.link.reconnect.kind = reconnect }

@@ -35,6 +35,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "TLS private key (PEM).", completion: .file(extensions: ["pem", "key"]))
     var tlsKey: String?
     @Flag(help: "Do not print a line per connect/disconnect.") var quiet = false
+    @Option(
+        help: ArgumentHelp(
+            "The longest line (one dnode message) accepted from a client (default: 16MiB).",
+            valueName: "size"),
+        transform: ByteSizeArgument.parse)
+    var maxLine: ByteSizeArgument?
 
     func validate() throws {
         if let auth, auth.split(separator: ":", maxSplits: 1).count != 2 {
@@ -55,6 +61,7 @@ struct Serve: AsyncParsableCommand {
             options.authOnly = authOnly
         }
         var serverOptions = UpnodeServer.Options()
+        if let maxLine { serverOptions.maxLineBytes = maxLine.bytes }
         if let tlsCert, let tlsKey {
             serverOptions.tls = ServerTLSOptions(certificateFile: tlsCert, privateKeyFile: tlsKey)
         }
@@ -70,7 +77,7 @@ struct Serve: AsyncParsableCommand {
                     case .connected(let id, let peer):
                         StandardOutput.write("connect #\(id) from \(peer)\n")
                     case .disconnected(let id, let reason):
-                        StandardOutput.write("disconnect #\(id) (\(reason))\n")
+                        StandardOutput.write("disconnect #\(id) (\(Self.text(of: reason)))\n")
                     case .warning(let id, let text):
                         StandardOutput.write("warning #\(id): \(text)\n")
                     }
@@ -88,5 +95,12 @@ struct Serve: AsyncParsableCommand {
         // Serve until SIGINT/SIGTERM.
         await SignalWaiter.wait(for: [SIGINT, SIGTERM])
         await server.close()
+    }
+
+    /// A reason as `upmon serve` prints it: an oversize line names `--max-line`.
+    static func text(of reason: LinkReason) -> String {
+        guard case .frameTooLong(let limit) = reason else { return reason.description }
+        return "\(reason.code): "
+            + LinkReason.lineTooLongText(limit: limit, setting: "--max-line")
     }
 }
