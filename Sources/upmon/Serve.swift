@@ -1,4 +1,6 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 import UpmonApp
 import Upnode
 import UpnodeServe
@@ -32,6 +34,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Flag(help: "Do not print a line per connect/disconnect.") var quiet = false
+    @Flag(
+        help: ArgumentHelp(
+            "Serve one link over stdin/stdout (inetd style; for exec: endpoints), then exit.",
+            discussion: "Nothing but dnode goes to stdout; notices go to stderr."))
+    var stdio = false
 
     func validate() throws {
         if let auth, auth.split(separator: ":", maxSplits: 1).count != 2 {
@@ -42,6 +49,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
+        if stdio && unix != nil { throw ValidationError("--stdio and --unix exclude each other") }
     }
 
     func run() async throws {
@@ -54,6 +62,9 @@ struct Serve: AsyncParsableCommand {
         var serverOptions = UpnodeServer.Options()
         if let tlsCert, let tlsKey {
             serverOptions.tls = ServerTLSOptions(certificateFile: tlsCert, privateKeyFile: tlsKey)
+        }
+        if stdio {
+            return try await serveStdio(serverOptions, methods: ServeMethods(options: options))
         }
         let endpoint: Endpoint = unix.map { .unix(path: $0) } ?? .tcp(host: host, port: port)
         let quiet = self.quiet
@@ -79,5 +90,35 @@ struct Serve: AsyncParsableCommand {
         // Serve until SIGINT/SIGTERM.
         await SignalWaiter.wait(for: [SIGINT, SIGTERM])
         await server.close()
+    }
+
+    /// One link over stdin/stdout until it ends (or SIGINT/SIGTERM). Stdout carries dnode only.
+    func serveStdio(_ serverOptions: UpnodeServer.Options, methods: ServeMethods) async throws {
+        let quiet = self.quiet
+        let channel: any Channel
+        do {
+            channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .takingOwnershipOfDescriptors(input: STDIN_FILENO, output: STDOUT_FILENO).get()
+            try await UpnodeServer.serve(
+                channel: channel, options: serverOptions,
+                onNotice: { notice in
+                    guard !quiet else { return }
+                    switch notice {
+                    case .connected: Serve.notice("serving stdin/stdout\n")
+                    case .disconnected(_, let reason):
+                        Serve.notice("disconnect (\(reason))\n")
+                    case .warning(_, let text): Serve.notice("warning: \(text)\n")
+                    }
+                }, methods: methods.factory)
+        } catch {
+            throw ValidationError("cannot serve stdin/stdout: \(error)")
+        }
+        let signals = SignalWaiter.sources(for: [SIGINT, SIGTERM]) { channel.close(promise: nil) }
+        try? await channel.closeFuture.get()
+        for source in signals { source.cancel() }
+    }
+
+    static func notice(_ text: String) {
+        Platform.writeAll(STDERR_FILENO, Array(("upmon serve: " + text).utf8))
     }
 }
