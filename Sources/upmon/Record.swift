@@ -9,7 +9,8 @@ struct Record: AsyncParsableCommand {
         abstract: "Record links to a file without the dashboard (stop with Ctrl-C).")
 
     @Argument(help: "The recording to write (.upmon).") var file: String
-    @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.")
+    @Argument(
+        help: "Connections: host:port, name=host:port, tls://host:port, unix:/path, exec:cmd args.")
     var connections: [String] = []
     @OptionGroup var connectionOptions: ConnectionOptions
     @Flag(help: "Overwrite an existing file.") var force = false

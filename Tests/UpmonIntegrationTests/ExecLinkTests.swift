@@ -2,6 +2,7 @@ import DnodeProtocol
 import Foundation
 import ProcessTestSupport
 import Testing
+import UpmonApp
 import Upnode
 
 #if canImport(Glibc)
@@ -145,5 +146,32 @@ struct ExecLinkTests {
             let close = stat.lastIndex(of: ")")
         else { return true }
         return stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
+    }
+}
+
+@Suite("exec: endpoints in the config and on the command line")
+struct ExecEndpointConfigTests {
+    @Test("endpoint = exec:… in a section, name=exec:… on the command line, errors name the line")
+    func parsing() throws {
+        let config = try UpmonConfig.parse(
+            """
+            [db]
+            endpoint = exec:ssh -o 'ProxyJump=a b' bastion nc 10.0.0.5 7000   # via the bastion
+            ping = 2s
+            """, file: "upmon.conf")
+        #expect(
+            config.connections.first?.endpoint
+                == .exec(arguments: [
+                    "ssh", "-o", "ProxyJump=a b", "bastion", "nc", "10.0.0.5", "7000",
+                ]))
+        let spec = try ConnectionSpec(commandLine: "db=exec:upmon serve --stdio")
+        #expect(spec.name == "db")
+        #expect(spec.endpoint == .exec(arguments: ["upmon", "serve", "--stdio"]))
+        #expect(try ConnectionSpec(commandLine: "exec:nc -q0 h 1").name == "exec:nc -q0 h 1")
+        #expect {
+            try UpmonConfig.parse("[x]\nendpoint = exec:ssh h | nc\n", file: "c.conf")
+        } throws: { error in
+            "\(error)".contains("c.conf:2") && "\(error)".contains("needs a shell")
+        }
     }
 }
