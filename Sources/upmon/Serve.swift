@@ -111,7 +111,9 @@ struct Serve: AsyncParsableCommand {
                     }
                 }, methods: methods.factory)
         } catch {
-            throw ValidationError("cannot serve stdin/stdout: \(error)")
+            exitWith(
+                "cannot serve stdin/stdout (they must be pipes, sockets or a terminal): \(error)",
+                code: 1)
         }
         let signals = SignalWaiter.sources(for: [SIGINT, SIGTERM]) { channel.close(promise: nil) }
         try? await channel.closeFuture.get()

@@ -78,27 +78,35 @@ struct ExecLinkTests {
         let first = try #require(Self.childPIDs(log).first)
         #expect(Self.isOurChild(first))
 
-        kill(first, SIGKILL)
-        #expect(await poll(timeout: .seconds(10)) { log.downs(reason: .remoteClosed) == 1 })
-        // The link waits 300 ms before the next child: these calls queue, and each runs once
-        // on the new child (`mark` counts per process: a second run would say 2).
-        let answers = try await withThrowingTaskGroup(of: [JSONValue].self) { group in
+        // Queued the moment the link goes down (the handler runs on the link's loop, as the
+        // state changes): the link waits 300 ms before the next child, and each call must run
+        // exactly once on the new child (`mark` counts per process: a second run would say 2).
+        let answers = Locked<[String: [[JSONValue]]]>([:])
+        let queued = Locked(false)
+        client.addEventHandler { event in
+            guard case .state(_, .down, .remoteClosed) = event,
+                queued.withLock({ done in
+                    defer { done = true }
+                    return !done
+                })
+            else { return }
             for tag in ["a", "b", "c"] {
-                group.addTask {
-                    try await client.up(timeout: .seconds(20)) {
-                        try await $0.request("mark", [.string(tag)])
-                    }.map(\.json)
+                client.whenUp(timeout: .seconds(20)) { remote in
+                    let callback = DnodeValue.function { arguments in
+                        answers.withLock { $0[tag, default: []].append(arguments.map(\.json)) }
+                    }
+                    try? remote.call("mark", [.string(tag), callback])
                 }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(answers.count == 3)
+        kill(first, SIGKILL)
+        #expect(await poll(timeout: .seconds(20)) { answers.value.count == 3 })
         #expect(
             log.events.value.contains {
                 if case .queue(let stats) = $0 { stats.enqueued >= 3 } else { false }
             })
         for tag in ["a", "b", "c"] {
-            #expect(answers.filter { $0 == [.string(tag), .int(1)] }.count == 1)
+            #expect(answers.value[tag] == [[.string(tag), .int(1)]])
         }
         #expect(await poll(timeout: .seconds(10)) { log.ups == 2 })
         // The killed child was reaped and said how it ended; a fresh one serves now.
