@@ -145,6 +145,9 @@ public struct ChannelFactory: Sendable, Hashable {
 
     final class Identity: Sendable {}
 
+    /// - Parameters:
+    ///   - name: shown as `channel:name`.
+    ///   - makeChannel: connects one channel on the loop it is given (see `makeChannel`).
     public init(
         name: String, makeChannel: @escaping @Sendable (any EventLoop) async throws -> any Channel
     ) {
@@ -152,10 +155,12 @@ public struct ChannelFactory: Sendable, Hashable {
         self.makeChannel = makeChannel
     }
 
+    /// The same factory value (copies included); two factories made apart never are.
     public static func == (lhs: ChannelFactory, rhs: ChannelFactory) -> Bool {
         lhs.identity === rhs.identity
     }
 
+    /// Hashes the identity `==` compares.
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(identity)) }
 }
 

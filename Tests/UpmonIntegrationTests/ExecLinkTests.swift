@@ -101,9 +101,12 @@ struct ExecLinkTests {
         }
         kill(first, SIGKILL)
         #expect(await poll(timeout: .seconds(20)) { answers.value.count == 3 })
+        // The event stream may lag the callbacks: wait for the queue's report.
         #expect(
-            log.events.value.contains {
-                if case .queue(let stats) = $0 { stats.enqueued >= 3 } else { false }
+            await poll(timeout: .seconds(10)) {
+                log.events.value.contains {
+                    if case .queue(let stats) = $0 { stats.enqueued >= 3 } else { false }
+                }
             })
         for tag in ["a", "b", "c"] {
             #expect(answers.value[tag] == [[.string(tag), .int(1)]])
