@@ -26,10 +26,12 @@ let package = Package(
             name: "DnodeProtocol",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
         ),
+        // fork/exec for `exec:` links (the child setup cannot be written in Swift).
+        .target(name: "CUpnodeSpawn"),
         .target(
             name: "Upnode",
             dependencies: [
-                "DnodeProtocol",
+                "DnodeProtocol", "CUpnodeSpawn",
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -83,7 +85,9 @@ let package = Package(
             dependencies: [
                 "UpmonApp", "NCursesBackend", "Upnode", "UpnodeServe", "DnodeProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // The git commit for `upmon --version`.
             plugins: ["EmbedBuildInfo"]

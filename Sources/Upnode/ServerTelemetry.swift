@@ -8,9 +8,9 @@ final class ServerTelemetry: Sendable {
     let open: Meter?
     let accepted: Counter?
 
-    init(endpoint: Endpoint, telemetry: UpnodeTelemetry) {
+    init(endpoint: Endpoint?, telemetry: UpnodeTelemetry) {
         var logger = telemetry.logger
-        logger[metadataKey: "upnode.listen"] = "\(endpoint)"
+        if let endpoint { logger[metadataKey: "upnode.listen"] = "\(endpoint)" }
         self.logger = logger
         let factory = telemetry.activeMetricsFactory
         self.factory = factory
@@ -20,6 +20,17 @@ final class ServerTelemetry: Sendable {
 
     /// Whether anyone listens: otherwise the server skips calling `observe`.
     var isActive: Bool { logger.logLevel <= .error || factory != nil }
+
+    /// `report`, preceded by logging and counting the notice when anyone listens.
+    func wrap(
+        _ report: @escaping @Sendable (UpnodeServer.ConnectionNotice) -> Void
+    ) -> @Sendable (UpnodeServer.ConnectionNotice) -> Void {
+        guard isActive else { return report }
+        return { notice in
+            self.observe(notice)
+            report(notice)
+        }
+    }
 
     func observe(_ notice: UpnodeServer.ConnectionNotice) {
         switch notice {

@@ -10,81 +10,59 @@ import NIOSSL
 #endif
 
 /// Dialing: one connection per generation, with its TLS and dnode handlers, on the link's loop.
+/// Every kind of endpoint ends in `installDnode`, so the dnode pipeline (heartbeat, reconnect,
+/// queue) is the same whatever carries the bytes.
 extension UpnodeClient {
     func dial(_ generation: UInt64) {
-        let origin = self.origin
-        let localMethods = self.localMethods
-        let endpoint = self.endpoint
-        let maxLineBytes = configuration.maxLineBytes
-        let sslContext: NIOSSLContext?
-        do {
-            sslContext = try tls.map { options throws(UpnodeError) in try options.clientContext() }
-        } catch {
-            post(
-                .machine(
-                    .connectFailed(generation: generation, .tlsError(error.description)), at: nil))
-            return
+        guard let tls else { return connect(generation, sslContext: nil) }
+        // The context is built once per TLS configuration, off the loop, and again only when
+        // one of its files changed (`TLSOptions.clientContext(on:)`).
+        tls.clientContext(on: eventLoop).whenComplete { result in
+            self.assumeIsolated { client in
+                guard client.machine.generation == generation, !client.isFinished else { return }
+                switch result {
+                case .success(let context):
+                    client.connect(generation, sslContext: context)
+                case .failure(let error):
+                    let text = (error as? UpnodeError).map { "\($0)" } ?? "\(error)"
+                    client.post(
+                        .machine(.connectFailed(generation: generation, .tlsError(text)), at: nil))
+                }
+            }
         }
-        let serverName = tls?.serverName
+    }
+
+    func connect(_ generation: UInt64, sslContext: NIOSSLContext?) {
+        switch endpoint {
+        case .tcp, .tls, .unix: connectSocket(generation, sslContext: sslContext)
+        case .exec(let arguments): connectExec(generation, arguments, sslContext: sslContext)
+        case .channel(let factory): connectChannel(generation, factory, sslContext: sslContext)
+        }
+    }
+
+    func connectSocket(_ generation: UInt64, sslContext: NIOSSLContext?) {
+        let endpoint = self.endpoint
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(
                 .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000))
             )
             .channelInitializer { channel in
-                do {
+                channel.eventLoop.makeCompletedFuture {
                     if case .unix = endpoint {
                     } else {
                         try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
                     }
-                    let client = self
-                    let connection = DnodeConnection(
-                        session: DnodeSession(sessionID: generation, instance: .object([:])),
-                        maxLineBytes: maxLineBytes
-                    ) { event in
-                        switch event {
-                        case .remoteReady(let remote, let methods):
-                            client.post(
-                                .remoteReady(
-                                    generation: generation, remote: remote, methods: methods))
-                        case .warning(let text):
-                            client.post(.warning(text))
-                        case .closed(let reason):
-                            // At once, before in-flight calls fail: a caller reacting to
-                            // linkLost must find the link down and wait in the queue.
-                            client.transactions.clearIdleRemote(generation: generation)
-                            client.post(
-                                .machine(
-                                    .channelClosed(generation: generation, reason),
-                                    at: ContinuousClock.now - origin))
-                        }
-                    }
-                    let handle = ConnectionHandle(connection: connection, channel: channel)
-                    connection.session = DnodeSession(
-                        sessionID: generation, instance: Self.instance(localMethods, handle: handle)
-                    )
-                    if let sslContext {
-                        let host: String
-                        switch endpoint {
-                        case .tls(let name, _), .tcp(let name, _): host = name
-                        case .unix: host = "localhost"
-                        }
-                        let handler = try NIOSSLClientHandler(
-                            context: sslContext, serverHostname: serverName ?? host)
-                        try channel.pipeline.syncOperations.addHandler(handler)
-                    }
-                    try channel.pipeline.syncOperations.addHandler(connection)
-                    client.post(.connected(generation: generation, handle: handle))
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
+                    try self.installDnode(on: channel, generation, sslContext: sslContext)
                 }
             }
         let future: EventLoopFuture<any Channel>
         switch endpoint {
-        case .tcp(let host, let port), .tls(let host, let port):
-            future = bootstrap.connect(host: host, port: port)
         case .unix(let path):
             future = bootstrap.connect(unixDomainSocketPath: path)
+        case .tcp(let host, let port), .tls(let host, let port):
+            future = bootstrap.connect(host: host, port: port)
+        case .exec, .channel:
+            preconditionFailure("not a socket endpoint")
         }
         future.whenComplete { result in
             switch result {
@@ -96,6 +74,117 @@ extension UpnodeClient {
                 self.post(.machine(.connectFailed(generation: generation, reason), at: nil))
             }
         }
+    }
+
+    /// Starts the command and speaks dnode over its stdin/stdout (see `ExecChild`).
+    func connectExec(_ generation: UInt64, _ arguments: [String], sslContext: NIOSSLContext?) {
+        let fail: @Sendable (String) -> Void = { text in
+            self.post(.machine(.connectFailed(generation: generation, .refused(text)), at: nil))
+        }
+        guard let bootstrap = NIOPipeBootstrap(validatingGroup: eventLoop) else {
+            return fail("exec: needs an event loop of a MultiThreadedEventLoopGroup")
+        }
+        let started: (ExecChild, ExecChild.Pipes)
+        do {
+            started = try ExecChild.start(
+                arguments: arguments, eventLoop: eventLoop,
+                warn: { text in self.post(.warning(text)) })
+        } catch {
+            return fail(error.reason)
+        }
+        let (child, pipes) = started
+        child.readStderr(pipes.stderr)
+        bootstrap
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.installDnode(on: channel, generation, sslContext: sslContext)
+                }
+            }
+            .takingOwnershipOfDescriptors(input: pipes.stdout, output: pipes.stdin)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    // However the link ends, the command goes with it.
+                    channel.closeFuture.whenComplete { _ in child.terminate() }
+                    self.post(.machine(.dialed(generation: generation), at: nil))
+                case .failure(let error):
+                    pipes.closeDnodeEnds()  // still ours when the bootstrap failed
+                    child.terminate()
+                    fail("exec: '\(Endpoint.shown(child.name))': \(Self.describe(error))")
+                }
+            }
+    }
+
+    /// Asks the factory for a channel, then adds the dnode handlers to it.
+    func connectChannel(
+        _ generation: UInt64, _ factory: ChannelFactory, sslContext: NIOSSLContext?
+    ) {
+        let loop = eventLoop
+        Task(executorPreference: taskExecutor) {
+            do {
+                let channel = try await factory.makeChannel(loop)
+                guard channel.eventLoop === loop else {
+                    channel.close(promise: nil)
+                    throw ChannelFactoryError()
+                }
+                try await loop.submit {
+                    try self.installDnode(on: channel, generation, sslContext: sslContext)
+                }.get()
+                self.post(.machine(.dialed(generation: generation), at: nil))
+            } catch {
+                let reason: LinkReason =
+                    error is NIOSSLError ? .tlsError("\(error)") : .refused(Self.describe(error))
+                self.post(.machine(.connectFailed(generation: generation, reason), at: nil))
+            }
+        }
+    }
+
+    struct ChannelFactoryError: Error, CustomStringConvertible {
+        var description: String {
+            "the channel factory must make the channel on the event loop it is given"
+        }
+    }
+
+    /// Adds TLS (if any) and the dnode connection to `channel`, on its loop, and reports the
+    /// connection to the actor.
+    nonisolated func installDnode(
+        on channel: any Channel, _ generation: UInt64, sslContext: NIOSSLContext?
+    ) throws {
+        let origin = self.origin
+        let connection = DnodeConnection(
+            session: DnodeSession(sessionID: generation, instance: .object([:])),
+            maxLineBytes: configuration.maxLineBytes
+        ) { event in
+            switch event {
+            case .remoteReady(let remote, let methods):
+                self.post(.remoteReady(generation: generation, remote: remote, methods: methods))
+            case .warning(let text):
+                self.post(.warning(text))
+            case .closed(let reason):
+                // At once, before in-flight calls fail: a caller reacting to
+                // linkLost must find the link down and wait in the queue.
+                self.transactions.clearIdleRemote(generation: generation)
+                self.post(
+                    .machine(
+                        .channelClosed(generation: generation, reason),
+                        at: ContinuousClock.now - origin))
+            }
+        }
+        let handle = ConnectionHandle(connection: connection, channel: channel)
+        connection.session = DnodeSession(
+            sessionID: generation, instance: Self.instance(localMethods, handle: handle))
+        if let sslContext {
+            let host: String
+            switch endpoint {
+            case .tls(let name, _), .tcp(let name, _): host = name
+            case .unix, .exec, .channel: host = "localhost"
+            }
+            let handler = try NIOSSLClientHandler(
+                context: sslContext, serverHostname: tls?.serverName ?? host)
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+        try channel.pipeline.syncOperations.addHandler(connection)
+        post(.connected(generation: generation, handle: handle))
     }
 
     /// A short reason for a failed dial: "connection refused", "connect timed out", …

@@ -54,24 +54,16 @@ public final class UpnodeServer: Sendable {
         onNotice reportNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
         methods: @escaping MethodsFactory
     ) async throws -> UpnodeServer {
-        let observer = ServerTelemetry(endpoint: endpoint, telemetry: telemetry)
-        let onNotice: @Sendable (ConnectionNotice) -> Void
-        if observer.isActive {
-            onNotice = { notice in
-                observer.observe(notice)
-                reportNotice(notice)
-            }
-        } else {
-            onNotice = reportNotice
-        }
-        let sslContext = try options.tls.map { tls throws(UpnodeError) in try tls.serverContext() }
+        let onNotice = ServerTelemetry(endpoint: endpoint, telemetry: telemetry).wrap(reportNotice)
+        // Built once, off the event loops; every accepted connection shares it.
+        let sslContext = try await options.tls?.serverContext()
         let registry = ConnectionRegistry()
         let counter = Mutex(0)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                do {
+                channel.eventLoop.makeCompletedFuture {
                     let id = counter.withLock { value in
                         value += 1
                         return value
@@ -80,47 +72,11 @@ public final class UpnodeServer: Sendable {
                     } else {
                         try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
                     }
-                    let connection = DnodeConnection(
-                        session: DnodeSession(sessionID: UInt64(id), instance: .object([:])),
-                        maxLineBytes: options.maxLineBytes
-                    ) { _ in }
-                    let handle = ConnectionHandle(connection: connection, channel: channel)
-                    let peer = Remote(handle: handle, root: nil)
-                    var exported = methods(peer)
-                    if exported["ping"] == nil { exported["ping"] = replyingPing(handle) }
-                    connection.session = DnodeSession(
-                        sessionID: UInt64(id), instance: .object(exported))
-                    connection.onEventOverride = { event in
-                        switch event {
-                        case .remoteReady(let remote, _):
-                            if options.pingInterval > .zero,
-                                remote.value(atDottedPath: "ping")?.function != nil
-                            {
-                                handle.onLoop {
-                                    $0.startHeartbeat(
-                                        interval: options.pingInterval,
-                                        timeout: options.pingTimeout, handle: handle)
-                                }
-                            }
-                        case .warning(let text):
-                            onNotice(.warning(id: id, text))
-                        case .closed(let reason):
-                            registry.remove(channel)
-                            onNotice(.disconnected(id: id, reason: reason))
-                        }
-                    }
-                    if let sslContext {
-                        try channel.pipeline.syncOperations.addHandler(
-                            NIOSSLServerHandler(context: sslContext))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(connection)
-                    registry.add(channel)
-                    onNotice(
-                        .connected(
-                            id: id, peer: channel.remoteAddress.map { "\($0)" } ?? "unix socket"))
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
+                    try installConnection(
+                        on: channel, id: id, options: options, sslContext: sslContext,
+                        registry: registry,
+                        peer: channel.remoteAddress.map { "\($0)" } ?? "unix socket",
+                        onNotice: onNotice, methods: methods)
                 }
             }
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -133,6 +89,9 @@ public final class UpnodeServer: Sendable {
             bound =
                 sslContext == nil
                 ? .tcp(host: host, port: actualPort) : .tls(host: host, port: actualPort)
+        case .exec, .channel:
+            throw UpnodeError.badEndpoint(
+                "cannot listen on \(endpoint): serve each channel with serve(channel:)")
         case .unix(let path):
             channel = try await bootstrap.bind(
                 unixDomainSocketPath: path, cleanupExistingSocketFile: true
@@ -140,6 +99,76 @@ public final class UpnodeServer: Sendable {
             bound = .unix(path: path)
         }
         return UpnodeServer(boundEndpoint: bound, serverChannel: channel, registry: registry)
+    }
+
+    /// Serves one dnode session on a channel you connected yourself (stdin/stdout, a pipe, a
+    /// socket accepted elsewhere): the same handlers, heartbeat and limits as a connection
+    /// `listen` accepts, with `id` 1 in the notices. Returns once the handlers are in place;
+    /// the session ends when the channel closes (`channel.closeFuture`).
+    ///
+    /// ```swift
+    /// let channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    ///     .takingOwnershipOfDescriptors(input: 0, output: 1).get()
+    /// try await UpnodeServer.serve(channel: channel) { _ in ["add": add] }
+    /// try await channel.closeFuture.get()
+    /// ```
+    ///
+    /// With `options.tls` the TLS context is built for this call (off the event loops).
+    public static func serve(
+        channel: any Channel, options: Options = Options(),
+        telemetry: UpnodeTelemetry = UpnodeTelemetry(),
+        onNotice reportNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
+        methods: @escaping MethodsFactory
+    ) async throws {
+        let onNotice = ServerTelemetry(endpoint: nil, telemetry: telemetry).wrap(reportNotice)
+        let sslContext = try await options.tls?.serverContext()
+        try await channel.eventLoop.submit {
+            try installConnection(
+                on: channel, id: 1, options: options, sslContext: sslContext, registry: nil,
+                peer: channel.remoteAddress.map { "\($0)" } ?? "stream", onNotice: onNotice,
+                methods: methods)
+        }.get()
+    }
+
+    /// Adds TLS (if any) and a dnode connection exporting `methods` to `channel`, on its loop.
+    static func installConnection(
+        on channel: any Channel, id: Int, options: Options, sslContext: NIOSSLContext?,
+        registry: ConnectionRegistry?, peer: String,
+        onNotice: @escaping @Sendable (ConnectionNotice) -> Void, methods: MethodsFactory
+    ) throws {
+        let connection = DnodeConnection(
+            session: DnodeSession(sessionID: UInt64(id), instance: .object([:])),
+            maxLineBytes: options.maxLineBytes
+        ) { _ in }
+        let handle = ConnectionHandle(connection: connection, channel: channel)
+        var exported = methods(Remote(handle: handle, root: nil))
+        if exported["ping"] == nil { exported["ping"] = replyingPing(handle) }
+        connection.session = DnodeSession(sessionID: UInt64(id), instance: .object(exported))
+        connection.onEventOverride = { event in
+            switch event {
+            case .remoteReady(let remote, _):
+                if options.pingInterval > .zero,
+                    remote.value(atDottedPath: "ping")?.function != nil
+                {
+                    handle.onLoop {
+                        $0.startHeartbeat(
+                            interval: options.pingInterval, timeout: options.pingTimeout,
+                            handle: handle)
+                    }
+                }
+            case .warning(let text):
+                onNotice(.warning(id: id, text))
+            case .closed(let reason):
+                registry?.remove(channel)
+                onNotice(.disconnected(id: id, reason: reason))
+            }
+        }
+        if let sslContext {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+        }
+        try channel.pipeline.syncOperations.addHandler(connection)
+        registry?.add(channel)
+        onNotice(.connected(id: id, peer: peer))
     }
 
     /// Connections open right now.

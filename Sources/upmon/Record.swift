@@ -10,7 +10,8 @@ struct Record: AsyncParsableCommand {
 
     @Argument(help: "The recording to write (.upmon).", completion: .file(extensions: ["upmon"]))
     var file: String
-    @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.")
+    @Argument(
+        help: "Connections: host:port, name=host:port, tls://host:port, unix:/path, exec:cmd args.")
     var connections: [String] = []
     @OptionGroup var connectionOptions: ConnectionOptions
     @OptionGroup var linkOptions: LinkOptions

@@ -1,4 +1,7 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
 import UpmonApp
 import Upnode
 import UpnodeServe
@@ -41,6 +44,11 @@ struct Serve: AsyncParsableCommand {
             valueName: "size"),
         transform: ByteSizeArgument.parse)
     var maxLine: ByteSizeArgument?
+    @Flag(
+        help: ArgumentHelp(
+            "Serve one link over stdin/stdout (inetd style; for exec: endpoints), then exit.",
+            discussion: "Nothing but dnode goes to stdout; notices go to stderr."))
+    var stdio = false
 
     func validate() throws {
         if let auth, auth.split(separator: ":", maxSplits: 1).count != 2 {
@@ -51,6 +59,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
+        if stdio && unix != nil { throw ValidationError("--stdio and --unix exclude each other") }
     }
 
     func run() async throws {
@@ -64,6 +73,9 @@ struct Serve: AsyncParsableCommand {
         if let maxLine { serverOptions.maxLineBytes = maxLine.bytes }
         if let tlsCert, let tlsKey {
             serverOptions.tls = ServerTLSOptions(certificateFile: tlsCert, privateKeyFile: tlsKey)
+        }
+        if stdio {
+            return try await serveStdio(serverOptions, methods: ServeMethods(options: options))
         }
         let endpoint: Endpoint = unix.map { .unix(path: $0) } ?? .tcp(host: host, port: port)
         let quiet = self.quiet
@@ -92,9 +104,14 @@ struct Serve: AsyncParsableCommand {
             exitWith(message, code: 2)
         }
         StandardOutput.write("listening on \(server.boundEndpoint)\n")
-        // Serve until SIGINT/SIGTERM.
-        await SignalWaiter.wait(for: [SIGINT, SIGTERM])
-        await server.close()
+        // Serve until SIGINT/SIGTERM: graceful shutdown stops listening and ends every
+        // connection with FIN, then the group returns.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: UpnodeTelemetry.loggingDisabled))
+        try await group.run()
+        StandardOutput.write("stopped\n")
     }
 
     /// A reason as `upmon serve` prints it: an oversize line names `--max-line`.
@@ -102,5 +119,37 @@ struct Serve: AsyncParsableCommand {
         guard case .frameTooLong(let limit) = reason else { return reason.description }
         return "\(reason.code): "
             + LinkReason.lineTooLongText(limit: limit, setting: "--max-line")
+    }
+
+    /// One link over stdin/stdout until it ends (or SIGINT/SIGTERM). Stdout carries dnode only.
+    func serveStdio(_ serverOptions: UpnodeServer.Options, methods: ServeMethods) async throws {
+        let quiet = self.quiet
+        let channel: any Channel
+        do {
+            channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .takingOwnershipOfDescriptors(input: STDIN_FILENO, output: STDOUT_FILENO).get()
+            try await UpnodeServer.serve(
+                channel: channel, options: serverOptions,
+                onNotice: { notice in
+                    guard !quiet else { return }
+                    switch notice {
+                    case .connected: Serve.notice("serving stdin/stdout\n")
+                    case .disconnected(_, let reason):
+                        Serve.notice("disconnect (\(Serve.text(of: reason)))\n")
+                    case .warning(_, let text): Serve.notice("warning: \(text)\n")
+                    }
+                }, methods: methods.factory)
+        } catch {
+            exitWith(
+                "cannot serve stdin/stdout (they must be pipes, sockets or a terminal): \(error)",
+                code: 1)
+        }
+        let signals = SignalWaiter.sources(for: [SIGINT, SIGTERM]) { channel.close(promise: nil) }
+        try? await channel.closeFuture.get()
+        for source in signals { source.cancel() }
+    }
+
+    static func notice(_ text: String) {
+        Platform.writeAll(STDERR_FILENO, Array(("upmon serve: " + text).utf8))
     }
 }

@@ -7,8 +7,8 @@ struct Upmon: AsyncParsableCommand {
         commandName: "upmon",
         abstract: "Watch upnode (dnode) links live, and talk to them.",
         discussion: """
-            Connections: host:port, name=host:port, tls://host:port, unix:/path, or [name]
-            sections in a config file (--config, $UPMON_CONFIG, ~/.config/upmon/upmon.conf).
+            Connections: host:port, name=host:port, tls://host:port, unix:/path, exec:cmd args,
+            or [name] sections in a config file (--config, $UPMON_CONFIG, ~/.config/upmon/upmon.conf).
             Try it with no setup: upmon --demo
             """,
         // The release (the one recordings carry) and the commit the binary was built from.

@@ -21,7 +21,8 @@ struct Watch: AsyncParsableCommand {
             "Watch links: the live dashboard (default), or --once/--json/--metrics without a terminal."
     )
 
-    @Argument(help: "Connections: host:port, name=host:port, tls://host:port, unix:/path.")
+    @Argument(
+        help: "Connections: host:port, name=host:port, tls://host:port, unix:/path, exec:cmd args.")
     var connections: [String] = []
 
     @OptionGroup var connectionOptions: ConnectionOptions

@@ -17,7 +17,8 @@ public struct ConnectionSpec: Sendable {
         self.endpoint = endpoint
     }
 
-    /// Parses a command-line connection: `host:port`, `name=host:port`, `unix:/path`, `tls://host:port`.
+    /// Parses a command-line connection: `host:port`, `name=host:port`, `unix:/path`,
+    /// `tls://host:port`, `exec:command args…`.
     public init(commandLine text: String) throws(ConfigError) {
         var name: String?
         var rest = text
@@ -61,6 +62,8 @@ extension ConnectionSpec {
             guard path.utf8.count > maxUnixPathBytes else { return nil }
             return
                 "socket path '\(shownInMessage(path))' is \(path.utf8.count) bytes; unix socket paths are at most \(maxUnixPathBytes)"
+        case .exec, .channel:
+            return nil
         }
     }
 }
