@@ -14,6 +14,8 @@ final class LinkMetrics: Sendable {
     /// Calls by result: `ok` and the `UpnodeError` codes (`timeout`, `link_down`, …).
     let calls: [String: Counter]
     let otherCalls: Counter
+    let bytesReceived: Counter
+    let bytesSent: Counter
 
     static let callResults = [
         "ok", "timeout", "link_down", "remote", "no_such_method", "cancelled", "closed",
@@ -40,6 +42,10 @@ final class LinkMetrics: Sendable {
         otherCalls = Counter(
             label: "upnode_client_calls_total", dimensions: link + [("result", "other")],
             factory: factory)
+        bytesReceived = Counter(
+            label: "upnode_client_received_bytes_total", dimensions: link, factory: factory)
+        bytesSent = Counter(
+            label: "upnode_client_sent_bytes_total", dimensions: link, factory: factory)
     }
 
     func observe(_ event: UpnodeEvent) {

@@ -7,6 +7,8 @@ final class ServerTelemetry: Sendable {
     let factory: (any MetricsFactory)?
     let open: Meter?
     let accepted: Counter?
+    /// Bytes on the wire, all connections together.
+    let bytes: (received: Counter, sent: Counter)?
 
     init(endpoint: Endpoint?, telemetry: UpnodeTelemetry) {
         var logger = telemetry.logger
@@ -16,6 +18,12 @@ final class ServerTelemetry: Sendable {
         self.factory = factory
         open = factory.map { Meter(label: "upnode_server_connections", factory: $0) }
         accepted = factory.map { Counter(label: "upnode_server_connections_total", factory: $0) }
+        bytes = factory.map {
+            (
+                Counter(label: "upnode_server_received_bytes_total", factory: $0),
+                Counter(label: "upnode_server_sent_bytes_total", factory: $0)
+            )
+        }
     }
 
     /// Whether anyone listens: otherwise the server skips calling `observe`.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import DnodeProtocol
 import NIOCore
 import NIOPosix
@@ -54,7 +55,8 @@ public final class UpnodeServer: Sendable {
         onNotice reportNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
         methods: @escaping MethodsFactory
     ) async throws -> UpnodeServer {
-        let onNotice = ServerTelemetry(endpoint: endpoint, telemetry: telemetry).wrap(reportNotice)
+        let observer = ServerTelemetry(endpoint: endpoint, telemetry: telemetry)
+        let onNotice = observer.wrap(reportNotice)
         // Built once, off the event loops; every accepted connection shares it.
         let sslContext = try await options.tls?.serverContext()
         let registry = ConnectionRegistry()
@@ -76,7 +78,7 @@ public final class UpnodeServer: Sendable {
                         on: channel, id: id, options: options, sslContext: sslContext,
                         registry: registry,
                         peer: channel.remoteAddress.map { "\($0)" } ?? "unix socket",
-                        onNotice: onNotice, methods: methods)
+                        bytes: observer.bytes, onNotice: onNotice, methods: methods)
                 }
             }
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -120,20 +122,21 @@ public final class UpnodeServer: Sendable {
         onNotice reportNotice: @escaping @Sendable (ConnectionNotice) -> Void = { _ in },
         methods: @escaping MethodsFactory
     ) async throws {
-        let onNotice = ServerTelemetry(endpoint: nil, telemetry: telemetry).wrap(reportNotice)
+        let observer = ServerTelemetry(endpoint: nil, telemetry: telemetry)
+        let onNotice = observer.wrap(reportNotice)
         let sslContext = try await options.tls?.serverContext()
         try await channel.eventLoop.submit {
             try installConnection(
                 on: channel, id: 1, options: options, sslContext: sslContext, registry: nil,
-                peer: channel.remoteAddress.map { "\($0)" } ?? "stream", onNotice: onNotice,
-                methods: methods)
+                peer: channel.remoteAddress.map { "\($0)" } ?? "stream", bytes: observer.bytes,
+                onNotice: onNotice, methods: methods)
         }.get()
     }
 
     /// Adds TLS (if any) and a dnode connection exporting `methods` to `channel`, on its loop.
     static func installConnection(
         on channel: any Channel, id: Int, options: Options, sslContext: NIOSSLContext?,
-        registry: ConnectionRegistry?, peer: String,
+        registry: ConnectionRegistry?, peer: String, bytes: (received: Counter, sent: Counter)?,
         onNotice: @escaping @Sendable (ConnectionNotice) -> Void, methods: MethodsFactory
     ) throws {
         let connection = DnodeConnection(
@@ -162,6 +165,10 @@ public final class UpnodeServer: Sendable {
                 registry?.remove(channel)
                 onNotice(.disconnected(id: id, reason: reason))
             }
+        }
+        if let bytes {
+            try channel.pipeline.syncOperations.addHandler(
+                ByteCountingHandler(received: bytes.received, sent: bytes.sent))
         }
         if let sslContext {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))

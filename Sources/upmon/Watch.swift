@@ -73,7 +73,7 @@ struct Watch: AsyncParsableCommand {
                 let (host, port) = try MetricsServer.parseAddress(metrics)
                 metricsServer = try await MetricsServer.start(
                     host: host, port: port, snapshot: snapshot,
-                    version: Upmon.configuration.version)
+                    version: "\(SystemFacts.upmonVersion) (commit \(BuildInfo.commit))")
             } catch let error as ConfigError {
                 exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
             } catch {

@@ -113,6 +113,9 @@ struct TelemetryTests {
                 label: "upnode_client_calls_total", dimensions: link + [("result", "timeout")])
                 == 1)
         #expect(try metrics.expectGauge("upnode_client_up", link).lastValue == 1)
+        #expect(metrics.counterTotal(label: "upnode_client_sent_bytes_total", dimensions: link) > 0)
+        #expect(
+            metrics.counterTotal(label: "upnode_client_received_bytes_total", dimensions: link) > 0)
         #expect(
             await eventually {
                 (try? metrics.expectTimer("upnode_client_ping_rtt_seconds", link).values.isEmpty)
@@ -151,6 +154,8 @@ struct TelemetryTests {
         client.start()
         _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
         #expect(try metrics.expectMeter("upnode_server_connections").lastValue == 1)
+        #expect(metrics.counterTotal(label: "upnode_server_received_bytes_total") > 0)
+        #expect(metrics.counterTotal(label: "upnode_server_sent_bytes_total") > 0)
         guard case .tcp(_, let port) = server.boundEndpoint else { return }
         let (oversize, reader) = try await RawClient.connect(port: port)
         try await oversize.send(String(repeating: "x", count: 5000))
