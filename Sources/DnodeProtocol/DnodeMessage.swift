@@ -19,21 +19,28 @@ public struct DnodeMessage: Sendable, Equatable {
 
     /// A cycle: after callbacks are placed, the value at `to` is the value at `from`.
     public struct Link: Sendable, Equatable {
+        /// Path of the value to copy (keys as strings, from the argument list).
         public var from: [String]
+        /// Path where the copy goes.
         public var to: [String]
 
+        /// A link that places the value at `from` also at `to`.
         public init(from: [String], to: [String]) {
             self.from = from
             self.to = to
         }
     }
 
+    /// What the message asks for: a named method or one of the receiver's callbacks.
     public var method: Method
+    /// The arguments, functions replaced by placeholders (see `callbacks`).
     public var arguments: [JSONValue]
     /// Callback id → path of the placeholder inside `arguments` (keys as strings, like Node).
     public var callbacks: OrderedDictionary<Int, [String]>
+    /// Shared or cyclic references to restore after the callbacks are placed.
     public var links: [Link]
 
+    /// A message as given; nothing is checked (``DnodeSession`` builds consistent ones).
     public init(
         method: Method, arguments: [JSONValue], callbacks: OrderedDictionary<Int, [String]> = [:],
         links: [Link] = []

@@ -16,6 +16,7 @@ public struct DnodeSession: Sendable {
         /// Values that `links` may copy into one incoming message (non-ancestor links copy).
         public var maxLinkedValues: Int
 
+        /// Limits for one session; the defaults leave room for any well-behaved peer.
         public init(
             maxCallbacks: Int = 65_536, maxDepth: Int = JSONParser.defaultMaxDepth,
             maxLinkedValues: Int = 100_000
@@ -47,6 +48,7 @@ public struct DnodeSession: Sendable {
 
     /// Identifies this connection's callbacks; remote handles from other sessions are refused.
     public let sessionID: UInt64
+    /// The size limits this session enforces.
     public let limits: Limits
     private(set) var instance: DnodeValue
     var table: [Int: LocalEntry] = [:]

@@ -7,13 +7,21 @@ import OrderedCollections
 /// is one of its own ancestors) is `.cycle(levelsUp:)`: relative, so an echoed argument keeps
 /// its cycle wherever it is placed.
 public indirect enum DnodeValue: Sendable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number written without fraction or exponent that fits in 64 bits.
     case int(Int64)
+    /// Any other number.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array, in order.
     case array([DnodeValue])
+    /// An object with its keys in order.
     case object(OrderedDictionary<String, DnodeValue>)
+    /// A function: sent as a callback id, received as a remote handle.
     case function(DnodeFunction)
     /// This position refers back to its ancestor `levelsUp` levels above (1 = parent).
     case cycle(levelsUp: Int)
@@ -21,7 +29,9 @@ public indirect enum DnodeValue: Sendable {
 
 /// A function inside an argument tree: one of ours, or a handle to one of the peer's.
 public enum DnodeFunction: Sendable {
+    /// A function of ours that the peer may call.
     case local(LocalCallback)
+    /// A function of the peer's: call it with ``DnodeSession/invoke(_:_:)``.
     case remote(RemoteCallback)
 }
 
@@ -38,6 +48,8 @@ public final class LocalCallback: Sendable {
     public let isOneShot: Bool
     let body: @Sendable ([DnodeValue]) -> Void
 
+    /// A function the peer may call: `body` runs with the arguments of each call; `label` names
+    /// it in logs and errors; `isOneShot` releases it after its first call.
     public init(
         label: String = "fn", isOneShot: Bool = false,
         _ body: @escaping @Sendable ([DnodeValue]) -> Void
@@ -58,6 +70,7 @@ public struct RemoteCallback: Sendable, Hashable, CustomStringConvertible {
     /// The session the id belongs to; ids restart with every connection.
     public let sessionID: UInt64
 
+    /// A handle to the peer's callback `id` on the connection of session `sessionID`.
     public init(id: Int, sessionID: UInt64) {
         self.id = id
         self.sessionID = sessionID
@@ -102,11 +115,13 @@ extension DnodeValue {
         }
     }
 
+    /// The text of a `.string`; `nil` for anything else.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The number as a `Double`, for either numeric case; `nil` for anything else.
     public var doubleValue: Double? {
         switch self {
         case .int(let value): Double(value)
@@ -115,11 +130,13 @@ extension DnodeValue {
         }
     }
 
+    /// Whether this is `.null`.
     public var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
+    /// The function of a `.function`; `nil` for anything else.
     public var function: DnodeFunction? {
         if case .function(let function) = self { return function }
         return nil

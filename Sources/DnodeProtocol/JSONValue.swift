@@ -6,14 +6,20 @@ import OrderedCollections
 /// so the package ships its own parser (`JSONParser`) and printer (`JSONPrinter`).
 /// Objects keep their key order, which is what Node does with `JSON.stringify`.
 public enum JSONValue: Sendable, Hashable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// A number written without fraction or exponent that fits in 64 bits.
     case int(Int64)
     /// Any other number.
     case double(Double)
+    /// A string, escapes decoded.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object with its keys in the order they were written (a repeated key keeps its last
+    /// value).
     case object(OrderedDictionary<String, JSONValue>)
 }
 
@@ -56,21 +62,25 @@ extension JSONValue {
         }
     }
 
+    /// The text of a `.string`; `nil` for anything else.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The elements of an `.array`; `nil` for anything else.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
+    /// The members of an `.object`, in order; `nil` for anything else.
     public var objectValue: OrderedDictionary<String, JSONValue>? {
         if case .object(let value) = self { return value }
         return nil
     }
 
+    /// Whether this is `.null`.
     public var isNull: Bool {
         if case .null = self { return true }
         return false

@@ -8,10 +8,12 @@ public final class EventLoopTaskExecutor: TaskExecutor {
     /// The loop every job runs on.
     public let eventLoop: any EventLoop
 
+    /// An executor that runs every job on `eventLoop`.
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
+    /// Runs `job` on the event loop, as a task executor job.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }

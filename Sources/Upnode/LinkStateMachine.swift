@@ -11,55 +11,94 @@ import DequeModule
 /// heartbeat is in LinkStateMachine+Heartbeat.swift, the transaction queue in
 /// LinkStateMachine+Queue.swift.
 public struct LinkStateMachine: Sendable {
+    /// A timer the owner arms on ``Action/arm(_:after:)`` and feeds back as ``Input/timer(_:)``.
     public enum Timer: Sendable, Hashable {
+        /// The connect timeout of connection `generation`.
         case connect(generation: UInt64)
+        /// The reconnect delay.
         case reconnect
+        /// Time to send the next heartbeat ping on connection `generation`.
         case pingInterval(generation: UInt64)
+        /// Ping `ping` of connection `generation` got no reply in time.
         case pingTimeout(generation: UInt64, ping: Int)
+        /// The `up(timeout:)` deadline of a waiting transaction.
         case transaction(Int)
     }
 
+    /// What happened: the owner's calls, connection events and fired timers.
     public enum Input: Sendable {
+        /// Start connecting (ignored unless idle).
         case start
+        /// Connection `generation` is open; its `methods` are awaited next.
         case dialed(generation: UInt64)
+        /// Connection `generation` could not be opened.
         case connectFailed(generation: UInt64, LinkReason)
+        /// The peer's `methods` arrived on connection `generation`: their paths, whether it exports
+        /// `ping`, and whether a connect hook must run before the link is up.
         case remoteReady(generation: UInt64, methods: [String], hasPing: Bool, needsAuth: Bool)
+        /// The connect hook of connection `generation` succeeded.
         case authenticated(generation: UInt64)
+        /// The connect hook of connection `generation` threw.
         case authFailed(generation: UInt64, LinkReason)
+        /// Connection `generation` ended (closed by the peer, I/O or protocol error).
         case channelClosed(generation: UInt64, LinkReason)
+        /// The peer answered ping `ping` on connection `generation`.
         case pingReplied(generation: UInt64, ping: Int)
+        /// An armed timer fired.
         case timer(Timer)
+        /// A new transaction wants to run (with an optional deadline for waiting).
         case enqueue(transaction: Int, timeout: Duration?)
         /// The task waiting for this transaction was cancelled: it leaves the queue unrun.
         case cancelTransaction(Int)
         /// The running transaction made its first call or finished: the next may start.
         case transactionProgressed(Int)
+        /// Take the link down and keep it down (`UpnodeClient.hold()`).
         case hold
+        /// Reconnect at once, skipping any delay and lifting a hold.
         case reconnectNow
+        /// Close for good: the link ends and every waiting transaction fails with `closed`.
         case close
     }
 
+    /// What the owner must do, in order.
     public enum Action: Sendable, Equatable {
+        /// Open a connection tagged `generation` and report ``Input/dialed(generation:)`` or
+        /// ``Input/connectFailed(generation:_:)``.
         case dial(generation: UInt64)
+        /// Close connection `generation` if it is still open.
         case closeChannel(generation: UInt64)
+        /// Run the connect hook on connection `generation` and report its result.
         case runConnectHook(generation: UInt64)
+        /// Call the peer's `ping` on connection `generation`; report the reply as
+        /// ``Input/pingReplied(generation:ping:)``.
         case sendPing(generation: UInt64, ping: Int)
+        /// Start (or restart) the timer; feed it back as ``Input/timer(_:)`` when it fires.
         case arm(Timer, after: Duration)
+        /// Stop the timer if armed.
         case cancel(Timer)
+        /// Run the transaction now, on connection `generation`.
         case runTransaction(Int, generation: UInt64)
+        /// Fail the transaction's waiting task with the error (it never ran).
         case failTransaction(Int, UpnodeError)
         /// Forget a transaction whose waiting task was cancelled (nobody is left to tell).
         case dropTransaction(Int)
         /// Fail every call still waiting for an answer on this connection with `linkLost`.
         case failInFlight(generation: UInt64)
+        /// Publish the event on the client's event streams.
         case emit(UpnodeEvent)
     }
 
+    /// The settings the machine was created with.
     public let configuration: LinkConfiguration
+    /// The link's current state.
     public private(set) var state: LinkState = .idle
+    /// The current connection's number; inputs tagged with an older one are ignored.
     public private(set) var generation: UInt64 = 0
+    /// Reconnect attempts since the link was last up (0 while up).
     public private(set) var attempt = 0
+    /// Whether `hold` keeps the link down.
     public private(set) var isHeld = false
+    /// The transaction queue's counters.
     public internal(set) var queueStats = QueueStats()
     /// Waiting transactions, oldest first: a deque, so flushing n of them costs O(n).
     var queue: Deque<Queued> = []
@@ -70,11 +109,13 @@ public struct LinkStateMachine: Sendable {
     var remoteHasPing = false
     var random: SplitMix64
 
+    /// A machine in `idle`; `seed` makes the reconnect jitter repeatable.
     public init(configuration: LinkConfiguration, seed: UInt64 = 0x5EED) {
         self.configuration = configuration
         self.random = SplitMix64(seed: seed)
     }
 
+    /// Feeds one input at time `now` (any monotonic clock) and returns the actions to perform.
     public mutating func handle(_ input: Input, now: Duration) -> [Action] {
         var actions: [Action] = []
         switch input {

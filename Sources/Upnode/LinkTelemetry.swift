@@ -19,6 +19,8 @@ public struct UpnodeTelemetry: Sendable {
             SwiftLogNoOpLogHandler()
         })
 
+    /// Telemetry that logs to `logger` and reports metrics to `metricsFactory`
+    /// (`nil`: `MetricsSystem.factory`).
     public init(logger: Logger = loggingDisabled, metricsFactory: (any MetricsFactory)? = nil) {
         self.logger = logger
         self.metricsFactory = metricsFactory

@@ -1,5 +1,6 @@
 /// When to try again after a link goes down.
 public struct ReconnectPolicy: Sendable, Hashable, CustomStringConvertible {
+    /// How the delay between attempts is chosen.
     public enum Kind: Sendable, Hashable {
         /// Node upnode's behaviour: the same delay every time (default 1 s).
         case fixed(Duration)
@@ -9,20 +10,26 @@ public struct ReconnectPolicy: Sendable, Hashable, CustomStringConvertible {
         case never
     }
 
+    /// How the delay is chosen.
     public var kind: Kind
     /// Give up after this many attempts in a row (nil = forever, like Node).
     public var maxAttempts: Int?
 
+    /// A policy of `kind` that gives up after `maxAttempts` failed attempts in a row
+    /// (`nil`: never).
     public init(_ kind: Kind, maxAttempts: Int? = nil) {
         self.kind = kind
         self.maxAttempts = maxAttempts
     }
 
+    /// The same `delay` before every attempt, forever (Node upnode's behaviour).
     public static func fixed(_ delay: Duration) -> ReconnectPolicy {
         ReconnectPolicy(.fixed(delay))
     }
+    /// Exponential backoff from 1 s, ×1.6 per attempt, ±20 % jitter, at most 120 s, forever.
     public static let exponential = ReconnectPolicy(
         .exponential(initial: .seconds(1), multiplier: 1.6, jitter: 0.2, maximum: .seconds(120)))
+    /// Never reconnect: a link that goes down stays down until `reconnectNow()`.
     public static let never = ReconnectPolicy(.never)
 
     /// The delay before attempt `attempt` (1-based), or nil to stop trying.

@@ -23,7 +23,9 @@ public actor UpnodeClient {
     /// the link (it goes down with `auth_failed` and retries per policy).
     public typealias ConnectHook = @Sendable (Remote) async throws -> Remote
 
+    /// Where the client connects.
     public nonisolated let endpoint: Endpoint
+    /// The heartbeat, reconnect, timeout and queue settings of the link.
     public nonisolated let configuration: LinkConfiguration
     let tls: TLSOptions?
     let localMethods: [String: DnodeValue]

@@ -16,11 +16,18 @@ public enum UpnodeError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchMethod(String)
     /// The remote answered an error-first callback with an error.
     case remote(JSONValue)
+    /// The peer's message or our call broke the dnode protocol; the error says how.
     case protocolError(DnodeProtocolError)
+    /// An endpoint string could not be parsed; the text says what is wrong and the expected form.
     case badEndpoint(String)
+    /// TLS could not be set up (unreadable or invalid certificate or key files); the text
+    /// says which.
     case tls(String)
+    /// A connection could not be set up; the text says why.
     case connectFailed(String)
 
+    /// A short machine-readable code (`timeout`, `queue_full`, `link_down`, …) for logs and
+    /// metrics.
     public var code: String {
         switch self {
         case .queueTimeout, .requestTimeout: "timeout"
@@ -57,6 +64,7 @@ public enum UpnodeError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Millisecond helpers for messages and logs.
 extension Duration {
     /// Whole and fractional milliseconds.
     public var milliseconds: Double {
