@@ -3,8 +3,11 @@ import NIOCore
 /// Where a link goes: TCP, TLS over TCP, a unix socket, a command's stdin/stdout, or any
 /// channel you connect yourself.
 public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
+    /// Plain TCP to `host` and `port`.
     case tcp(host: String, port: Int)
+    /// TLS over TCP; certificates come from `TLSOptions` (client) or `ServerTLSOptions` (server).
     case tls(host: String, port: Int)
+    /// A unix-domain socket at `path`.
     case unix(path: String)
     /// A command started for every connection attempt (like ssh's `ProxyCommand`), speaking
     /// dnode over its stdin and stdout; its stderr lines become `warning` events. `arguments`
@@ -145,6 +148,8 @@ public struct ChannelFactory: Sendable, Hashable {
 
     final class Identity: Sendable {}
 
+    /// A factory named for tables, logs and recordings.
+    ///
     /// - Parameters:
     ///   - name: shown as `channel:name`.
     ///   - makeChannel: connects one channel on the loop it is given (see `makeChannel`).

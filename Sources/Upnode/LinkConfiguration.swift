@@ -20,5 +20,6 @@ public struct LinkConfiguration: Sendable {
     /// The default `maxLineBytes` of clients and servers: 16 MiB.
     public static let defaultMaxLineBytes = 16 << 20
 
+    /// Node upnode's defaults (see each property); change the fields you need.
     public init() {}
 }

@@ -18,11 +18,13 @@ public struct TLSOptions: Sendable {
     public var serverName: String?
     /// Client certificate and key (PEM files) for mutual TLS.
     public var certificateFile: String?
+    /// PEM file of the private key for `certificateFile` (mutual TLS).
     public var privateKeyFile: String?
     /// The context built from these files, shared by every copy of these options (all the
     /// links of one configuration), so a reconnect costs no PEM parsing.
     let contextCache = TLSContextCache()
 
+    /// TLS settings; all nil trusts the system store and presents no client certificate.
     public init(
         trustRootsFile: String? = nil, serverName: String? = nil, certificateFile: String? = nil,
         privateKeyFile: String? = nil
@@ -68,10 +70,13 @@ public struct TLSOptions: Sendable {
 
 /// Server TLS: certificate chain and key as PEM files.
 public struct ServerTLSOptions: Sendable {
+    /// PEM file of the server's certificate chain, leaf first.
     public var certificateFile: String
+    /// PEM file of the certificate's private key.
     public var privateKeyFile: String
     let contextCache = TLSContextCache()
 
+    /// Server TLS from a certificate chain and its key (PEM files), read when the server starts.
     public init(certificateFile: String, privateKeyFile: String) {
         self.certificateFile = certificateFile
         self.privateKeyFile = privateKeyFile

@@ -17,12 +17,17 @@ public final class UpnodeServer: Sendable {
 
     /// Connection lifecycle notices (for `upmon serve`'s log lines).
     public enum ConnectionNotice: Sendable {
+        /// Client `id` connected from `peer` (its address).
         case connected(id: Int, peer: String)
+        /// Client `id` went away, and why (`remote_closed`, `ping_timeout`, `frame_too_long`, …).
         case disconnected(id: Int, reason: LinkReason)
+        /// Client `id` did something wrong that did not end its connection.
         case warning(id: Int, String)
     }
 
+    /// Server settings: TLS, the line limit and the heartbeat toward clients.
     public struct Options: Sendable {
+        /// Certificate and key to serve TLS with; nil serves plain TCP.
         public var tls: ServerTLSOptions?
         /// The longest line accepted from a client; a longer one resets that client only.
         public var maxLineBytes = LinkConfiguration.defaultMaxLineBytes
@@ -30,6 +35,7 @@ public final class UpnodeServer: Sendable {
         public var pingInterval: Duration = .seconds(10)
         /// Drop a client whose ping is unanswered this long (Node: 100 s, almost surely a bug).
         public var pingTimeout: Duration = .seconds(30)
+        /// Plain TCP, 16 MiB lines, ping every 10 s, drop after 30 s without a reply.
         public init() {}
     }
 
