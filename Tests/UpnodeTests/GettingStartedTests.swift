@@ -1,6 +1,7 @@
 import DnodeProtocol
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Testing
 import Upnode
@@ -42,6 +43,23 @@ struct GettingStartedTests {
             tls: TLSOptions(trustRootsFile: "/etc/upnode/ca.pem"))
         #expect(tlsClient.endpoint == .tls(host: "localhost", port: 7443))
 
+        guard case .tcp(let host, let port) = server.boundEndpoint else { return }
+        let relayed = UpnodeClient(
+            endpoint: .channel(
+                ChannelFactory(name: "relay") { eventLoop in
+                    try await ClientBootstrap(group: eventLoop).connect(host: host, port: port)
+                        .get()
+                }))
+        let viaSSH = UpnodeClient(
+            endpoint: try Endpoint(parsing: "exec:ssh bastion nc 10.0.0.5 7000"))
+        relayed.start()
+        let relayedSum = try await relayed.up(timeout: .seconds(5)) { remote in
+            try await remote.request("add", [.int(1), .int(1)])
+        }
+        #expect(relayedSum.first?.doubleValue == 2)
+        relayed.close()
+        #expect(viaSSH.endpoint == .exec(arguments: ["ssh", "bastion", "nc", "10.0.0.5", "7000"]))
+
         let waiting = Task {
             try await client.up { remote in try await remote.request("slow", [.int(60_000)]) }
         }
@@ -81,7 +99,7 @@ struct GettingStartedTests {
         let blocks = article.components(separatedBy: "```swift\n").dropFirst().map {
             $0.components(separatedBy: "```")[0]
         }
-        #expect(blocks.count >= 6)
+        #expect(blocks.count >= 7)
         for block in blocks {
             let compiled = source.contains(squeezed(block))
             #expect(compiled, "not compiled by this test:\n\(block)")
