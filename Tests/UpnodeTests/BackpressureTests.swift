@@ -187,8 +187,8 @@ struct BackpressureLoopbackTests {
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        // 2,000 echoes of ~4 KB (8 MB of replies): far beyond the high-water mark.
-        let count = 2_000
+        // 1,000 echoes of ~4 KB (4 MB of replies): far beyond the high-water mark.
+        let count = 1_000
         let padding = String(repeating: "y", count: 4_000)
         let requests = (0..<count).map { i in
             #"{"method":0,"arguments":[\#(i),"\#(padding)","[Function]"],"callbacks":{"\#(i + 1)":["2"]},"links":[]}"#
@@ -197,7 +197,7 @@ struct BackpressureLoopbackTests {
         silent.writeAndFlush(silent.allocator.buffer(string: requests), promise: nil)
         // The server stops reading from it once 64 KB of replies wait.
         #expect(
-            await eventually {
+            await eventually(timeout: .seconds(60)) {
                 let channels = server.registry.channels.withLock { Array($0.values) }
                 for channel in channels {
                     let paused = try? await channel.eventLoop.submit {
@@ -269,33 +269,40 @@ struct BackpressureLoopbackTests {
         _ = try await client.up(timeout: .seconds(10)) { _ in () }
 
         let outcomes = Locked<[String: Int]>([:])
-        let padding = DnodeValue.string(String(repeating: "z", count: 4_000))
-        // 4,000 × 4 KB = 16 MB: more than the kernel's buffers and the high-water mark.
-        let total = 4_000
-        let calls = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<total {
-                    group.addTask {
-                        do {
-                            _ = try await client.up { try await $0.request("echo", [padding]) }
-                            outcomes.withLock { $0["answered", default: 0] += 1 }
-                        } catch let error as UpnodeError {
-                            outcomes.withLock { $0[error.code, default: 0] += 1 }
-                        } catch {
-                            outcomes.withLock { $0["other", default: 0] += 1 }
-                        }
+        let padding = DnodeValue.string(String(repeating: "z", count: 40_000))
+        // Calls of 40 KB, one at a time: each is written, queued or refused before the next
+        // starts, until the queue is full (at most 1,000 = 40 MB, far beyond kernel buffers).
+        var calls: [Task<Void, Never>] = []
+        while calls.count < 1_000, outcomes.value["queue_full", default: 0] == 0 {
+            calls.append(
+                Task {
+                    do {
+                        _ = try await client.up { try await $0.request("echo", [padding]) }
+                        outcomes.withLock { $0["answered", default: 0] += 1 }
+                    } catch let error as UpnodeError {
+                        outcomes.withLock { $0[error.code, default: 0] += 1 }
+                    } catch {
+                        outcomes.withLock { $0["other", default: 0] += 1 }
                     }
-                }
+                })
+            let started = calls.count
+            let settled = await eventually(timeout: .seconds(60)) {
+                let written = (try? await tables(of: client).pendingRequests) ?? 0
+                let queued = await client.machine.queueStats.depth
+                return written + queued + outcomes.value.values.reduce(0, +) >= started
             }
+            #expect(settled)
+            guard settled else { break }
         }
         // The queue limit applies while the connection is held back: calls past it fail.
-        #expect(await eventually { outcomes.value["queue_full", default: 0] > 0 })
+        #expect(outcomes.value["queue_full", default: 0] == 1)
+        #expect(await client.machine.queueStats.depth == 50)
         #expect(await client.state == .up)
         await client.close()
-        await calls.value
+        for call in calls { await call.value }
         let final = outcomes.value
         #expect(final["answered", default: 0] == 0)
-        #expect(final.values.reduce(0, +) == total)
+        #expect(final.values.reduce(0, +) == calls.count)
         for channel in accepted.value { try? await channel.close() }
         try await silentServer.close()
     }
