@@ -14,8 +14,14 @@ enum ConnectionEvent: Sendable {
 /// The session, the pending requests and the write path all live on the event loop, so a
 /// message costs no thread or actor hop; replies written while handling a read are flushed
 /// once per read burst (`channelReadComplete`).
-final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Backpressure (docs/PROTOCOL.md, "Backpressure"): while the channel is not writable
+/// (outbound bytes above the write-buffer high-water mark) the connection handles no more
+/// lines and withholds `read()`, so a peer that sends without reading cannot grow this side;
+/// below the low-water mark it handles what it buffered, in order, and reads again.
+final class DnodeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     var session: DnodeSession
@@ -37,6 +43,13 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
     var closeReason: LinkReason?
     var isClosed = false
     var scratch: [UInt8] = []
+    /// The channel is above its high-water mark: handle no lines, read nothing.
+    var isPaused = false
+    /// A `read()` came while paused; it is passed on when the connection resumes.
+    var readWithheld = false
+    /// Told when outbound backpressure starts (`false`) and ends (`true`): the client holds
+    /// new transactions back meanwhile.
+    var onWritabilityChanged: (@Sendable (Bool) -> Void)?
 
     struct PendingRequest {
         let method: String
@@ -90,9 +103,51 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
         var bytes = unwrapInboundIn(data)
         isReading = true
         do {
-            try framer.append(&bytes) { line in handleLine(line) }
+            try framer.append(&bytes, while: { !isPaused }, onLine: { line in handleLine(line) })
         } catch {
             fail(.frameTooLong(limit: framer.maxLineBytes), context: context)
+        }
+    }
+
+    /// Outbound `read()`: withheld while paused, so the socket is not read (autoRead asks
+    /// again after every read burst).
+    func read(context: ChannelHandlerContext) {
+        if isPaused {
+            readWithheld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        if !writable {
+            isPaused = true
+        } else if isPaused {
+            // Not from inside NIO's write path that reported the change.
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute { bound.value.resume() }
+        }
+        onWritabilityChanged?(writable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Below the low-water mark again: handle the lines buffered while paused (stopping again
+    /// if they push the channel over the high-water mark), then read from the peer again.
+    func resume() {
+        guard isPaused, !isClosed, let context, context.channel.isWritable else { return }
+        isPaused = false
+        isReading = true
+        do {
+            try framer.resume(while: { !isPaused }, onLine: { line in handleLine(line) })
+        } catch {
+            fail(.frameTooLong(limit: framer.maxLineBytes), context: context)
+        }
+        isReading = false
+        flushIfNeeded()
+        if !isPaused, readWithheld {
+            readWithheld = false
+            context.read()
         }
     }
 
@@ -135,6 +190,8 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
         message.encode(into: &scratch)
         var buffer = context.channel.allocator.buffer(capacity: scratch.count)
         buffer.writeBytes(scratch)
+        // One big message must not pin its size for the connection's life.
+        if scratch.capacity > LineFramer.compactAbove { scratch = [] }
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
         if !isReading && !flushScheduled {
@@ -217,6 +274,10 @@ final class DnodeConnection: ChannelInboundHandler, RemovableChannelHandler {
         isClosed = true
         heartbeat?.cancel()
         heartbeat = nil
+        // The peer is gone: buffered input and the scratch space go with it.
+        framer.reset()
+        scratch = []
+        onWritabilityChanged = nil
         let unanswered = pending.values
         pending.removeAll()
         session.close()

@@ -21,19 +21,39 @@ struct LineFramer {
 
     /// Appends `bytes` and calls `onLine` for every complete line (without its LF).
     /// Throws `lineTooLong` when a line exceeds the limit; the framer must not be used after.
+    ///
+    /// Before each line `proceed` is asked whether to go on; once it says no, the rest stays
+    /// buffered (complete lines too) until `resume` (backpressure: the reader stopped reading).
     mutating func append(
-        _ bytes: inout ByteBuffer, onLine: (ByteBufferView) -> Void
+        _ bytes: inout ByteBuffer, while proceed: () -> Bool = { true },
+        onLine: (ByteBufferView) -> Void
     ) throws(DnodeFramingError) {
         if var pending = buffer {
             buffer = nil
             pending.writeBuffer(&bytes)
-            try drain(&pending, skipping: scanned, onLine: onLine)
+            try drain(&pending, skipping: scanned, while: proceed, onLine: onLine)
             keep(&pending)
         } else {
             // Fast path: scan the incoming buffer directly, copying nothing.
-            try drain(&bytes, skipping: 0, onLine: onLine)
+            try drain(&bytes, skipping: 0, while: proceed, onLine: onLine)
             keep(&bytes)
         }
+    }
+
+    /// Hands out the complete lines buffered by an `append` that was told to stop.
+    mutating func resume(
+        while proceed: () -> Bool, onLine: (ByteBufferView) -> Void
+    ) throws(DnodeFramingError) {
+        guard var pending = buffer else { return }
+        buffer = nil
+        try drain(&pending, skipping: scanned, while: proceed, onLine: onLine)
+        keep(&pending)
+    }
+
+    /// Forgets everything buffered (the connection closed): no storage outlives the peer.
+    mutating func reset() {
+        buffer = nil
+        scanned = 0
     }
 
     /// Keeps the unfinished line, if any, for the next read. Lines already handed out are
@@ -45,16 +65,32 @@ struct LineFramer {
             return
         }
         if bytes.readerIndex >= bytes.readableBytes { bytes.discardReadBytes() }
+        if bytes.capacity > Self.compactAbove, bytes.capacity > 4 * bytes.readableBytes {
+            // A huge read or line left a small remainder: keep the remainder, not the storage.
+            var small = ByteBufferAllocator().buffer(capacity: bytes.readableBytes)
+            small.writeBuffer(&bytes)
+            bytes = small
+        }
         buffer = bytes
     }
+
+    /// Storage above this is given back once it holds mostly consumed bytes.
+    static let compactAbove = 256 << 10
 
     /// Hands out every complete line in `bytes`, searching for LF only past the first
     /// `known` readable bytes (already searched by an earlier call).
     private mutating func drain(
-        _ bytes: inout ByteBuffer, skipping known: Int, onLine: (ByteBufferView) -> Void
+        _ bytes: inout ByteBuffer, skipping known: Int, while proceed: () -> Bool,
+        onLine: (ByteBufferView) -> Void
     ) throws(DnodeFramingError) {
         var start = bytes.readerIndex + known
         while true {
+            guard proceed() else {
+                // Stopped at a line start: nothing past it counts as searched. The limit is
+                // checked when lines are handed out again (the reader reads nothing meanwhile).
+                scanned = start - bytes.readerIndex
+                return
+            }
             let view = bytes.readableBytesView
             guard let newline = view[start..<view.endIndex].firstIndex(of: 0x0A) else {
                 bytesScanned += view.endIndex - start

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Link options, with Node upnode's defaults.
 public struct LinkConfiguration: Sendable {
     /// How often to ping the remote (Node: `ping`, 10 s). Zero turns the heartbeat off.
@@ -17,9 +19,26 @@ public struct LinkConfiguration: Sendable {
     /// link with `frameTooLong`. Node has no limit; 16 MiB holds any sane message.
     public var maxLineBytes = LinkConfiguration.defaultMaxLineBytes
 
+    /// Backpressure: once this many bytes wait to be written to the peer, the link reads
+    /// nothing more from it and new transactions wait in the queue, until the bytes drain
+    /// below `outboundLowWater`. Must be at least `outboundLowWater`.
+    public var outboundHighWater = LinkConfiguration.defaultOutboundHighWater
+    /// See `outboundHighWater`.
+    public var outboundLowWater = LinkConfiguration.defaultOutboundLowWater
+
     /// The default `maxLineBytes` of clients and servers: 16 MiB.
     public static let defaultMaxLineBytes = 16 << 20
+    /// The default `outboundHighWater` of clients and servers: 4 MiB.
+    public static let defaultOutboundHighWater = 4 << 20
+    /// The default `outboundLowWater` of clients and servers: 1 MiB.
+    public static let defaultOutboundLowWater = 1 << 20
 
     /// Node upnode's defaults (see each property); change the fields you need.
     public init() {}
+}
+
+extension LinkConfiguration {
+    var writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark {
+        .init(low: outboundLowWater, high: outboundHighWater)
+    }
 }

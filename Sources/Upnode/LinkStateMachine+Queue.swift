@@ -1,7 +1,8 @@
 import DequeModule
 
-/// The transaction queue: transactions wait while the link is not up and start one at a time,
-/// in order, once it is (the next when the running one made its first call or ended).
+/// The transaction queue: transactions wait while the link is not up (or its connection is
+/// above its outbound high-water mark) and start one at a time, in order, once it is (the next
+/// when the running one made its first call or ended).
 extension LinkStateMachine {
     struct Queued: Sendable {
         let id: Int
@@ -19,7 +20,7 @@ extension LinkStateMachine {
             actions.append(.failTransaction(id, .closed))
             return
         }
-        if case .up = state, queue.isEmpty, startingTransaction == nil {
+        if case .up = state, isWritable, queue.isEmpty, startingTransaction == nil {
             queueStats.enqueued += 1
             queueStats.flushed += 1
             startingTransaction = id
@@ -41,7 +42,9 @@ extension LinkStateMachine {
 
     /// Starts the oldest waiting transaction if the link is up and none is starting.
     mutating func flushQueue(now: Duration, into actions: inout [Action]) {
-        guard case .up = state, startingTransaction == nil, let item = queue.popFirst() else {
+        guard case .up = state, isWritable, startingTransaction == nil,
+            let item = queue.popFirst()
+        else {
             return
         }
         if queue.isEmpty { queue = [] }  // an idle link keeps no storage from a burst

@@ -52,6 +52,9 @@ public struct LinkStateMachine: Sendable {
         case cancelTransaction(Int)
         /// The running transaction made its first call or finished: the next may start.
         case transactionProgressed(Int)
+        /// The connection's outbound bytes went above its high-water mark (`false`) or back
+        /// below the low-water mark (`true`): meanwhile transactions wait in the queue.
+        case writability(generation: UInt64, isWritable: Bool)
         /// Take the link down and keep it down (`UpnodeClient.hold()`).
         case hold
         /// Reconnect at once, skipping any delay and lifting a hold.
@@ -107,6 +110,8 @@ public struct LinkStateMachine: Sendable {
     var pingCounter = 0
     var consecutiveTimeouts = 0
     var remoteHasPing = false
+    /// The current connection can take more writes (see `Input.writability`).
+    public private(set) var isWritable = true
     var random: SplitMix64
 
     /// A machine in `idle`; `seed` makes the reconnect jitter repeatable.
@@ -160,6 +165,10 @@ public struct LinkStateMachine: Sendable {
             guard startingTransaction == id else { break }
             startingTransaction = nil
             flushQueue(now: now, into: &actions)
+        case .writability(let gen, let writable):
+            guard gen == generation, isWritable != writable else { break }
+            isWritable = writable
+            flushQueue(now: now, into: &actions)
         case .hold:
             guard !isHeld, state != .closed else { break }
             isHeld = true
@@ -209,6 +218,7 @@ public struct LinkStateMachine: Sendable {
 
     mutating func connect(reason: LinkReason, now: Duration, into actions: inout [Action]) {
         generation += 1
+        isWritable = true
         transition(to: .connecting(.dial), reason: reason, into: &actions)
         actions.append(.dial(generation: generation))
         actions.append(

@@ -46,6 +46,7 @@ extension UpnodeClient {
             .connectTimeout(
                 .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000))
             )
+            .channelOption(.writeBufferWaterMark, value: configuration.writeBufferWaterMark)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if case .unix = endpoint {

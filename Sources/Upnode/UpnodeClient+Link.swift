@@ -9,11 +9,12 @@ extension UpnodeClient {
     func process(_ input: LinkStateMachine.Input, at time: Duration? = nil) {
         isProcessing = true
         defer { isProcessing = false }
-        let wasUp = machine.state == .up
+        // The fast path is open while the link is up and its connection takes writes.
+        let wasUp = machine.state == .up && machine.isWritable
         for action in machine.handle(input, now: time ?? now) {
             perform(action)
         }
-        let isUp = machine.state == .up
+        let isUp = machine.state == .up && machine.isWritable
         if isUp != wasUp {
             // The channel shares this loop, so its state can be read here: a connection that
             // already closed (its close is still on the way to us) never opens the fast path.
@@ -100,6 +101,14 @@ extension UpnodeClient {
                 return
             }
             self.handle = handle
+            // Same loop as the actor. Backpressure closes the fast path at once, so new
+            // transactions queue (see LinkConfiguration.outboundHighWater).
+            let transactions = self.transactions
+            handle.connection.value.onWritabilityChanged = { [weak self] writable in
+                if !writable { transactions.clearIdleRemote(generation: generation) }
+                self?.post(
+                    .machine(.writability(generation: generation, isWritable: writable), at: nil))
+            }
         case .remoteReady(let generation, let remote, let methods):
             guard generation == machine.generation, let handle else { return }
             rawRemote = remote

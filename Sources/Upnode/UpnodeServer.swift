@@ -31,6 +31,12 @@ public final class UpnodeServer: Sendable {
         public var tls: ServerTLSOptions?
         /// The longest line accepted from a client; a longer one resets that client only.
         public var maxLineBytes = LinkConfiguration.defaultMaxLineBytes
+        /// Backpressure: a client with this many bytes waiting to be written to it is not
+        /// read from (its requests wait in its socket) until they drain below
+        /// `outboundLowWater`. Must be at least `outboundLowWater`.
+        public var outboundHighWater = LinkConfiguration.defaultOutboundHighWater
+        /// See `outboundHighWater`.
+        public var outboundLowWater = LinkConfiguration.defaultOutboundLowWater
         /// How often to ping clients that export `ping` (Node: fixed 10 s). Zero: never.
         public var pingInterval: Duration = .seconds(10)
         /// Drop a client whose ping is unanswered this long (Node: 100 s, almost surely a bug).
@@ -88,6 +94,7 @@ public final class UpnodeServer: Sendable {
                 }
             }
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: options.writeBufferWaterMark)
         let channel: any Channel
         let bound: Endpoint
         switch endpoint {
@@ -210,5 +217,11 @@ final class ConnectionRegistry: Sendable {
     }
     func remove(_ channel: any Channel) {
         channels.withLock { $0[ObjectIdentifier(channel)] = nil }
+    }
+}
+
+extension UpnodeServer.Options {
+    var writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark {
+        .init(low: outboundLowWater, high: outboundHighWater)
     }
 }

@@ -6,7 +6,8 @@ import Foundation
     import Darwin
 #endif
 
-// upmon-bench [--quick] [case…]   (cases: json echo-seq echo-pipe aging reconnect queue-flush memory reducer frame replay rtt)
+// upmon-bench [--quick] [case…]   (cases: json echo-seq echo-pipe aging reconnect queue-flush memory reducer frame replay rtt
+// backpressure-client)
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "__serve" { try await serveChild() }
 if arguments.first == "__memory", arguments.count == 3 {
@@ -26,6 +27,7 @@ let allCases: [(String, () async throws -> Void)] = [
     ("frame", { frameCase() }),
     ("replay", { try replayCase() }),
     ("rtt", rttCase),
+    ("backpressure-client", backpressureClientCase),
 ]
 if arguments.contains("--help") || arguments.contains("-h") {
     print(
