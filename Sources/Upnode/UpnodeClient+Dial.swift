@@ -174,7 +174,7 @@ extension UpnodeClient {
         let handle = ConnectionHandle(connection: connection, channel: channel)
         connection.session = DnodeSession(
             sessionID: generation, instance: Self.instance(localMethods, handle: handle))
-        if let metrics = telemetry.metrics {
+        if let metrics = telemetry?.metrics {
             try channel.pipeline.syncOperations.addHandler(
                 ByteCountingHandler(received: metrics.bytesReceived, sent: metrics.bytesSent))
         }

@@ -118,7 +118,7 @@ extension UpnodeClient {
                         generation: generation, methods: methods, hasPing: false, needsAuth: false))
                 return
             }
-            currentRemote = Remote(handle: handle, root: remote, metrics: telemetry.metrics)
+            currentRemote = Remote(handle: handle, root: remote, metrics: telemetry?.metrics)
             let hasPing = remote.value(atDottedPath: "ping")?.function != nil
             process(
                 .remoteReady(

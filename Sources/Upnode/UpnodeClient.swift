@@ -30,7 +30,8 @@ public actor UpnodeClient {
     let tls: TLSOptions?
     let localMethods: [String: DnodeValue]
     let onConnect: ConnectHook?
-    let telemetry: LinkTelemetry
+    /// Nil when nothing listens (the default): an idle link then carries none of it.
+    let telemetry: LinkTelemetry?
 
     /// The link's event loop: the actor runs on it and so does every connection it dials,
     /// so the actor, its timers and its channel talk without thread hops.
@@ -90,12 +91,14 @@ public actor UpnodeClient {
             configuration: configuration, seed: UInt64(truncatingIfNeeded: endpoint.hashValue))
         self.eventLoop = group.next()
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
-        let linkTelemetry = LinkTelemetry(
-            name: name ?? endpoint.description, endpoint: endpoint, telemetry: telemetry)
-        self.telemetry = linkTelemetry
         // Nothing we log is above `error`: a logger at `critical` (the default) hears nothing.
-        if telemetry.logger.logLevel <= .error || linkTelemetry.metrics != nil {
+        if telemetry.logger.logLevel <= .error || telemetry.activeMetricsFactory != nil {
+            let linkTelemetry = LinkTelemetry(
+                name: name ?? endpoint.description, endpoint: endpoint, telemetry: telemetry)
+            self.telemetry = linkTelemetry
             broadcaster.addHandler { linkTelemetry.observe($0) }
+        } else {
+            self.telemetry = nil
         }
     }
 
