@@ -1,4 +1,5 @@
 import DnodeProtocol
+import NIOPosix
 import Testing
 import Upnode
 
@@ -36,5 +37,23 @@ struct ReadmeExampleTests {
         #expect(sawUp)
         client.close()
         await server.close()
+    }
+
+    /// The README's "any stream" example, compiled (never run: it would take over stdin and
+    /// stdout). Its pieces run in `GettingStartedTests` and `StreamEndpointTests`.
+    static func anyStreamExample(myMethods: @escaping UpnodeServer.MethodsFactory) async throws
+        -> (UpnodeClient, UpnodeClient)
+    {
+        let relay = ChannelFactory(name: "relay") { eventLoop in  // make it on this loop
+            try await ClientBootstrap(group: eventLoop).connect(host: "10.0.0.5", port: 7000).get()
+        }
+        let viaRelay = UpnodeClient(endpoint: .channel(relay))
+        let viaSSH = UpnodeClient(
+            endpoint: try Endpoint(parsing: "exec:ssh bastion nc 10.0.0.5 7000"))
+
+        let stdio = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .takingOwnershipOfDescriptors(input: 0, output: 1).get()
+        try await UpnodeServer.serve(channel: stdio, methods: myMethods)  // inetd style
+        return (viaRelay, viaSSH)
     }
 }
