@@ -34,14 +34,24 @@ extension UpnodeClient {
 
     func connect(_ generation: UInt64, sslContext: NIOSSLContext?) {
         switch endpoint {
-        case .tcp, .tls, .unix: connectSocket(generation, sslContext: sslContext)
+        case .tcp(let host, let port), .tls(let host, let port):
+            connectSocket(generation, sslContext: sslContext, noDelay: true) {
+                $0.connect(host: host, port: port)
+            }
+        case .unix(let path):
+            connectSocket(generation, sslContext: sslContext, noDelay: false) {
+                $0.connect(unixDomainSocketPath: path)
+            }
         case .exec(let arguments): connectExec(generation, arguments, sslContext: sslContext)
         case .channel(let factory): connectChannel(generation, factory, sslContext: sslContext)
         }
     }
 
-    func connectSocket(_ generation: UInt64, sslContext: NIOSSLContext?) {
-        let endpoint = self.endpoint
+    /// Dials a socket with `dial`; `noDelay` turns Nagle off (TCP only).
+    func connectSocket(
+        _ generation: UInt64, sslContext: NIOSSLContext?, noDelay: Bool,
+        dial: (ClientBootstrap) -> EventLoopFuture<any Channel>
+    ) {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(
                 .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000))
@@ -49,23 +59,13 @@ extension UpnodeClient {
             .channelOption(.writeBufferWaterMark, value: configuration.writeBufferWaterMark)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if case .unix = endpoint {
-                    } else {
+                    if noDelay {
                         try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
                     }
                     try self.installDnode(on: channel, generation, sslContext: sslContext)
                 }
             }
-        let future: EventLoopFuture<any Channel>
-        switch endpoint {
-        case .unix(let path):
-            future = bootstrap.connect(unixDomainSocketPath: path)
-        case .tcp(let host, let port), .tls(let host, let port):
-            future = bootstrap.connect(host: host, port: port)
-        case .exec, .channel:
-            preconditionFailure("not a socket endpoint")
-        }
-        future.whenComplete { result in
+        dial(bootstrap).whenComplete { result in
             switch result {
             case .success:
                 self.post(.machine(.dialed(generation: generation), at: nil))
