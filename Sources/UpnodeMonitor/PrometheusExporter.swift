@@ -11,6 +11,16 @@ public enum PrometheusExporter {
         let type: String
         let help: String
         let samples: @Sendable (ConnectionStats, String) -> [String]
+
+        /// A family with one sample per link, `name{conn} value`.
+        static func single(
+            _ name: String, type: String, help: String,
+            value: @escaping @Sendable (ConnectionStats) -> Int
+        ) -> Family {
+            Family(name: name, type: type, help: help) { stats, conn in
+                ["\(name){\(conn)} \(value(stats))"]
+            }
+        }
     }
 
     /// The `/metrics` body. `now` is accepted for symmetry with the views; nothing here depends
@@ -53,34 +63,34 @@ public enum PrometheusExporter {
             lines.append("upnode_ping_seconds_count{\(conn)} \(stats.pingCount)")
             return lines
         },
-        Family(
-            name: "upnode_ping_timeouts_total", type: "counter",
-            help: "Heartbeats that got no answer in time."
-        ) { stats, conn in ["upnode_ping_timeouts_total{\(conn)} \(stats.pingTimeouts)"] },
-        Family(
-            name: "upnode_reconnects_total", type: "counter",
-            help: "Reconnect attempts scheduled; rises during an outage."
-        ) { stats, conn in ["upnode_reconnects_total{\(conn)} \(stats.reconnects)"] },
-        Family(
-            name: "upnode_disconnects_total", type: "counter",
-            help: "Times the link left the up state."
-        ) { stats, conn in ["upnode_disconnects_total{\(conn)} \(stats.disconnects)"] },
-        Family(
-            name: "upnode_queue_depth", type: "gauge",
-            help: "Transactions queued now, waiting for the link."
-        ) { stats, conn in ["upnode_queue_depth{\(conn)} \(stats.queue.depth)"] },
-        Family(
-            name: "upnode_queue_enqueued_total", type: "counter",
-            help: "Transactions that entered the queue."
-        ) { stats, conn in ["upnode_queue_enqueued_total{\(conn)} \(stats.queue.enqueued)"] },
-        Family(
-            name: "upnode_queue_flushed_total", type: "counter",
-            help: "Queued transactions sent once the link was up."
-        ) { stats, conn in ["upnode_queue_flushed_total{\(conn)} \(stats.queue.flushed)"] },
-        Family(
-            name: "upnode_queue_expired_total", type: "counter",
-            help: "Queued transactions dropped after waiting too long."
-        ) { stats, conn in ["upnode_queue_expired_total{\(conn)} \(stats.queue.expired)"] },
+        .single(
+            "upnode_ping_timeouts_total", type: "counter",
+            help: "Heartbeats that got no answer in time.",
+            value: \.pingTimeouts),
+        .single(
+            "upnode_reconnects_total", type: "counter",
+            help: "Reconnect attempts scheduled; rises during an outage.",
+            value: \.reconnects),
+        .single(
+            "upnode_disconnects_total", type: "counter",
+            help: "Times the link left the up state.",
+            value: \.disconnects),
+        .single(
+            "upnode_queue_depth", type: "gauge",
+            help: "Transactions queued now, waiting for the link.",
+            value: \.queue.depth),
+        .single(
+            "upnode_queue_enqueued_total", type: "counter",
+            help: "Transactions that entered the queue.",
+            value: \.queue.enqueued),
+        .single(
+            "upnode_queue_flushed_total", type: "counter",
+            help: "Queued transactions sent once the link was up.",
+            value: \.queue.flushed),
+        .single(
+            "upnode_queue_expired_total", type: "counter",
+            help: "Queued transactions dropped after waiting too long.",
+            value: \.queue.expired),
         Family(
             name: "upnode_rpc_total", type: "counter",
             help: "Calls by first outcome: ok, error (remote or link) or timeout."
