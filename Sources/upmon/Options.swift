@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TerminalUI
 import UpmonApp
 import Upnode
 
@@ -171,6 +172,27 @@ struct ReconnectArgument {
                     "a reconnect delay of 0 would redial in a busy loop; give one like 500ms")
             }
             return ReconnectArgument(kind: .fixed(delay))
+        }
+    }
+}
+
+/// How the dashboard looks: theme, colour depth, ASCII (live and replay alike).
+struct DisplayOptions: ParsableArguments {
+    static let colorDepths = ["truecolor", "256", "16", "never"]
+
+    @Option(
+        help: "Theme name or path to a .theme file.", completion: .list(ThemeSearchPath.shipped))
+    var theme: String?
+    @Option(help: "Directory to search for themes first.", completion: .directory)
+    var themesDir: String?
+    @Option(help: "Colour depth: truecolor, 256, 16 or never.", completion: .list(colorDepths))
+    var color: String?
+    @Flag(help: "Use ASCII symbols even in a UTF-8 locale.")
+    var ascii = false
+
+    func validate() throws {
+        if let color, !Self.colorDepths.contains(color) {
+            throw ValidationError("--color must be truecolor, 256, 16 or never")
         }
     }
 }

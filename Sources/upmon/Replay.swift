@@ -21,16 +21,7 @@ struct Replay: AsyncParsableCommand {
     @Flag(help: "Start paused.") var paused = false
     @Option(help: "Start at a position (05:00, 1:02:03, 90s) or a UTC time (13:52:23 UTC).")
     var at: String?
-    @Option(
-        help: "Theme name or path to a .theme file.", completion: .list(ThemeSearchPath.shipped))
-    var theme: String?
-    @Option(help: "Directory to search for themes first.", completion: .directory)
-    var themesDir: String?
-    @Option(
-        help: "Colour depth: truecolor, 256, 16 or never.",
-        completion: .list(["truecolor", "256", "16", "never"]))
-    var color: String?
-    @Flag(help: "Use ASCII symbols even in a UTF-8 locale.") var ascii = false
+    @OptionGroup var display: DisplayOptions
     @Option(help: "Log file while the dashboard runs.", completion: .file()) var logFile: String?
 
     func validate() throws {
@@ -61,7 +52,8 @@ struct Replay: AsyncParsableCommand {
         let options = DashboardOptions(
             sessionLabel: (file as NSString).lastPathComponent,
             thresholds: Thresholds(replayer.header.settings),
-            theme: theme, themesDir: themesDir, color: color, ascii: ascii, logFile: logFile,
+            theme: display.theme, themesDir: display.themesDir, color: display.color,
+            ascii: display.ascii, logFile: logFile,
             recordPath: nil,
             overwriteRecording: false, header: replayer.header)
         let code = await Dashboard.runReplay(

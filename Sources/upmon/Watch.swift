@@ -116,9 +116,10 @@ struct Watch: AsyncParsableCommand {
             return
         }
         let options = DashboardOptions(
-            sessionLabel: label, thresholds: config.thresholds, theme: flags.theme ?? config.theme,
-            themesDir: flags.themesDir,
-            color: flags.color, ascii: flags.ascii, logFile: flags.logFile,
+            sessionLabel: label, thresholds: config.thresholds,
+            theme: flags.display.theme ?? config.theme,
+            themesDir: flags.display.themesDir,
+            color: flags.display.color, ascii: flags.display.ascii, logFile: flags.logFile,
             recordPath: flags.record,
             overwriteRecording: flags.force,
             header: header)
@@ -169,17 +170,7 @@ struct WatchOptions: ParsableArguments {
     @Flag(help: "Overwrite an existing recording file.")
     var force = false
 
-    @Option(
-        help: "Theme name or path to a .theme file.", completion: .list(ThemeSearchPath.shipped))
-    var theme: String?
-    @Option(help: "Directory to search for themes first.", completion: .directory)
-    var themesDir: String?
-    @Option(
-        help: "Colour depth: truecolor, 256, 16 or never.",
-        completion: .list(["truecolor", "256", "16", "never"]))
-    var color: String?
-    @Flag(help: "Use ASCII symbols even in a UTF-8 locale.")
-    var ascii = false
+    @OptionGroup var display: DisplayOptions
     @Option(
         help: "Log file while the dashboard runs (default: $XDG_STATE_HOME/upmon/upmon.log).",
         completion: .file())
@@ -187,9 +178,6 @@ struct WatchOptions: ParsableArguments {
 
     func validate() throws {
         if snaps && !json { throw ValidationError("--snaps goes with --json") }
-        if let color, !["truecolor", "256", "16", "never"].contains(color) {
-            throw ValidationError("--color must be truecolor, 256, 16 or never")
-        }
     }
 }
 
