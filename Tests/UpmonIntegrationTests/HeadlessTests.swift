@@ -266,24 +266,9 @@ final class Locked<Value: Sendable>: Sendable {
     var value: Value { mutex.withLock { $0 } }
 }
 
-/// A minimal HTTP/1.0 GET over a raw NIO socket (loopback only).
+/// A minimal HTTP/1.0 GET over a raw NIO socket (loopback only): the body.
 func httpGet(_ address: String, path: String) async throws -> String {
-    let (host, port) = try MetricsServer.parseAddress(address)
-    let collector = ResponseCollector()
-    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(collector)
-            }
-        }
-        .connect(host: host, port: port).get()
-    // Bounded: if the server never closes, give up after 5 s rather than hang the suite.
-    let guardTimer = channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
-    try await channel.writeAndFlush(
-        channel.allocator.buffer(string: "GET \(path) HTTP/1.0\r\nHost: x\r\n\r\n"))
-    try await channel.closeFuture.get()
-    guardTimer.cancel()
-    let response = collector.text
+    let response = try await httpRaw(address, method: "GET", path: path)
     guard let split = response.range(of: "\r\n\r\n") else { return response }
     return String(response[split.upperBound...])
 }
