@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "DnodeProtocol", targets: ["DnodeProtocol"]),
         .library(name: "Upnode", targets: ["Upnode"]),
         .library(name: "UpnodeMonitor", targets: ["UpnodeMonitor"]),
+        .library(name: "UpnodeMonitorEndpoint", targets: ["UpnodeMonitorEndpoint"]),
         .library(name: "TerminalUI", targets: ["TerminalUI"]),
         .executable(name: "upmon", targets: ["upmon"]),
     ],
@@ -61,6 +62,17 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]
         ),
+        // Link events as monitor events (`MonitorFeed`), and an app's own links published on a
+        // unix socket (`UpnodeMonitorEndpoint`): the bridge between `Upnode` and the pure core.
+        .target(
+            name: "UpnodeMonitorEndpoint",
+            dependencies: [
+                "Upnode", "UpnodeMonitor", "DnodeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // themes/*.theme compiled into the binary (BuiltinThemes), regenerated when a file changes.
         .target(name: "TerminalUI", plugins: ["EmbedThemes"]),
         .systemLibrary(
@@ -73,7 +85,8 @@ let package = Package(
         .target(
             name: "UpmonApp",
             dependencies: [
-                "UpnodeMonitor", "Upnode", "UpnodeServe", "TerminalUI", "DnodeProtocol",
+                "UpnodeMonitor", "UpnodeMonitorEndpoint", "Upnode", "UpnodeServe", "TerminalUI",
+                "DnodeProtocol",
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,10 +124,21 @@ let package = Package(
             ]
         ),
         .testTarget(name: "UpnodeMonitorTests", dependencies: ["UpnodeMonitor", "DnodeProtocol"]),
+        .testTarget(
+            name: "UpnodeMonitorEndpointTests",
+            dependencies: [
+                "UpnodeMonitorEndpoint", "UpnodeMonitor", "Upnode", "UpnodeServe", "DnodeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "NCursesBackendTests", dependencies: ["NCursesBackend", "TerminalUI", "CNCurses"]),
         .testTarget(
-            name: "UpmonAppTests", dependencies: ["UpmonApp", "TerminalUI", "UpnodeMonitor", "DnodeProtocol"],
+            name: "UpmonAppTests",
+            dependencies: [
+                "UpmonApp", "TerminalUI", "UpnodeMonitor", "UpnodeMonitorEndpoint", "DnodeProtocol",
+            ],
             exclude: ["Snapshots"]
         ),
         .testTarget(

@@ -15,15 +15,21 @@ public struct Remote: Sendable {
     let onCall: (@Sendable () -> Void)?
     /// Where requests are counted by result (a client's link with a metrics backend).
     let metrics: LinkMetrics?
+    /// Who hears of requests (a client's transactions, never its connect hook).
+    let calls: CallObservers?
+    /// Whether this remote runs a transaction that waited in the queue.
+    let isQueued: Bool
 
     init(
         handle: ConnectionHandle, root: DnodeValue?, onCall: (@Sendable () -> Void)? = nil,
-        metrics: LinkMetrics? = nil
+        metrics: LinkMetrics? = nil, calls: CallObservers? = nil, isQueued: Bool = false
     ) {
         self.handle = handle
         self.root = root
         self.onCall = onCall
         self.metrics = metrics
+        self.calls = calls
+        self.isQueued = isQueued
     }
 
     /// Dotted paths of the remote's functions (empty when not known yet).
@@ -31,7 +37,9 @@ public struct Remote: Sendable {
 
     /// A remote for an object the peer sent, e.g. the session object returned by `auth`.
     public func object(_ value: DnodeValue) -> Remote {
-        Remote(handle: handle, root: value, onCall: onCall, metrics: metrics)
+        Remote(
+            handle: handle, root: value, onCall: onCall, metrics: metrics, calls: calls,
+            isQueued: isQueued)
     }
 
     /// Calls `method(arguments…, callback)` and returns the callback's first invocation's
@@ -47,6 +55,13 @@ public struct Remote: Sendable {
         try Task.checkCancellation()
         let wait = CancellableWait<[DnodeValue]>()
         let handle = self.handle
+        let observed = calls?.begin()
+        let started = ContinuousClock.now
+        if let observed {
+            let sent = UpnodeCallEvent.sent(
+                id: observed.id, method: method, arguments: arguments, queued: isQueued)
+            for handler in observed.handlers { handler(sent) }
+        }
         let outcome: Result<[DnodeValue], any Error>
         do {
             outcome = .success(
@@ -71,6 +86,12 @@ public struct Remote: Sendable {
             outcome = .failure(error)
         }
         if let metrics { metrics.countCall(Self.resultCode(outcome)) }
+        if let observed {
+            let finished = UpnodeCallEvent.finished(
+                id: observed.id, duration: ContinuousClock.now - started,
+                result: outcome)
+            for handler in observed.handlers { handler(finished) }
+        }
         return try outcome.get()
     }
 

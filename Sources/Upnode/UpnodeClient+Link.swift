@@ -19,7 +19,8 @@ extension UpnodeClient {
             // The channel shares this loop, so its state can be read here: a connection that
             // already closed (its close is still on the way to us) never opens the fast path.
             let live = currentRemote.flatMap { $0.handle.connection.value.isClosed ? nil : $0 }
-            transactions.setIdleRemote(isUp ? live : nil, generation: machine.generation)
+            transactions.setIdleRemote(
+                isUp ? live.map(observingCalls) : nil, generation: machine.generation)
         }
         if machine.state == .closed, !isFinished { finishClose() }
     }
@@ -173,7 +174,15 @@ extension UpnodeClient {
         entry.run(
             Remote(
                 handle: remote.handle, root: remote.root, onCall: progressed,
-                metrics: remote.metrics))
+                metrics: remote.metrics, calls: callObservers, isQueued: true))
+    }
+
+    /// The remote transactions get: requests reported to call handlers (the connect hook's
+    /// remote has none, so an `auth` call is never reported).
+    func observingCalls(_ remote: Remote) -> Remote {
+        Remote(
+            handle: remote.handle, root: remote.root, onCall: remote.onCall,
+            metrics: remote.metrics, calls: callObservers)
     }
 
     func finishClose() {

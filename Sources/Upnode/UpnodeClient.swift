@@ -50,6 +50,7 @@ public actor UpnodeClient {
     let origin = ContinuousClock.now
     nonisolated let broadcaster = EventBroadcaster()
     nonisolated let transactions = TransactionTable()
+    nonisolated let callObservers = CallObservers()
 
     /// Prefer this executor for tasks that make many calls on this link
     /// (`Task(executorPreference: client.taskExecutor) { … }` or `withTaskExecutorPreference`):

@@ -49,11 +49,23 @@ public final class UpnodeServer: Sendable {
     public let boundEndpoint: Endpoint
     let serverChannel: any Channel
     let registry: ConnectionRegistry
+    /// Handlers added after `listen` (a monitor endpoint); empty and free otherwise.
+    let noticeHandlers: NoticeHandlers
 
-    init(boundEndpoint: Endpoint, serverChannel: any Channel, registry: ConnectionRegistry) {
+    init(
+        boundEndpoint: Endpoint, serverChannel: any Channel, registry: ConnectionRegistry,
+        noticeHandlers: NoticeHandlers = NoticeHandlers()
+    ) {
         self.boundEndpoint = boundEndpoint
         self.serverChannel = serverChannel
         self.registry = registry
+        self.noticeHandlers = noticeHandlers
+    }
+
+    /// Calls `handler` with every connection notice from now on, after the `onNotice` given
+    /// to `listen` (synchronously, on the connection's event loop: return quickly).
+    public func addNoticeHandler(_ handler: @escaping @Sendable (ConnectionNotice) -> Void) {
+        noticeHandlers.add(handler)
     }
 
     /// Starts listening on `endpoint` (TCP port 0 picks a free port; see `boundEndpoint`).
@@ -68,7 +80,11 @@ public final class UpnodeServer: Sendable {
         methods: @escaping MethodsFactory
     ) async throws -> UpnodeServer {
         let observer = ServerTelemetry(endpoint: endpoint, telemetry: telemetry)
-        let onNotice = observer.wrap(reportNotice)
+        let noticeHandlers = NoticeHandlers()
+        let onNotice = observer.wrap { notice in
+            reportNotice(notice)
+            noticeHandlers.yield(notice)
+        }
         // Built once, off the event loops; every accepted connection shares it.
         let sslContext = try await options.tls?.serverContext()
         let registry = ConnectionRegistry()
@@ -113,7 +129,9 @@ public final class UpnodeServer: Sendable {
             ).get()
             bound = .unix(path: path)
         }
-        return UpnodeServer(boundEndpoint: bound, serverChannel: channel, registry: registry)
+        return UpnodeServer(
+            boundEndpoint: bound, serverChannel: channel, registry: registry,
+            noticeHandlers: noticeHandlers)
     }
 
     /// Serves one dnode session on a channel you connected yourself (stdin/stdout, a pipe, a
@@ -207,6 +225,20 @@ public final class UpnodeServer: Sendable {
             guard case .function(let callback)? = arguments.last else { return }
             handle.onLoop { try? $0.send(callback, arguments: []) }
         }
+    }
+}
+
+/// Notice handlers added to a listening server.
+final class NoticeHandlers: Sendable {
+    let handlers = Mutex<[@Sendable (UpnodeServer.ConnectionNotice) -> Void]>([])
+
+    func add(_ handler: @escaping @Sendable (UpnodeServer.ConnectionNotice) -> Void) {
+        handlers.withLock { $0.append(handler) }
+    }
+
+    func yield(_ notice: UpnodeServer.ConnectionNotice) {
+        let current = handlers.withLock { $0 }
+        for handler in current { handler(notice) }
     }
 }
 

@@ -2,6 +2,7 @@ import DnodeProtocol
 import Foundation
 import Testing
 import UpnodeMonitor
+import UpnodeMonitorEndpoint
 
 @testable import UpmonApp
 

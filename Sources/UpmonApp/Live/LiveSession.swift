@@ -3,6 +3,7 @@ import OrderedCollections
 import Synchronization
 import Upnode
 import UpnodeMonitor
+import UpnodeMonitorEndpoint
 
 /// The live links of one upmon run: a client per connection spec, their merged monitor
 /// feed, and manual calls (the call dialog and `upmon call`).

@@ -5,7 +5,8 @@ import UpnodeMonitor
 
 /// Merges the event streams of many `UpnodeClient`s into one stream of `MonitorEvent`s,
 /// stamped with the session clock. The only place where `UpnodeEvent` meets `MonitorEvent`:
-/// it lives in the app so that the monitor core needs no link library.
+/// it lives here, next to `Upnode`, so that the monitor core needs no link library. The app
+/// watches the links it dials with it; `UpnodeMonitorEndpoint` the links of another app.
 ///
 /// The stream holds at most `capacity` undelivered events. It never drops silently: events
 /// that do not fit are counted, and the next event that fits is preceded by a session-wide

@@ -1,7 +1,7 @@
 import Testing
 import UpnodeMonitor
 
-@testable import UpmonApp
+@testable import UpnodeMonitorEndpoint
 
 /// The live feed never loses events silently.
 @Suite("Monitor feed")
