@@ -27,6 +27,8 @@ public struct AppModel: Sendable {
     public var isQuitting = false
     /// The newest t of the live events applied (a recording starts no earlier).
     public var latestEventT = 0.0
+    /// The links belong to another app (`upmon attach`): calls, reconnect and hold refuse.
+    public var linksAreAttached = false
 
     public init(monitor: MonitorState, mode: Mode, sessionLabel: String, wallClockAtZero: Double) {
         self.monitor = monitor

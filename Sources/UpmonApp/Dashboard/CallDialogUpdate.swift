@@ -5,6 +5,7 @@ import UpnodeMonitor
 /// `c`: opens the call dialog for the selected link.
 func openCallDialog(_ model: inout AppModel) -> [Effect] {
     guard !model.isReplay else { return refuseReadOnly(&model) }
+    guard !model.linksAreAttached else { return refuseAttached(&model) }
     guard let id = currentSelection(model), let stats = model.monitor[id] else { return [] }
     // A link that never came up knows no methods: the picker then takes a typed name.
     model.ui.overlay = .callDialog(CallDialogState(conn: id, methods: stats.methods))

@@ -75,6 +75,7 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         return []
     case "reconnect", "hold", "release":
         guard !model.isReplay else { return refuseReadOnly(&model) }
+        guard !model.linksAreAttached else { return refuseAttached(&model) }
         let targets: [ConnectionID]
         if argument.isEmpty {
             targets = currentSelection(model).map { [$0] } ?? []

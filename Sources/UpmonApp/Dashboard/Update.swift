@@ -215,6 +215,7 @@ func pageSize(_ model: AppModel) -> Int {
 
 func reconnectSelected(_ model: inout AppModel) -> [Effect] {
     guard !model.isReplay else { return refuseReadOnly(&model) }
+    guard !model.linksAreAttached else { return refuseAttached(&model) }
     guard let id = currentSelection(model) else { return [] }
     model.ui.setStatus("reconnecting \(linkName(model, id))")
     return [.reconnect(id)]
@@ -222,6 +223,7 @@ func reconnectSelected(_ model: inout AppModel) -> [Effect] {
 
 func holdOrReleaseSelected(_ model: inout AppModel) -> [Effect] {
     guard !model.isReplay else { return refuseReadOnly(&model) }
+    guard !model.linksAreAttached else { return refuseAttached(&model) }
     guard let id = currentSelection(model), let stats = model.monitor[id] else { return [] }
     if stats.isHeld {
         model.ui.setStatus("releasing \(linkName(model, id))")

@@ -16,6 +16,8 @@ public final class LiveSession: Sendable {
     public let recordsArguments: Bool
     let calls = ManualCallRegistry()
     let callCounter = Mutex(0)
+    /// Set for `upmon attach`: another app's links, read from its endpoint, instead of clients.
+    public let attachment: AttachSession?
 
     public init(
         specs: [ConnectionSpec], recordsArguments: Bool = false, environment: [String: String] = [:]
@@ -40,6 +42,18 @@ public final class LiveSession: Sendable {
         }
         self.infos = infos
         self.clients = clients
+        attachment = nil
+    }
+
+    /// The links of other apps (`upmon attach`): no clients, so calls, reconnect and hold
+    /// are not available; everything else (dashboard, `--json`, `record`) works the same.
+    public init(attached: AttachSession) {
+        specs = []
+        recordsArguments = false
+        infos = attached.infos
+        feed = attached.feed
+        clients = [:]
+        attachment = attached
     }
 
     /// The upnode auth pattern: `method(args…, cb)`; `cb(err)` refuses, `cb(null, session)`
@@ -69,6 +83,7 @@ public final class LiveSession: Sendable {
 
     /// Starts every link and the feed.
     public func start() {
+        if let attachment { return attachment.start() }
         for info in infos {
             guard let client = clients[info.id] else { continue }
             feed.watch(client, as: info.id)
@@ -79,11 +94,15 @@ public final class LiveSession: Sendable {
 
     /// Closes every link and ends the feed.
     public func close() async {
+        if let attachment { return await attachment.close() }
         for client in clients.values { client.close() }
         for client in clients.values { _ = await client.state }
         calls.failAll("closed")
         feed.finish()
     }
+
+    /// What actions that need the link say on an attached one.
+    public static let notForAttachedLinks = "not available for attached links"
 
     public func reconnect(_ id: ConnectionID) { clients[id]?.reconnectNow() }
     public func hold(_ id: ConnectionID) { clients[id]?.hold() }
@@ -111,6 +130,10 @@ public final class LiveSession: Sendable {
     ) -> String {
         let callID = id ?? nextCallID()
         guard let client = clients[conn] else {
+            if attachment != nil {
+                update(.failed(code: "not_available", message: Self.notForAttachedLinks))
+                return callID
+            }
             update(.failed(code: "no_such_connection", message: "no connection \(conn)"))
             return callID
         }
