@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "UpnodeMonitorEndpoint", targets: ["UpnodeMonitorEndpoint"]),
         .library(name: "TerminalUI", targets: ["TerminalUI"]),
         .executable(name: "upmon", targets: ["upmon"]),
+        .executable(name: "upmon-attach-demo", targets: ["upmon-attach-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -104,6 +105,13 @@ let package = Package(
             ],
             // The git commit for `upmon --version`.
             plugins: ["EmbedBuildInfo"]
+        ),
+        // A small service with two upnode clients and a monitor endpoint (`upmon attach`'s
+        // example and end-to-end test subject; docs/ARCHITECTURE.md, "Targets").
+        .executableTarget(
+            name: "upmon-attach-demo",
+            dependencies: ["Upnode", "UpnodeMonitorEndpoint", "DnodeProtocol"],
+            path: "Examples/AttachDemo"
         ),
         // The generator run at build time by the two plugins below (not shipped).
         .executableTarget(name: "EmbedTool", path: "Plugins/EmbedTool"),
