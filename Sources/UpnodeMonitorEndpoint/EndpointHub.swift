@@ -63,22 +63,31 @@ final class EndpointHub: Sendable {
         }
     }
 
-    var connections: [ConnectionInfo] { state.withLock { $0.header.connections } }
-
-    /// Adds a link. Readers already attached are closed: the connection set is fixed per
-    /// header (docs/RECORDING.md, "Header"), so they reattach and read the new one.
-    func add(_ info: ConnectionInfo) {
-        let closing = state.withLock { state -> [Subscriber] in
-            state.header.connections.append(info)
+    /// Adds a link, in `first`'s state when given. Readers already attached are closed: the
+    /// connection set is fixed per header (docs/RECORDING.md, "Header"), so they reattach and
+    /// read the new one.
+    /// The id is the next free one, taken under the lock (registrations may race).
+    func add(
+        _ info: (ConnectionID) -> ConnectionInfo, first: ((ConnectionID) -> MonitorEvent)? = nil
+    ) -> ConnectionID {
+        let (id, closing) = state.withLock { state -> (ConnectionID, [Subscriber]) in
+            let id = ConnectionID(index: state.header.connections.count)
+            state.header.connections.append(info(id))
             // The snapshot form keeps every link's history and the log; the new link starts idle.
             state.monitor =
                 (try? MonitorState(
                     json: state.monitor.toJSON(), connections: state.header.connections))
                 ?? MonitorState(connections: state.header.connections)
+            if let first {
+                let event = first(id)
+                state.monitor.apply(event)
+                state.lastT = max(state.lastT, event.t)
+            }
             defer { state.subscribers.removeAll() }
-            return Array(state.subscribers.values)
+            return (id, Array(state.subscribers.values))
         }
         for subscriber in closing { subscriber.channel.close(promise: nil) }
+        return id
     }
 
     /// Applies an event and sends it to every subscriber; one that cannot keep up is dropped.

@@ -104,15 +104,15 @@ public final class UpnodeMonitorEndpoint: Sendable {
 
     /// Publishes `client`'s link as `name`: state, pings, reconnects, its transaction queue.
     public func register(_ client: UpnodeClient, name: String) {
-        let id = ConnectionID(index: hub.connections.count)
         let configuration = client.configuration
-        hub.add(
+        let id = hub.add { id in
             ConnectionInfo(
                 id: id, name: name, endpoint: client.endpoint.normalized,
                 options: ConnectionOptions(
                     pingMilliseconds: Int(configuration.pingInterval.milliseconds),
                     timeoutMilliseconds: Int(configuration.pingTimeout.milliseconds),
-                    reconnect: configuration.reconnect.description)))
+                    reconnect: configuration.reconnect.description))
+        }
         feed.watch(client, as: id)
         let feed = self.feed
         let recordsArguments = options.recordsArguments
@@ -125,17 +125,21 @@ public final class UpnodeMonitorEndpoint: Sendable {
     /// connections and disconnections as notes in the event log (`client 3 connected from
     /// 10.0.0.7:50122, 2 open`). A server has no heartbeat or queue of its own to show.
     public func register(_ server: UpnodeServer, name: String) {
-        let id = ConnectionID(index: hub.connections.count)
-        hub.add(
-            ConnectionInfo(
-                id: id, name: name, endpoint: server.boundEndpoint.normalized,
-                options: ConnectionOptions(
-                    pingMilliseconds: 0, timeoutMilliseconds: 0, reconnect: "never")))
-        feed.emit(
-            .state(
-                from: .idle, to: .up, reason: "listening",
-                detail: "serving \(server.boundEndpoint.normalized)", phase: nil), conn: id)
         let feed = self.feed
+        let endpoint = server.boundEndpoint.normalized
+        // Up before `register` returns, for any reader that attaches after it.
+        let id = hub.add { id in
+            ConnectionInfo(
+                id: id, name: name, endpoint: endpoint,
+                options: ConnectionOptions(
+                    pingMilliseconds: 0, timeoutMilliseconds: 0, reconnect: "never"))
+        } first: { id in
+            MonitorEvent(
+                t: feed.now(), conn: id,
+                kind: .state(
+                    from: .idle, to: .up, reason: "listening", detail: "serving \(endpoint)",
+                    phase: nil))
+        }
         server.addNoticeHandler { [weak server] notice in
             let open = server?.connectionCount ?? 0
             feed.emit(Self.kind(of: notice, open: open), conn: id)

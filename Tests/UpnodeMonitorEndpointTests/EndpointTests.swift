@@ -138,6 +138,38 @@ struct EndpointTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me")
     }
 
+    @Test("a registered server is a row that is up, with its clients coming and going as notes")
+    func registeredServer() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await testServer()
+        defer { Task { await server.close() } }
+        let endpoint = try await UpnodeMonitorEndpoint(path: directory + "/srv.sock")
+        endpoint.register(server, name: "api")
+        let reader = try LineReader(path: endpoint.path)
+        let header = try await offPool { try reader.json() }
+        let links = header?["connections"]?.arrayValue ?? []
+        #expect(links.map { $0["name"]?.stringValue } == ["api"])
+        #expect(links.first?["endpoint"]?.stringValue == server.boundEndpoint.normalized)
+        let snap = try await offPool { try reader.json() }
+        #expect(snap?["state"]?["connections"]?["c1"]?["state"]?.stringValue == "up")
+
+        let client = UpnodeClient(endpoint: server.boundEndpoint)
+        client.start()
+        _ = try await client.up { remote in try await remote.request("add", [.int(1), .int(2)]) }
+        let connected = try await offPool {
+            try reader.until { $0["kind"]?.stringValue == "note" }
+        }
+        #expect(connected?["conn"]?.stringValue == "c1")
+        #expect(connected?["text"]?.stringValue?.hasPrefix("client 1 connected from") == true)
+        client.close()
+        let gone = try await offPool {
+            try reader.until { $0["kind"]?.stringValue == "note" }
+        }
+        #expect(gone?["text"]?.stringValue?.hasPrefix("client 1 disconnected") == true)
+        await endpoint.close()
+    }
+
     @Test("a reader that never reads is dropped at its buffer; the endpoint goes on")
     func slowSubscriber() async throws {
         let directory = try scratchDirectory()
