@@ -18,12 +18,21 @@ final class Subscriber: Sendable {
     }
 
     /// Writes `line`; false when that would pass `limit` queued bytes (nothing is written).
+    ///
+    /// The write is always handed to the channel's loop, never done in place: the hub calls
+    /// this under its lock, also from the loop itself (a new subscriber), and a write that
+    /// fails there at once would close the channel and re-enter the hub. Handed over under
+    /// the lock, lines reach the loop in the hub's order.
     func send(_ line: [UInt8], limit: Int) -> Bool {
         let size = line.count
         let total = queued.add(size, ordering: .relaxed).newValue
         guard total <= limit else { return false }
-        channel.writeAndFlush(channel.allocator.buffer(bytes: line)).whenComplete { _ in
-            self.queued.subtract(size, ordering: .relaxed)
+        let channel = self.channel
+        let buffer = channel.allocator.buffer(bytes: line)
+        channel.eventLoop.execute {
+            channel.writeAndFlush(buffer).whenComplete { _ in
+                self.queued.subtract(size, ordering: .relaxed)
+            }
         }
         return true
     }

@@ -1,4 +1,3 @@
-import Dispatch
 import DnodeProtocol
 import Foundation
 
@@ -15,11 +14,12 @@ func scratchDirectory() throws -> String {
     return path
 }
 
-/// Runs blocking reads on a Dispatch thread, so that they never hold a thread of the
-/// cooperative pool the endpoint's own task needs.
+/// Runs a blocking read on a thread of its own: never on a thread of the cooperative pool
+/// (the endpoint's own task needs one) nor of Dispatch's width-limited global queues, which
+/// back that pool on Linux.
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 

@@ -123,7 +123,7 @@ public final class AttachSession: Sendable {
                     ? "the app closed its monitor endpoint"
                     : "the app's monitor endpoint closed the connection"
             } catch {
-                reason = "cannot read \(app.path): \(error)"
+                reason = "cannot read \(app.path): \(describe(error))"
             }
             if Task.isCancelled { break }
             let events = app.translator.withLock { $0.detach(because: reason) }
