@@ -103,6 +103,26 @@ struct MouseEndToEndTests {
         #expect(tmux.format("#{mouse_any_flag} #{mouse_sgr_flag}") == "0 0")
     }
 
+    @Test("replay: a click on the progress bar seeks there; q restores the terminal")
+    func replaySeek() async throws {
+        let example = packageRoot.appendingPathComponent("Tests/Fixtures/recordings/example.upmon")
+        let tmux = try TmuxSession(
+            command: "\(UpmonBinary.path) replay \(example.path) --paused "
+                + "--log-file /tmp/upmon-e2e-mouse-replay-\(getpid()).log")
+        defer { tmux.close() }
+        let start = await tmux.waitForScreen { $0.contains("00:00 / 00:06") }
+        #expect(tmux.format("#{mouse_any_flag} #{mouse_sgr_flag}") == "1 1", "\(start)")
+        // The last cell of the bar, just left of its closing ▏.
+        let end = try #require(Self.find("▏ 00:00 / 00:06", in: start))
+        Self.click(tmux, x: end.x - 1, y: end.y)
+        let sought = await tmux.waitForScreen { $0.contains("00:06 / 00:06") }
+        #expect(sought.contains("00:06 / 00:06"), "the click did not seek:\n\(sought)")
+        tmux.send("q")
+        let exit = await tmux.waitForExit()
+        #expect(exit.dead && exit.status == 0)
+        #expect(tmux.format("#{mouse_any_flag} #{mouse_sgr_flag}") == "0 0")
+    }
+
     @Test("--no-mouse: the pane's mouse flags stay 0 and the keys work as before")
     func noMouse() async throws {
         let tmux = try TmuxSession(command: try Self.command("--no-mouse"))
