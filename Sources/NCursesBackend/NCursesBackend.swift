@@ -20,12 +20,29 @@ public final class NCursesBackend: TerminalBackend {
         public var forcedColorDepth: ColorDepth?
         /// `--ascii`: use ASCII glyphs even in a UTF-8 locale.
         public var forceASCII: Bool
+        /// Ask the terminal for SGR mouse reports (off with `--no-mouse`).
+        public var mouse: Bool
         /// Creates options.
-        public init(forcedColorDepth: ColorDepth? = nil, forceASCII: Bool = false) {
+        public init(
+            forcedColorDepth: ColorDepth? = nil, forceASCII: Bool = false, mouse: Bool = false
+        ) {
             self.forcedColorDepth = forcedColorDepth
             self.forceASCII = forceASCII
+            self.mouse = mouse
         }
     }
+
+    /// Turns on button press/release reports (1000) in SGR form (1006): no motion reports,
+    /// and no 223-column limit as in the X10 form.
+    static let mouseOn = Array("\u{1b}[?1000h\u{1b}[?1006h".utf8)
+    /// Turns mouse reports off again.
+    static let mouseOff = Array("\u{1b}[?1006l\u{1b}[?1000l".utf8)
+    /// The key code ncurses returns for `ESC [ <`, the start of an SGR mouse report. Above
+    /// every curses key code (`KEY_MAX` and the extended keys terminfo adds after it) and
+    /// below 65,536, which ncurses' key table can hold.
+    static let mousePrefixCode: Int32 = 0x7E00
+    /// The key code for `ESC [ M`, the X10 report of a terminal that ignores `?1006h`.
+    static let legacyMousePrefixCode: Int32 = 0x7E01
 
     /// What the terminal can do.
     public private(set) var capabilities: TerminalCapabilities
@@ -34,7 +51,8 @@ public final class NCursesBackend: TerminalBackend {
 
     private let screen: OpaquePointer
     private let window: UnsafeMutablePointer<WINDOW>
-    private let keyCodes: KeyCodes
+    private var decoder: InputDecoder
+    private let mouse: Bool
     private var pairCache: ColorPairCache
     private var paletteCache: PaletteSlotCache
     private var rgbMode: CursesColor.RGBMode
@@ -67,10 +85,11 @@ public final class NCursesBackend: TerminalBackend {
             throw .unsupportedTerminal(term)
         }
         // Arm the crash guard with the original termios before curses changes it.
-        let restore = ["rmcup", "cnorm", "sgr0"].compactMap { name -> [CChar]? in
-            guard let value = cn_tigetstr(name) else { return nil }
-            return Array(UnsafeBufferPointer(start: value, count: strlen(value)))
-        }.flatMap { $0 }
+        let restore =
+            ["rmcup", "cnorm", "sgr0"].compactMap { name -> [CChar]? in
+                guard let value = cn_tigetstr(name) else { return nil }
+                return Array(UnsafeBufferPointer(start: value, count: strlen(value)))
+            }.flatMap { $0 } + (options.mouse ? Self.mouseOff.map { CChar(bitPattern: $0) } : [])
         restore.withUnsafeBufferPointer { bytes in
             _ = ctg_arm(STDOUT_FILENO, bytes.baseAddress, bytes.count)
         }
@@ -102,6 +121,19 @@ public final class NCursesBackend: TerminalBackend {
         ] where key_defined(sequence) == 0 {
             define_key(sequence, key)
         }
+        if options.mouse {
+            // Our own codes for the reports' starts, replacing terminfo's `kmous` (`ESC [ <`
+            // in xterm, `ESC [ M` in tmux and screen): ncurses' mouse driver never starts,
+            // and the decoder reads what follows.
+            for (sequence, code) in [
+                ("\u{1b}[<", Self.mousePrefixCode), ("\u{1b}[M", Self.legacyMousePrefixCode),
+            ] {
+                define_key(sequence, 0)
+                define_key(sequence, code)
+            }
+            Self.writeToTerminal(Self.mouseOn)
+        }
+        self.mouse = options.mouse
         nodelay(window, true)
         set_escdelay(25)
         curs_set(0)
@@ -131,7 +163,7 @@ public final class NCursesBackend: TerminalBackend {
             colorDepth: depth, isUTF8: isUTF8 && !options.forceASCII, canChangeColor: canChange,
             hasOnlyEightColors: colorCount < 16, supportedAttributes: supported)
 
-        self.keyCodes = KeyCodes(
+        let keyCodes = KeyCodes(
             resize: cn_key_resize(), up: cn_key_up(), down: cn_key_down(), left: cn_key_left(),
             right: cn_key_right(), shiftUp: cn_key_sr(), shiftDown: cn_key_sf(),
             shiftLeft: cn_key_sleft(), shiftRight: cn_key_sright(),
@@ -139,6 +171,9 @@ public final class NCursesBackend: TerminalBackend {
             home: cn_key_home(), end: cn_key_end(), pageUp: cn_key_ppage(),
             pageDown: cn_key_npage(), backspace: cn_key_backspace(), delete: cn_key_dc(),
             enter: cn_key_enter(), backTab: cn_key_btab(), function0: cn_key_f(0))
+        self.decoder = InputDecoder(
+            codes: keyCodes, mousePrefix: options.mouse ? Self.mousePrefixCode : nil,
+            legacyMousePrefix: options.mouse ? Self.legacyMousePrefixCode : nil)
     }
 
     deinit { shutdown() }
@@ -220,12 +255,10 @@ public final class NCursesBackend: TerminalBackend {
         while events.count < 4096 {
             let result = wget_wch(window, &code)
             if result == cn_err() { break }
-            if result == cn_key_code_yes() {
-                events.append(
-                    KeyDecoder.decode(key: Int32(bitPattern: UInt32(code)), codes: keyCodes))
-            } else {
-                events.append(KeyDecoder.decode(character: UInt32(code)))
-            }
+            let input: RawInput =
+                result == cn_key_code_yes()
+                ? .key(Int32(bitPattern: UInt32(code))) : .character(UInt32(code))
+            if let event = decoder.decode(input) { events.append(event) }
         }
         return events
     }
@@ -237,6 +270,7 @@ public final class NCursesBackend: TerminalBackend {
         guard !isShutDown else { return }
         def_prog_mode()
         endwin()
+        if mouse { Self.writeToTerminal(Self.mouseOff) }
     }
 
     /// Takes the terminal back after a job-control stop. `endwin` switched keypad transmit
@@ -247,6 +281,7 @@ public final class NCursesBackend: TerminalBackend {
         guard !isShutDown else { return }
         reset_prog_mode()
         keypad(window, true)
+        if mouse { Self.writeToTerminal(Self.mouseOn) }
     }
 
     /// Restores the terminal (`endwin`) and disarms the crash guard. Safe to call more
@@ -256,8 +291,27 @@ public final class NCursesBackend: TerminalBackend {
         isShutDown = true
         curs_set(1)
         endwin()
+        if mouse { Self.writeToTerminal(Self.mouseOff) }
         delscreen(screen)
         ctg_disarm()
+    }
+
+    /// Writes mode switches straight to the terminal (curses has flushed its own output
+    /// first, or has not written any yet).
+    private static func writeToTerminal(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes {
+                write(STDOUT_FILENO, $0.baseAddress, $0.count)
+            }
+            if written > 0 {
+                offset += written
+            } else if written < 0, errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
     }
 
     // MARK: - Styles

@@ -4,10 +4,13 @@ public struct Hint: Sendable, Hashable {
     public var key: String
     /// What it does.
     public var label: String
+    /// The key a click on the hint stands for; nil when it names several keys (`↑↓`).
+    public var event: InputEvent?
     /// Creates a hint.
-    public init(key: String, label: String) {
+    public init(key: String, label: String, event: InputEvent? = nil) {
         self.key = key
         self.label = label
+        self.event = event
     }
 }
 
@@ -33,24 +36,39 @@ public struct HintBar: Sendable {
         self.separator = separator
     }
 
+    /// Where each hint that fits is drawn in `area` (key and label, one row high), in order:
+    /// the hit regions for mouse clicks. `render` draws exactly these.
+    public func regions(in area: Rect) -> [Rect] {
+        guard area.width > 0, area.height > 0 else { return [] }
+        var x = area.x
+        let separatorWidth = TextWidth.width(of: separator)
+        var regions: [Rect] = []
+        for hint in hints {
+            let start = regions.isEmpty ? x : x + separatorWidth
+            let width =
+                TextWidth.width(of: sanitize(hint.key)) + TextWidth.width(of: sanitize(hint.label))
+            guard start + width <= area.maxX else { break }
+            regions.append(Rect(x: start, y: area.y, width: width, height: 1))
+            x = start + width
+        }
+        return regions
+    }
+
+    /// The hint drawn at `position` in `area`, if any.
+    public func hint(at position: Position, area: Rect) -> Hint? {
+        regions(in: area).firstIndex { $0.contains(position) }.map { hints[$0] }
+    }
+
     /// Draws in the first row of `area`; returns how many hints fitted.
     @discardableResult
     public func render(into buffer: inout Buffer, area: Rect) -> Int {
         guard area.width > 0, area.height > 0 else { return 0 }
         buffer.clear(area.row(0), style: labelStyle)
-        var x = area.x
-        let separatorWidth = TextWidth.width(of: separator)
-        var shown = 0
-        for hint in hints {
-            let start = shown == 0 ? x : x + separatorWidth
-            let width =
-                TextWidth.width(of: sanitize(hint.key)) + TextWidth.width(of: sanitize(hint.label))
-            guard start + width <= area.maxX else { break }
-            let keyWidth = buffer.set(x: start, y: area.y, hint.key, style: keyStyle)
-            buffer.set(x: start + keyWidth, y: area.y, hint.label, style: labelStyle)
-            x = start + width
-            shown += 1
+        let regions = regions(in: area)
+        for (hint, region) in zip(hints, regions) {
+            let keyWidth = buffer.set(x: region.x, y: region.y, hint.key, style: keyStyle)
+            buffer.set(x: region.x + keyWidth, y: region.y, hint.label, style: labelStyle)
         }
-        return shown
+        return regions.count
     }
 }

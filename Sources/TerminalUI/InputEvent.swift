@@ -38,4 +38,6 @@ public enum InputEvent: Sendable, Hashable {
     case resize
     /// A key the backend could not decode, with its raw code.
     case unknown(Int)
+    /// A mouse button or wheel event (SGR reporting; see `MouseEvent`).
+    case mouse(MouseEvent)
 }

@@ -47,6 +47,12 @@ public struct ListPickerState: Sendable, Hashable {
         return selected < current.count ? current[selected] : nil
     }
 
+    /// Selects the match at `index` (a click on it), clamped to the matches.
+    public mutating func select(index: Int) {
+        let count = matches.count
+        selected = count == 0 ? 0 : min(count - 1, max(0, index))
+    }
+
     /// Moves the selection by `delta`, clamped to the matches.
     public mutating func moveSelection(by delta: Int) {
         let count = matches.count
@@ -114,11 +120,8 @@ public struct ListPicker: Sendable {
                 into: &buffer,
                 area: Rect(
                     x: area.x + promptWidth, y: area.y, width: area.width - promptWidth, height: 1))
-        let list = area.inset(top: 1)
         let matches = state.matches
-        let offset = Table.scrollOffset(
-            selected: state.selected, current: 0, visibleRows: list.height, rowCount: matches.count,
-            context: 0)
+        let (list, offset) = listArea(in: area, matchCount: matches.count)
         for row in 0..<list.height {
             let index = offset + row
             guard index < matches.count else { break }
@@ -131,5 +134,25 @@ public struct ListPicker: Sendable {
                 style: rowStyle)
         }
         return cursor
+    }
+
+    /// The index (in `state.matches`) of the item drawn at `position` in `area`, if any: the
+    /// hit test for a click, from the same geometry `render` draws with.
+    public func matchIndex(at position: Position, area: Rect) -> Int? {
+        guard area.width > 0, area.height > 0 else { return nil }
+        let count = state.matches.count
+        let (list, offset) = listArea(in: area, matchCount: count)
+        guard list.contains(position) else { return nil }
+        let index = offset + position.y - list.y
+        return index < count ? index : nil
+    }
+
+    /// The rows below the query and the first match shown in them.
+    private func listArea(in area: Rect, matchCount: Int) -> (list: Rect, offset: Int) {
+        let list = area.inset(top: 1)
+        let offset = Table.scrollOffset(
+            selected: state.selected, current: 0, visibleRows: list.height, rowCount: matchCount,
+            context: 0)
+        return (list, offset)
     }
 }

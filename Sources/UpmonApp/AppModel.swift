@@ -201,6 +201,8 @@ public enum Msg: Sendable {
     case inputClosed
     /// SIGTERM or SIGHUP.
     case terminated
+    /// The terminal's glyph set and whether it reports the mouse (once, at start).
+    case terminal(isUnicode: Bool, mouse: Bool)
 }
 
 /// Side effects the runtime carries out, in order; results come back as `Msg`s.

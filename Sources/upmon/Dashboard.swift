@@ -93,7 +93,8 @@ enum Dashboard {
         let terminal: NCursesBackend
         do {
             terminal = try NCursesBackend(
-                options: .init(forcedColorDepth: depth, forceASCII: options.ascii))
+                options: .init(
+                    forcedColorDepth: depth, forceASCII: options.ascii, mouse: options.mouse))
         } catch {
             for source in signals {
                 source.resume()

@@ -189,6 +189,8 @@ struct DisplayOptions: ParsableArguments {
     var color: String?
     @Flag(help: "Use ASCII symbols even in a UTF-8 locale.")
     var ascii = false
+    @Flag(help: "Leave the mouse to the terminal (no clicks or wheel in the dashboard).")
+    var noMouse = false
 
     func validate() throws {
         if let color, !Self.colorDepths.contains(color) {

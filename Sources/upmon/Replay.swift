@@ -55,7 +55,7 @@ struct Replay: AsyncParsableCommand {
             theme: display.theme, themesDir: display.themesDir, color: display.color,
             ascii: display.ascii, logFile: logFile,
             recordPath: nil,
-            overwriteRecording: false, header: replayer.header)
+            overwriteRecording: false, header: replayer.header, mouse: !display.noMouse)
         let code = await Dashboard.runReplay(
             replayer: replayer, options: options, speed: speed, paused: paused, at: at)
         Platform.exit(code)

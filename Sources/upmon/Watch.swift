@@ -122,7 +122,7 @@ struct Watch: AsyncParsableCommand {
             color: flags.display.color, ascii: flags.display.ascii, logFile: flags.logFile,
             recordPath: flags.record,
             overwriteRecording: flags.force,
-            header: header)
+            header: header, mouse: !flags.display.noMouse && config.mouse != false)
         let code = await Dashboard.runLive(
             session: session, options: options, snapshot: flags.metrics == nil ? nil : snapshot)
         await metricsServer?.close()

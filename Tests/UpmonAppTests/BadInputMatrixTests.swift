@@ -37,6 +37,18 @@ struct BadInputMatrixTests {
         }
         keys += (1...12).map(InputEvent.function)
         keys += "abcdefghijklmnopqrstuvwxyz[\\]^_ ?@".map(InputEvent.ctrl)
+        // Mouse reports anywhere: on panes, hints and overlays, on the edges, off the screen.
+        let buttons: [MouseEvent.Button] = [.left, .right, .wheelUp, .wheelDown, .other(9)]
+        let cells = [(3, 4), (60, 20), (10, 34), (119, 34), (-1, -1), (Int.max, Int.min)]
+        for (index, button) in buttons.enumerated() {
+            for (x, y) in cells {
+                keys.append(
+                    .mouse(
+                        MouseEvent(
+                            button: button, kind: index == 4 ? .release : .press,
+                            position: Position(x: x, y: y))))
+            }
+        }
         return keys
     }()
     static let printable = Array(

@@ -42,6 +42,7 @@ extension EndToEndTests {
             // A failure must not leave a stopped upmon behind.
             defer { if ProcStat.state(pid) == "T" { kill(pid, SIGCONT) } }
             #expect(tmux.format("#{alternate_on} #{keypad_flag}") == "1 1")
+            #expect(tmux.format("#{mouse_any_flag} #{mouse_sgr_flag}") == "1 1")
 
             for way in ["kill -TSTP", "Ctrl-Z"] {
                 if way == "kill -TSTP" { kill(pid, SIGTSTP) } else { tmux.send("C-z") }
@@ -49,6 +50,7 @@ extension EndToEndTests {
                 let stopped = await eventually(timeout: .seconds(20)) {
                     ProcStat.state(pid) == "T"
                         && tmux.format("#{alternate_on} #{keypad_flag}") == "0 0"
+                        && tmux.format("#{mouse_any_flag}") == "0"
                         && tmux.screen().contains("Stopped")
                 }
                 #expect(
@@ -72,6 +74,7 @@ extension EndToEndTests {
                 #expect(
                     tmux.format("#{alternate_on} #{keypad_flag}") == "1 1",
                     "\(way): curses modes not restored")
+                #expect(tmux.format("#{mouse_any_flag} #{mouse_sgr_flag}") == "1 1")
                 print("SIGTSTP (\(way)): stopped, whole frame again \(redrawn) after fg")
             }
             // Keys still work, arrows included (they need keypad transmit mode back).

@@ -138,6 +138,20 @@ struct ConfigTests {
 
 @Suite("Config: max_line")
 struct MaxLineConfigTests {
+    @Test("mouse = off / on in the globals; anything else names the line")
+    func mouseKey() throws {
+        #expect(try UpmonConfig.parse("theme = light", file: "c.conf").mouse == nil)
+        #expect(try UpmonConfig.parse("mouse = off", file: "c.conf").mouse == false)
+        #expect(
+            try UpmonConfig.parse("mouse = on\n[a]\nendpoint = a:1", file: "c.conf").mouse == true)
+        #expect(throws: ConfigError.self) { try UpmonConfig.parse("mouse = maybe", file: "c.conf") }
+        do {
+            _ = try UpmonConfig.parse("\nmouse = 1e400", file: "c.conf")
+        } catch {
+            #expect(error.description == "c.conf:2: mouse: '1e400' is not on or off")
+        }
+    }
+
     @Test("max_line takes binary sizes and bare bytes; the default is 16 MiB")
     func sizes() throws {
         let cases: [(String, Int)] = [

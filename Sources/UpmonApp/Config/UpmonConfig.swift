@@ -17,10 +17,14 @@ public struct UpmonConfig: Sendable {
     public var theme: String?
     public var thresholds = Thresholds()
     public var connections: [ConnectionSpec] = []
+    /// `mouse = off`: no mouse reports (as `--no-mouse`); nil when the file does not say.
+    public var mouse: Bool?
 
     public init() {}
 
-    static let globalKeys = ["theme", "latency_warn_ms", "latency_bad_ms", "queue_stuck_after"]
+    static let globalKeys = [
+        "theme", "latency_warn_ms", "latency_bad_ms", "queue_stuck_after", "mouse",
+    ]
     static let connectionKeys = [
         "endpoint", "tls", "tls_ca", "tls_server_name", "tls_cert", "tls_key", "ping", "timeout",
         "reconnect",
@@ -181,6 +185,15 @@ public struct UpmonConfig: Sendable {
             config.thresholds.queueStuckAfterMs = try duration(
                 value, key: key, file: file, line: line
             ).milliseconds
+        case "mouse":
+            switch value {
+            case "on", "true", "yes": config.mouse = true
+            case "off", "false", "no": config.mouse = false
+            default:
+                throw ConfigError(
+                    file: file, line: line,
+                    message: "mouse: '\(shownInMessage(value))' is not on or off")
+            }
         default: break
         }
     }

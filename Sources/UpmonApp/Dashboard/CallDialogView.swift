@@ -6,14 +6,14 @@ func drawCallDialog(
     _ dialog: CallDialogState, into buffer: inout Buffer, area: Rect, context: ViewContext
 ) {
     let name = context.monitor[dialog.conn].map { sanitize($0.info.name) } ?? dialog.conn.rawValue
-    let width = callDialogWidth(screenWidth: buffer.width)
-    let height = min(area.height, 20)
-    let inner = Modal(
+    let size = callDialogSize(body: area, screenWidth: buffer.width)
+    Modal(
         title: Line("Call \(context.dot) \(name)", style: context.style("title")),
-        titleRight: Line(context.breadcrumb([name, "call"])), width: width, height: height,
-        borderStyle: context.style("border"), fillStyle: context.style("text"),
-        box: context.glyphs.box
-    ).render(into: &buffer, area: area).inset(left: 1, right: 1)
+        titleRight: Line(context.breadcrumb([name, "call"])), width: size.width,
+        height: size.height, borderStyle: context.style("border"),
+        fillStyle: context.style("text"), box: context.glyphs.box
+    ).render(into: &buffer, area: area)
+    let inner = callDialogInner(body: area, screenWidth: buffer.width)
     guard inner.height >= 3 else { return }
     switch dialog.stage {
     case .picking:
@@ -29,12 +29,27 @@ func drawCallDialog(
             state: dialog.picker, prompt: "method> ", style: context.style("text"),
             highlightStyle: context.style("highlight"), promptStyle: context.style("title"),
             ellipsis: context.glyphs.ellipsis
-        ).render(into: &buffer, area: inner.inset(top: 1))
+        ).render(into: &buffer, area: callDialogPickerArea(inner: inner))
         drawCursorCell(at: cursor, into: &buffer, fieldStyle: context.style("text"))
     case .editing, .sent:
         drawCallForm(dialog, into: &buffer, area: inner, context: context)
     }
 }
+
+/// The call dialog's box size in the dashboard body.
+func callDialogSize(body: Rect, screenWidth: Int) -> (width: Int, height: Int) {
+    (callDialogWidth(screenWidth: screenWidth), min(body.height, 20))
+}
+
+/// The area inside the call dialog's border (one column of padding each side).
+func callDialogInner(body: Rect, screenWidth: Int) -> Rect {
+    let size = callDialogSize(body: body, screenWidth: screenWidth)
+    return Modal(width: size.width, height: size.height).frame(in: body).inset(by: 1)
+        .inset(left: 1, right: 1)
+}
+
+/// The method picker (query row, then the matches) below the instruction line.
+func callDialogPickerArea(inner: Rect) -> Rect { inner.inset(top: 1) }
 
 /// Method, arguments (validated), auto-callback and wait, then the result pane.
 private func drawCallForm(

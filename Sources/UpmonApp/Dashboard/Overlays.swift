@@ -66,6 +66,22 @@ private func drawBottomLine(
         )
 }
 
+/// What the mouse does, or that it is off; Shift keeps the terminal's own text selection.
+func mouseHelpEntries(isReplay: Bool, mouse: Bool) -> [(key: String, action: String)] {
+    guard mouse else {
+        return [("mouse", "off (--no-mouse or mouse = off): the terminal selects text")]
+    }
+    return [
+        (
+            "mouse",
+            "click: select a row, focus a pane, press a footer hint, pick a method"
+                + (isReplay ? ", seek on the progress bar" : "")
+        ),
+        ("wheel", "move the selection / scroll the events and this help"),
+        ("Shift+drag", "select text (the terminal's own selection)"),
+    ]
+}
+
 /// Every key for the current mode (docs/ARCHITECTURE.md, "Keys"; docs/RECORDING.md, "Replaying").
 func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
     var entries: [(String, String)] = [
@@ -141,6 +157,7 @@ func helpRows(_ model: AppModel, width: Int, unicode: Bool) -> [HelpRow] {
         }
     }
     add(helpEntries(isReplay: model.isReplay))
+    add(mouseHelpEntries(isReplay: model.isReplay, mouse: model.ui.mouse))
     rows.append(HelpRow(key: "", text: "", kind: .heading))
     rows.append(HelpRow(key: "Columns", text: "", kind: .heading))
     add(columnLegend())
@@ -209,6 +226,14 @@ private func helpRowCount(_ model: AppModel, bodyWidth: Int) -> Int {
     return max(
         helpRows(model, width: content, unicode: true).count,
         helpRows(model, width: content, unicode: false).count)
+}
+
+/// The help box in the body `area` for a glyph set: where `drawHelp` draws it.
+func helpBox(_ model: AppModel, area: Rect, unicode: Bool) -> Rect {
+    let frameWidth = helpFrame(bodyWidth: area.width, bodyHeight: 0, rowCount: 0).width
+    let count = helpRows(model, width: frameWidth - 4, unicode: unicode).count
+    let size = helpFrame(bodyWidth: area.width, bodyHeight: area.height, rowCount: count)
+    return Modal(width: size.width, height: size.height).frame(in: area)
 }
 
 private func drawHelp(into buffer: inout Buffer, area: Rect, context: ViewContext) {

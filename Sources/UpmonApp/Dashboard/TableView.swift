@@ -100,6 +100,22 @@ public func fittedColumns(width: Int, longestName: Int = 8) -> [(TableColumnID, 
     return columns.map { id in (id, id == .history ? id.width + spare : widthOf(id)) }
 }
 
+/// The connection table's data rows inside its pane `area` (below the border and the column
+/// header) and the index of the first one shown: the geometry `drawTablePane` draws with,
+/// shared with the mouse hit test.
+func tableDataRows(area: Rect, ui: UIState, rowCount: Int, selectedIndex: Int?) -> (
+    rows: Rect, offset: Int
+) {
+    let inner = Block().inner(area)
+    let visible = Table.visibleRowCount(height: inner.height)
+    let offset = Table.scrollOffset(
+        selected: selectedIndex ?? 0, current: ui.tableScroll, visibleRows: visible,
+        rowCount: rowCount)
+    let rows = Rect(
+        x: inner.x, y: inner.maxY - visible, width: inner.width, height: visible)
+    return (rows, offset)
+}
+
 func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     let ui = context.model.ui
     let monitor = context.monitor
@@ -125,10 +141,9 @@ func drawTablePane(into buffer: inout Buffer, area: Rect, context: ViewContext) 
     }
     let columns = fittedColumns(width: inner.width, longestName: longestName)
     let selectedIndex = context.rows.firstIndex { monitor.connections[$0].id == context.selected }
-    let visible = Table.visibleRowCount(height: inner.height)
-    let offset = Table.scrollOffset(
-        selected: selectedIndex ?? 0, current: ui.tableScroll, visibleRows: visible,
-        rowCount: context.rows.count)
+    let offset = tableDataRows(
+        area: area, ui: ui, rowCount: context.rows.count, selectedIndex: selectedIndex
+    ).offset
     let rows = context.rows
     let sortColumn = TableColumnID.sorted(by: ui.sortKey)
     let table = Table(

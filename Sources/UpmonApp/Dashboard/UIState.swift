@@ -56,6 +56,10 @@ public struct UIState: Sendable, Equatable {
     public var logFilePath: String?
     /// upmon's version, shown in the help overlay.
     public var version: String?
+    /// The screen uses Unicode glyphs (footer hints are wider in ASCII): for mouse hit tests.
+    public var isUnicode = true
+    /// The terminal reports the mouse (off with `--no-mouse`); the help says which.
+    public var mouse = true
 
     /// Links that can be pinned at once (series1…series6).
     public static let maxPins = 6

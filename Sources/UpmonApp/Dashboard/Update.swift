@@ -10,6 +10,7 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
     switch msg {
     case .key(let key):
         guard !model.isQuitting else { return [] }
+        if case .mouse(let event) = key { return handleMouse(&model, event) }
         return handleDashboardKey(&model, key)
     case .monitor(let event):
         model.monitor.apply(event)
@@ -67,6 +68,10 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         return quitNow(&model, reason: .stdinClosed)
     case .terminated:
         return quitNow(&model, reason: .signal)
+    case .terminal(let isUnicode, let mouse):
+        model.ui.isUnicode = isUnicode
+        model.ui.mouse = mouse
+        return []
     }
 }
 

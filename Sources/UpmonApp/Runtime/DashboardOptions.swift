@@ -33,11 +33,13 @@ public struct DashboardOptions: Sendable {
     public var overwriteRecording: Bool
     /// The header recordings of this session start from (connections, settings, wall time).
     public var header: RecordingHeader
+    /// Ask the terminal for mouse reports (`--no-mouse` or `mouse = off` turn it off).
+    public var mouse: Bool
 
     public init(
         sessionLabel: String, thresholds: Thresholds, theme: String?, themesDir: String?,
         color: String?, ascii: Bool, logFile: String?, recordPath: String?,
-        overwriteRecording: Bool, header: RecordingHeader
+        overwriteRecording: Bool, header: RecordingHeader, mouse: Bool = true
     ) {
         self.sessionLabel = sessionLabel
         self.thresholds = thresholds
@@ -49,5 +51,6 @@ public struct DashboardOptions: Sendable {
         self.recordPath = recordPath
         self.overwriteRecording = overwriteRecording
         self.header = header
+        self.mouse = mouse
     }
 }

@@ -66,6 +66,7 @@ public final class UpmonRuntime {
             onFailure: { _ in })
         if case .replay(let replayer) = source { self.replayer = replayer }
         dispatch(.themes(available: themes.available(), active: theme.name))
+        dispatch(.terminal(isUnicode: glyphs.isUnicode, mouse: options.mouse))
         let size = terminal.size
         dispatch(.resize(width: size.width, height: size.height))
     }
