@@ -17,10 +17,14 @@ public struct UpmonConfig: Sendable {
     public var theme: String?
     public var thresholds = Thresholds()
     public var connections: [ConnectionSpec] = []
+    /// `connect_window`: dials in flight per endpoint while starting (0 = all at once).
+    public var connectPacing = ConnectPacing.standard
 
     public init() {}
 
-    static let globalKeys = ["theme", "latency_warn_ms", "latency_bad_ms", "queue_stuck_after"]
+    static let globalKeys = [
+        "theme", "latency_warn_ms", "latency_bad_ms", "queue_stuck_after", "connect_window",
+    ]
     static let connectionKeys = [
         "endpoint", "tls", "tls_ca", "tls_server_name", "tls_cert", "tls_key", "ping", "timeout",
         "reconnect",
@@ -51,6 +55,8 @@ public struct UpmonConfig: Sendable {
         var config = UpmonConfig()
         var current: (spec: ConnectionSpec?, name: String, line: Int, keys: [String: Int])?
         var globalsSeen: [String: Int] = [:]
+        // Section names seen so far: a set, so that 10,000 sections parse in linear time.
+        var sectionNames: Set<String> = []
 
         func finishSection() throws(ConfigError) {
             guard let section = current else { return }
@@ -83,7 +89,7 @@ public struct UpmonConfig: Sendable {
                         message: "bad section header '\(shownInMessage(line))' (want [name])")
                 }
                 let name = String(line.dropFirst().dropLast()).trimmingWhitespace()
-                if config.connections.contains(where: { $0.name == name }) {
+                guard sectionNames.insert(name).inserted else {
                     throw ConfigError(
                         file: file, line: lineNumber,
                         message: "connection '\(shownInMessage(name))' is defined twice")
@@ -181,6 +187,8 @@ public struct UpmonConfig: Sendable {
             config.thresholds.queueStuckAfterMs = try duration(
                 value, key: key, file: file, line: line
             ).milliseconds
+        case "connect_window":
+            config.connectPacing.window = try count(value, key: key, file: file, line: line)
         default: break
         }
     }
