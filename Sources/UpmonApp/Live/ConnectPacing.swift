@@ -29,6 +29,7 @@ public struct ConnectPacing: Sendable, Equatable {
 /// their position in the list given to `init`; each is started exactly once, in list order
 /// per endpoint.
 public struct DialWindow: Sendable {
+    /// The window and the longest a dial holds its place.
     public let pacing: ConnectPacing
     private let endpoints: [String]
     /// Links not started yet, per endpoint, in list order: `links[next...]`.

@@ -186,8 +186,10 @@ public final class MonitorFeed: Sendable {
         public struct Iterator: AsyncIteratorProtocol {
             let feed: MonitorFeed
 
+            /// The next batch, or nil once the feed is finished and drained.
             public mutating func next() async -> [MonitorEvent]? { await next(isolation: nil) }
 
+            /// The next batch, waiting in the caller's isolation (no executor hop).
             public mutating func next(isolation actor: isolated (any Actor)?) async
                 -> [MonitorEvent]?
             {
@@ -210,10 +212,12 @@ public final class MonitorFeed: Sendable {
             var batch: [MonitorEvent] = []
             var index = 0
 
+            /// The next event, or nil once the feed is finished and drained.
             public mutating func next() async -> MonitorEvent? {
                 await next(isolation: nil)
             }
 
+            /// The next event, waiting in the caller's isolation (no executor hop).
             public mutating func next(isolation actor: isolated (any Actor)?) async -> MonitorEvent?
             {
                 if index < batch.count {
