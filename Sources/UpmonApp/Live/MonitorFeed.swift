@@ -155,8 +155,10 @@ public final class MonitorFeed: Sendable {
             }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
+                    // Cancelled before this was installed: `onCancel` found no consumer.
                     let ready = state.withLock { shared in
-                        guard shared.waiting.isEmpty, !shared.isFinished else { return true }
+                        guard shared.waiting.isEmpty, !shared.isFinished, !Task.isCancelled
+                        else { return true }
                         shared.consumer = continuation
                         return false
                     }
