@@ -46,8 +46,9 @@ extension UpnodeClient {
             timerToken &+= 1
             let token = timerToken
             timers[timer] = token
+            // Coalesced per millisecond with the other links' timers on this loop (LoopTimers).
             let nanoseconds = Int64(delay.milliseconds * 1_000_000)
-            eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            LoopTimers.current(on: eventLoop).schedule(inNanoseconds: nanoseconds) {
                 self.assumeIsolated { client in
                     guard client.timers[timer] == token else { return }
                     client.timers[timer] = nil

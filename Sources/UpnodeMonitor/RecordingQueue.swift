@@ -42,6 +42,13 @@ public final class RecordingQueue: Sendable {
         enqueue { writer throws(RecordingError) in try writer.record(event) }
     }
 
+    /// Appends event lines (t already on the file's axis), written with one `write`. The
+    /// backlog counts them as one line: they wait as one.
+    public func record(contentsOf events: [MonitorEvent]) {
+        guard !events.isEmpty else { return }
+        enqueue { writer throws(RecordingError) in try writer.record(contentsOf: events) }
+    }
+
     /// Appends a keyframe (state and t on the file's axis).
     public func snap(_ state: MonitorState, t: Double) {
         enqueue { writer throws(RecordingError) in try writer.snap(state, t: t) }

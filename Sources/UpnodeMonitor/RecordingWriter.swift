@@ -55,6 +55,14 @@ public final class RecordingWriter {
         try writeLine(lines.line(for: event))
     }
 
+    /// Appends event lines with one `write`.
+    public func record(contentsOf events: [MonitorEvent]) throws(RecordingError) {
+        guard descriptor != nil, !events.isEmpty else { return }
+        var bytes: [UInt8] = []
+        for event in events { bytes += lines.line(for: event) }
+        try writeLine(bytes)
+    }
+
     /// Appends a keyframe of `state` at `t`.
     public func snap(_ state: MonitorState, t: Double) throws(RecordingError) {
         guard descriptor != nil else { return }

@@ -31,7 +31,7 @@ struct Record: AsyncParsableCommand {
         }
         let session = LiveSession(
             specs: config.connections, recordsArguments: connectionOptions.recordArgs,
-            environment: ProcessInfo.processInfo.environment)
+            environment: ProcessInfo.processInfo.environment, pacing: config.connectPacing)
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds,
             argsRecorded: connectionOptions.recordArgs,

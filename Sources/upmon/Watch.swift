@@ -59,7 +59,7 @@ struct Watch: AsyncParsableCommand {
         ) { _, demo in demo }
         let session = LiveSession(
             specs: config.connections, recordsArguments: connectionOptions.recordArgs,
-            environment: environment)
+            environment: environment, pacing: config.connectPacing)
         demoCluster?.startTraffic(session: session, seed: flags.demoSeed)
         let label =
             flags.demo

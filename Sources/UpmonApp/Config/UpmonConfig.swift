@@ -19,11 +19,14 @@ public struct UpmonConfig: Sendable {
     public var connections: [ConnectionSpec] = []
     /// `mouse = off`: no mouse reports (as `--no-mouse`); nil when the file does not say.
     public var mouse: Bool?
+    /// `connect_window`: dials in flight per endpoint while starting (0 = all at once).
+    public var connectPacing = ConnectPacing.standard
 
     public init() {}
 
     static let globalKeys = [
         "theme", "latency_warn_ms", "latency_bad_ms", "queue_stuck_after", "mouse",
+        "connect_window",
     ]
     static let connectionKeys = [
         "endpoint", "tls", "tls_ca", "tls_server_name", "tls_cert", "tls_key", "ping", "timeout",
@@ -55,6 +58,8 @@ public struct UpmonConfig: Sendable {
         var config = UpmonConfig()
         var current: (spec: ConnectionSpec?, name: String, line: Int, keys: [String: Int])?
         var globalsSeen: [String: Int] = [:]
+        // Section names seen so far: a set, so that 10,000 sections parse in linear time.
+        var sectionNames: Set<String> = []
 
         func finishSection() throws(ConfigError) {
             guard let section = current else { return }
@@ -87,7 +92,7 @@ public struct UpmonConfig: Sendable {
                         message: "bad section header '\(shownInMessage(line))' (want [name])")
                 }
                 let name = String(line.dropFirst().dropLast()).trimmingWhitespace()
-                if config.connections.contains(where: { $0.name == name }) {
+                guard sectionNames.insert(name).inserted else {
                     throw ConfigError(
                         file: file, line: lineNumber,
                         message: "connection '\(shownInMessage(name))' is defined twice")
@@ -194,6 +199,8 @@ public struct UpmonConfig: Sendable {
                     file: file, line: line,
                     message: "mouse: '\(shownInMessage(value))' is not on or off")
             }
+        case "connect_window":
+            config.connectPacing.window = try count(value, key: key, file: file, line: line)
         default: break
         }
     }

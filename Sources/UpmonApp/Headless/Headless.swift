@@ -5,14 +5,28 @@ import UpnodeMonitor
 
 /// The latest monitor state, shared with the metrics endpoint.
 ///
-/// Headless modes apply events to it in place (`apply`): handing it a fresh copy per event
-/// would make the next event copy every link's storage (copy-on-write), a cost that grows
-/// with the number of links on every event. A reader (`current`) shares the storage until
-/// the next event, so a scrape costs one copy, not one per event.
+/// Headless modes apply events to it in place (`apply`, `applyEach`): handing it a fresh
+/// copy per event would make the next event copy every link's storage (copy-on-write), a
+/// cost that grows with the number of links on every event. Readers (`withFresh`) work on
+/// it under the lock, so a scrape copies nothing.
+///
+/// The dashboard owns its state in its model instead (`publishOnRequest`): a reader waits
+/// for the runtime's next tick, which runs it on the model's state (`serveRequests`) and
+/// keeps no reference afterwards. Handing the snapshot a copy every tick, as before, made
+/// the events after each tick copy the whole `connections` array and then, event by event,
+/// every link's rings.
 public final class StateSnapshot: Sendable {
     let value: Mutex<(state: MonitorState, now: Double)>
+    /// Readers waiting for the owner's next tick (`publishOnRequest` mode only).
+    let requests = Mutex<Requests>(Requests())
+
+    struct Requests {
+        var onRequest = false
+        var waiting: [@Sendable (MonitorState, Double) -> Void] = []
+    }
+
     public init(_ state: MonitorState) { value = Mutex((state, 0)) }
-    /// Replaces the whole state (the dashboard, once per tick).
+    /// Replaces the whole state.
     public func update(_ state: MonitorState, now: Double) { value.withLock { $0 = (state, now) } }
     /// Applies one event in place.
     public func apply(_ event: MonitorEvent) {
@@ -21,11 +35,64 @@ public final class StateSnapshot: Sendable {
             value.now = event.t
         }
     }
+
+    /// Applies `events` in place, in order, under one lock; `each` sees the state just
+    /// after each event and returns bytes to keep. Returns those bytes, in order.
+    public func applyEach(
+        _ events: [MonitorEvent], _ each: (MonitorState, MonitorEvent) -> [UInt8]
+    ) -> [UInt8] {
+        value.withLock { value in
+            var bytes: [UInt8] = []
+            for event in events {
+                value.state.apply(event)
+                value.now = event.t
+                bytes += each(value.state, event)
+            }
+            return bytes
+        }
+    }
+
     /// Reads the state under the lock, without copying it.
     public func read<Result: Sendable>(_ body: (MonitorState) -> Result) -> Result {
         value.withLock { value in body(value.state) }
     }
+    /// The state applied here (in `publishOnRequest` mode, the one given to `init`).
     public var current: (state: MonitorState, now: Double) { value.withLock { $0 } }
+
+    /// From now on `withFresh` waits for the owner's next `serveRequests` (the dashboard).
+    public func publishOnRequest() { requests.withLock { $0.onRequest = true } }
+
+    /// Whether a reader waits for `serveRequests`.
+    public var isRequested: Bool { requests.withLock { !$0.waiting.isEmpty } }
+
+    /// Runs the waiting readers on `state()` (evaluated only when one waits); nothing of it
+    /// is kept.
+    public func serveRequests(_ state: () -> (MonitorState, Double)) {
+        let waiting = requests.withLock { requests in
+            let waiting = requests.waiting
+            requests.waiting = []
+            return waiting
+        }
+        guard !waiting.isEmpty else { return }
+        let (fresh, now) = state()
+        for reader in waiting { reader(fresh, now) }
+    }
+
+    /// Gives `deliver` what `extract` takes from an up-to-date state: at once, under the
+    /// lock, when events are applied here in place; else from the owner's next
+    /// `serveRequests` (within a tick), on the owner's side.
+    public func withFresh<Extract: Sendable>(
+        _ extract: @escaping @Sendable (MonitorState, Double) -> Extract,
+        then deliver: @escaping @Sendable (Extract) -> Void
+    ) {
+        let waits = requests.withLock { requests in
+            guard requests.onRequest else { return false }
+            requests.waiting.append { state, now in deliver(extract(state, now)) }
+            return true
+        }
+        guard !waits else { return }
+        deliver(value.withLock { value in extract(value.state, value.now) })
+    }
 }
 
 /// The modes that run without a terminal: `--once --json`, `--json`, `record`, `replay --json`.
@@ -87,13 +154,17 @@ public enum Headless {
             await session.close()
         }
         session.start()
-        for await event in feed.events {
-            live.apply(event)
-            output(exporter.line(for: event))
-            if exporter.isSnapDue(at: event.t) {
-                let snap = live.read { state in RecordingEncoder.snapLine(state, t: event.t) }
-                output(exporter.wroteSnap(snap, at: event.t))
+        // A batch at a time: one lock and one write for what gathered, not one per event.
+        for await batch in feed.batches {
+            let bytes = live.applyEach(batch) { state, event in
+                var bytes = exporter.line(for: event)
+                if exporter.isSnapDue(at: event.t) {
+                    bytes += exporter.wroteSnap(
+                        RecordingEncoder.snapLine(state, t: event.t), at: event.t)
+                }
+                return bytes
             }
+            output(bytes)
         }
         output(exporter.end(reason: .signal, t: feed.now()))
         stopper.cancel()
@@ -109,7 +180,7 @@ public enum Headless {
             await session.close()
         }
         session.start()
-        for await event in feed.events { snapshot.apply(event) }
+        for await batch in feed.batches { _ = snapshot.applyEach(batch) { _, _ in [] } }
         stopper.cancel()
     }
 
@@ -147,10 +218,10 @@ public enum Headless {
             await session.close()
         }
         session.start()
-        for await event in feed.events {
+        for await batch in feed.batches {
             let now = feed.now()
             recording.withLock { live in
-                live.apply(event, to: writer)
+                live.apply(batch, to: writer)
                 live.snapIfDue(at: now, to: writer)
             }
             if writer.hasFailed { break }
@@ -171,11 +242,17 @@ public enum Headless {
         var cursor: RecordingCursor
         var isFinished = false
 
-        mutating func apply(_ event: MonitorEvent, to writer: RecordingQueue) {
+        /// Applies the events in order and hands them to the writer as one write.
+        mutating func apply(_ events: [MonitorEvent], to writer: RecordingQueue) {
             guard !isFinished else { return }
-            state.apply(event)
-            let t = cursor.fileTime(ofEventAt: event.t)
-            writer.record(MonitorEvent(t: t, conn: event.conn, kind: event.kind))
+            var shifted: [MonitorEvent] = []
+            shifted.reserveCapacity(events.count)
+            for event in events {
+                state.apply(event)
+                let t = cursor.fileTime(ofEventAt: event.t)
+                shifted.append(MonitorEvent(t: t, conn: event.conn, kind: event.kind))
+            }
+            writer.record(contentsOf: shifted)
         }
 
         mutating func finish(at now: Double, to writer: RecordingQueue) {

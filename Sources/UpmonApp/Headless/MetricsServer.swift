@@ -126,45 +126,64 @@ final class MetricsHandler: ChannelInboundHandler {
         case .end:
             guard let head = request else { return }
             request = nil
-            let plain = "text/plain; charset=utf-8"
-            var headers = HTTPHeaders()
-            let (status, body, type): (HTTPResponseStatus, String, String)
-            switch MetricsRoute(method: head.method, uri: head.uri) {
-            case .metrics:
-                let (state, now) = snapshot.current
-                (status, body, type) = (
-                    .ok, PrometheusExporter.render(state, now: now),
-                    "text/plain; version=0.0.4; charset=utf-8"
-                )
-            case .index:
-                let (links, up) = snapshot.read {
-                    ($0.connections.count, $0.totals.count(in: .up))
-                }
-                (status, body, type) = (
-                    .ok, MetricsServer.indexPage(version: version, links: links, up: up),
-                    "text/html; charset=utf-8"
-                )
-            case .notFound:
-                (status, body, type) = (.notFound, "upmon serves /metrics\n", plain)
-            case .methodNotAllowed:
-                headers.add(name: "Allow", value: "GET, HEAD")
-                (status, body, type) = (.methodNotAllowed, "only GET and HEAD\n", plain)
+            let route = MetricsRoute(method: head.method, uri: head.uri)
+            guard route == .metrics || route == .index else {
+                respond(context: context, head: head, route: route, body: nil)
+                return
             }
-            headers.add(name: "Content-Type", value: type)
-            headers.add(name: "Content-Length", value: String(body.utf8.count))
+            // The answer may come later (the dashboard's next tick); the HTTP pipeline holds
+            // any next request on this connection until this answer ends.
+            let eventLoop = context.eventLoop
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+            let version = self.version
+            snapshot.withFresh { state, now in
+                route == .metrics
+                    ? PrometheusExporter.render(state, now: now)
+                    : MetricsServer.indexPage(
+                        version: version, links: state.connections.count,
+                        up: state.totals.count(in: .up))
+            } then: { body in
+                eventLoop.execute {
+                    bound.value.handler.respond(
+                        context: bound.value.context, head: head, route: route, body: body)
+                }
+            }
+        }
+    }
+
+    /// Writes the answer; `body` is the page for `/metrics` and `/`.
+    func respond(
+        context: ChannelHandlerContext, head: HTTPRequestHead, route: MetricsRoute,
+        body page: String?
+    ) {
+        let plain = "text/plain; charset=utf-8"
+        var headers = HTTPHeaders()
+        let (status, body, type): (HTTPResponseStatus, String, String)
+        switch route {
+        case .metrics:
+            (status, body, type) = (.ok, page ?? "", "text/plain; version=0.0.4; charset=utf-8")
+        case .index:
+            (status, body, type) = (.ok, page ?? "", "text/html; charset=utf-8")
+        case .notFound:
+            (status, body, type) = (.notFound, "upmon serves /metrics\n", plain)
+        case .methodNotAllowed:
+            headers.add(name: "Allow", value: "GET, HEAD")
+            (status, body, type) = (.methodNotAllowed, "only GET and HEAD\n", plain)
+        }
+        headers.add(name: "Content-Type", value: type)
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        context.write(
+            wrapOutboundOut(
+                .head(HTTPResponseHead(version: head.version, status: status, headers: headers))
+            ), promise: nil)
+        // HEAD: the same headers (Content-Length included), no body.
+        if head.method != .HEAD {
             context.write(
                 wrapOutboundOut(
-                    .head(HTTPResponseHead(version: head.version, status: status, headers: headers))
-                ), promise: nil)
-            // HEAD: the same headers (Content-Length included), no body.
-            if head.method != .HEAD {
-                context.write(
-                    wrapOutboundOut(
-                        .body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
-                    promise: nil)
-            }
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            if !head.isKeepAlive { context.close(promise: nil) }
+                    .body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
+                promise: nil)
         }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if !head.isKeepAlive { context.close(promise: nil) }
     }
 }

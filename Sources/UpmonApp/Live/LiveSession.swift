@@ -18,12 +18,19 @@ public final class LiveSession: Sendable {
     let callCounter = Mutex(0)
     /// Set for `upmon attach`: another app's links, read from its endpoint, instead of clients.
     public let attachment: AttachSession?
+    /// How fast `start` dials the links (see `ConnectPacing`).
+    public let pacing: ConnectPacing
+    /// Starts the batches after the first; cancelled by `close`.
+    let pacer = Mutex<Task<Void, Never>?>(nil)
 
     public init(
-        specs: [ConnectionSpec], recordsArguments: Bool = false, environment: [String: String] = [:]
+        specs: [ConnectionSpec], recordsArguments: Bool = false,
+        environment: [String: String] = [:],
+        pacing: ConnectPacing = .standard
     ) {
         self.specs = specs
         self.recordsArguments = recordsArguments
+        self.pacing = pacing
         feed = MonitorFeed()
         var infos: [ConnectionInfo] = []
         var clients: [ConnectionID: UpnodeClient] = [:]
@@ -54,6 +61,7 @@ public final class LiveSession: Sendable {
         feed = attached.feed
         clients = [:]
         attachment = attached
+        pacing = .standard
     }
 
     /// The upnode auth pattern: `method(args…, cb)`; `cb(err)` refuses, `cb(null, session)`
@@ -81,20 +89,44 @@ public final class LiveSession: Sendable {
     /// The client for a connection.
     public func client(_ id: ConnectionID) -> UpnodeClient? { clients[id] }
 
-    /// Starts every link and the feed.
+    /// Starts the feed and every link, paced per endpoint (`pacing`): the first `window`
+    /// links of each endpoint at once, the next as soon as a dial before it finishes (from
+    /// the link's event handler), and a task that frees the places of dials older than
+    /// `maxWait` until every link has started.
     public func start() {
         if let attachment { return attachment.start() }
-        for info in infos {
-            guard let client = clients[info.id] else { continue }
+        let ordered = infos.map { clients[$0.id] }
+        let window = SharedDialWindow(DialWindow(pacing: pacing, endpoints: infos.map(\.endpoint)))
+        let origin = ContinuousClock.now
+        let startDue: @Sendable () -> Bool = {
+            let now = (ContinuousClock.now - origin).inSeconds
+            let (due, isDone) = window.value.withLock { ($0.due(now: now), $0.isDone) }
+            for index in due { ordered[index]?.start() }
+            return isDone
+        }
+        for (index, (info, client)) in zip(infos, ordered).enumerated() {
+            guard let client else { continue }
             feed.watch(client, as: info.id)
-            watchForLinkLoss(client, id: info.id)
-            client.start()
+            watchLink(client, id: info.id) {
+                window.value.withLock { $0.dialed(index) }
+                _ = startDue()
+            }
+        }
+        guard !startDue() else { return }
+        let tick = Duration.seconds(max(0.01, pacing.maxWait / 4))
+        pacer.withLock { pacer in
+            pacer = Task {
+                while !startDue() {
+                    do { try await Task.sleep(for: tick) } catch { return }
+                }
+            }
         }
     }
 
     /// Closes every link and ends the feed.
     public func close() async {
         if let attachment { return await attachment.close() }
+        pacer.withLock { $0?.cancel() }
         for client in clients.values { client.close() }
         for client in clients.values { _ = await client.state }
         calls.failAll("closed")
@@ -224,11 +256,19 @@ public final class LiveSession: Sendable {
         }
     }
 
-    /// Calls already sent on a link that goes down before their result fail with `link_down`.
-    func watchForLinkLoss(_ client: UpnodeClient, id: ConnectionID) {
+    /// Calls already sent on a link that goes down before their result fail with `link_down`;
+    /// `dialed` runs each time a connection attempt ends (up, or failed), for pacing.
+    func watchLink(_ client: UpnodeClient, id: ConnectionID, dialed: @escaping @Sendable () -> Void)
+    {
         let calls = self.calls
         client.addEventHandler { event in
-            if case .state(.up, let to, _) = event, to != .up { calls.failSent(on: id) }
+            guard case .state(let from, let to, _) = event else { return }
+            if from == .up, to != .up { calls.failSent(on: id) }
+            // Up or failed: the server has answered (a unix-socket connect completes while
+            // the connection still waits in the server's backlog, so the dial phase is not it).
+            if case .connecting = from {
+                if case .connecting = to {} else { dialed() }
+            }
         }
     }
 }

@@ -58,6 +58,7 @@ public final class UpmonRuntime {
         self.resolvedTheme = theme.resolved(for: terminal.capabilities, monochrome: monochrome)
         self.glyphs = Glyphs.forTerminal(unicode: terminal.capabilities.isUTF8 && !options.ascii)
         self.snapshot = snapshot
+        snapshot?.publishOnRequest()
         self.signalSources = signalSources
         self.log = options.logFile.flatMap { FileLog(path: $0) }
         // Set up before `self` can be captured; `run` installs the failure handler.
@@ -134,9 +135,9 @@ public final class UpmonRuntime {
 
     func tick() {
         dispatch(.tick(now: currentTime()))
-        // The metrics endpoint reads a copy; taking it per tick, not per event, keeps the
-        // reducer's storage uniquely owned (no copy-on-write of every ring per event).
-        snapshot?.update(model.monitor, now: model.ui.now)
+        // A scrape reads the model's state here, only when one waits; a copy held between
+        // ticks would make the next events copy every ring they touch.
+        snapshot?.serveRequests { (model.monitor, model.ui.now) }
         // Data changes redraw at most 4 times a second (keys redraw at once); a displayed
         // duration changes once a second.
         let second = Int(saturating: model.ui.now)
