@@ -14,13 +14,19 @@ enum SignalWaiter {
         -> [any DispatchSourceSignal]
     {
         let queue = DispatchQueue(label: "upmon.signals")
-        return signals.map { number in
+        let registered = DispatchSemaphore(value: 0)
+        let sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler(handler: handler)
+            source.setRegistrationHandler { registered.signal() }
             source.resume()
             return source
         }
+        // Registration happens later on dispatch's own thread; a signal that arrives before
+        // it finds SIG_IGN and is lost, so return only once every source is listening.
+        for _ in sources { registered.wait() }
+        return sources
     }
 
     /// Suspends until one of `signals` arrives.
