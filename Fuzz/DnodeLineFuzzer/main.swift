@@ -125,7 +125,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let value = try? JSONValue(parsing: line) {
             let printed = JSONPrinter.bytes(value)
             check(
-                (try? JSONValue(parsing: printed)).map(JSONPrinter.bytes) == printed,
+                (try? JSONValue(parsing: printed)).map { JSONPrinter.bytes($0) } == printed,
                 "printing is not a fixed point: \(String(decoding: printed, as: UTF8.self))")
         }
         let actions = session.receive(line: line)
