@@ -8,6 +8,8 @@
 // to a DnodeSession that exports a few methods. Beyond "does not crash", it checks:
 //  * every line that decodes re-encodes to a line that decodes again, and encoding is a fixed
 //    point after one round (encode(decode(encode(m))) == encode(m));
+//  * the direct decoder (straight from the bytes) gives what decoding through a JSONValue
+//    gives, the same message or the same error; printing a parsed value is a fixed point;
 //  * every invoked local method answers through the session (re-exporting the peer's
 //    functions and cycles: the scrubber), and whatever the session sends is accepted by a
 //    second "peer" session (no line we write is rejected as malformed by ourselves);
@@ -106,8 +108,25 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         lines += 1
 
         // The decoder alone, then through the session.
-        if let message = try? DnodeMessage(decoding: line, maxDepth: limits.maxDepth) {
-            roundTrip(message)
+        let direct = Result { () throws(DnodeProtocolError) in
+            try DnodeMessage(decoding: line, maxDepth: limits.maxDepth)
+        }
+        if case .success(let message) = direct { roundTrip(message) }
+        // Lines shaped like Node's are decoded straight from the bytes; the answer must be
+        // what decoding through a `JSONValue` gives (the same message, or the same error).
+        let general = Result { () throws(DnodeProtocolError) in
+            try DnodeMessage(decodingViaJSON: line, maxDepth: limits.maxDepth)
+        }
+        check(
+            direct == general,
+            "direct decoding differs: \(direct) vs \(general) for \(String(decoding: line, as: UTF8.self))"
+        )
+        // Printing what was parsed is a fixed point after one round.
+        if let value = try? JSONValue(parsing: line) {
+            let printed = JSONPrinter.bytes(value)
+            check(
+                (try? JSONValue(parsing: printed)).map { JSONPrinter.bytes($0) } == printed,
+                "printing is not a fixed point: \(String(decoding: printed, as: UTF8.self))")
         }
         let actions = session.receive(line: line)
         for action in actions {

@@ -97,48 +97,84 @@ extension DnodeMessage {
     /// Prints the four fields directly (the same bytes as printing `json`, without building
     /// its dictionaries: this runs once per message).
     public func encode(into buffer: inout [UInt8]) {
-        buffer.append(contentsOf: #"{"method":"#.utf8)
-        switch method {
-        case .name(let name): JSONPrinter.writeString(name, into: &buffer)
-        case .callback(let id): JSONPrinter.writeInteger(Int64(id), into: &buffer)
-        }
-        buffer.append(contentsOf: #","arguments":"#.utf8)
-        JSONPrinter.write(.array(arguments), into: &buffer)
-        if !(isCull && callbacks.isEmpty && links.isEmpty) {
-            buffer.append(contentsOf: #","callbacks":{"#.utf8)
-            let ids = callbacks.keys.count > 1 ? callbacks.keys.sorted() : Array(callbacks.keys)
-            for (index, id) in ids.enumerated() {
-                if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                buffer.append(UInt8(ascii: "\""))
-                JSONPrinter.writeInteger(Int64(id), into: &buffer)
-                buffer.append(contentsOf: #"":"#.utf8)
-                Self.writePath(callbacks[id] ?? [], into: &buffer)
+        JSONWriter.appending(to: &buffer) { writer in
+            writer.append(#"{"method":"#)
+            switch method {
+            case .name(let name): writer.writeString(name, style: .ascii)
+            case .callback(let id): writer.writeInteger(Int64(id))
             }
-            buffer.append(contentsOf: #"},"links":["#.utf8)
-            for (index, link) in links.enumerated() {
-                if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                buffer.append(contentsOf: #"{"from":"#.utf8)
-                Self.writePath(link.from, into: &buffer)
-                buffer.append(contentsOf: #","to":"#.utf8)
-                Self.writePath(link.to, into: &buffer)
-                buffer.append(UInt8(ascii: "}"))
+            writer.append(#","arguments":"#)
+            writer.writeArray(arguments, style: .ascii)
+            if !(isCull && callbacks.isEmpty && links.isEmpty) {
+                writer.append(#","callbacks":{"#)
+                // By ascending id, as Node writes an object's integer keys; usually already so.
+                let keys = callbacks.keys
+                if zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) {
+                    Self.writeCallbacks(callbacks, into: &writer)
+                } else {
+                    Self.writeCallbacks(
+                        OrderedDictionary(
+                            uniqueKeysWithValues: callbacks.sorted { $0.key < $1.key }),
+                        into: &writer)
+                }
+                writer.append(#"},"links":["#)
+                for (index, link) in links.enumerated() {
+                    if index > 0 { writer.append(UInt8(ascii: ",")) }
+                    writer.append(#"{"from":"#)
+                    Self.writePath(link.from, into: &writer)
+                    writer.append(#","to":"#)
+                    Self.writePath(link.to, into: &writer)
+                    writer.append(UInt8(ascii: "}"))
+                }
+                writer.append(UInt8(ascii: "]"))
             }
-            buffer.append(UInt8(ascii: "]"))
+            writer.append("}\n")
         }
-        buffer.append(contentsOf: "}\n".utf8)
     }
 
-    static func writePath(_ path: [String], into buffer: inout [UInt8]) {
-        buffer.append(UInt8(ascii: "["))
-        for (index, key) in path.enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            JSONPrinter.writeString(key, into: &buffer)
+    static func writeCallbacks(
+        _ callbacks: OrderedDictionary<Int, [String]>, into writer: inout JSONWriter
+    ) {
+        var first = true
+        for (id, path) in callbacks {
+            if !first { writer.append(UInt8(ascii: ",")) }
+            first = false
+            writer.append(UInt8(ascii: "\""))
+            writer.writeInteger(Int64(id))
+            writer.append(#"":"#)
+            writePath(path, into: &writer)
         }
-        buffer.append(UInt8(ascii: "]"))
+    }
+
+    static func writePath(_ path: [String], into writer: inout JSONWriter) {
+        writer.append(UInt8(ascii: "["))
+        for (index, key) in path.enumerated() {
+            if index > 0 { writer.append(UInt8(ascii: ",")) }
+            writer.writeString(key, style: .ascii)
+        }
+        writer.append(UInt8(ascii: "]"))
     }
 
     /// Decodes one line (without its LF; a trailing CR and surrounding whitespace are accepted).
+    ///
+    /// Lines shaped like Node's are read straight from the bytes into the message
+    /// (`DnodeMessageDecoder.swift`); anything else is parsed as a `JSONValue` first, which
+    /// gives the same message and defines every error.
     public init(decoding line: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth)
+        throws(DnodeProtocolError)
+    {
+        let direct: DnodeMessage?? = line.withContiguousStorageIfAvailable { buffer in
+            JSONParser.Reader.with(buffer, maxDepth: maxDepth) { $0.parseMessage() }
+        }
+        if let message = direct ?? nil {
+            self = message
+            return
+        }
+        try self.init(decodingViaJSON: line, maxDepth: maxDepth)
+    }
+
+    /// Decodes one line by parsing it as a `JSONValue` and reading the fields from that.
+    init(decodingViaJSON line: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth)
         throws(DnodeProtocolError)
     {
         let value: JSONValue

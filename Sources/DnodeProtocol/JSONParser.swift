@@ -29,30 +29,69 @@ public enum JSONParser {
     package static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int)
         throws(JSONError) -> JSONValue
     {
-        var reader = Reader(JSONScanner(buffer), maxDepth: maxDepth)
-        reader.scanner.skipWhitespace()
-        if reader.scanner.isAtEnd { throw JSONError(offset: 0, problem: .emptyInput) }
-        let value = try reader.parseValue(depth: 0)
-        reader.scanner.skipWhitespace()
-        if !reader.scanner.isAtEnd {
-            throw JSONError(offset: reader.scanner.position, problem: .trailingData)
-        }
-        return value
+        try Reader.with(buffer, maxDepth: maxDepth) { reader in
+            Result { () throws(JSONError) in
+                reader.scanner.skipWhitespace()
+                if reader.scanner.isAtEnd { throw JSONError(offset: 0, problem: .emptyInput) }
+                let value = try reader.parseValue(depth: 0)
+                reader.scanner.skipWhitespace()
+                if !reader.scanner.isAtEnd {
+                    throw JSONError(offset: reader.scanner.position, problem: .trailingData)
+                }
+                return value
+            }
+        }.get()
     }
 
-    struct Reader {
+    /// The parser's state: the scanner, and stacks where the members of the open containers
+    /// wait until their container closes. Each array and object is then allocated once, at
+    /// its final size, and elements are moved (not copied) into it.
+    struct Reader: ~Copyable {
         var scanner: JSONScanner
         let maxDepth: Int
         /// Decoded bytes of a string with escapes, reused.
         var scratch: [UInt8] = []
+        /// Elements of the open arrays and member values of the open objects.
+        var values: PendingStack<JSONValue>
+        /// Member keys of the open objects.
+        var keys: PendingStack<String>
+        /// Where each pending key is in the input, for the duplicate check.
+        var keySpans: PendingStack<KeySpan>
 
-        init(_ scanner: JSONScanner, maxDepth: Int) {
+        private init(
+            _ scanner: JSONScanner, maxDepth: Int, values: UnsafeMutableBufferPointer<JSONValue>,
+            keys: UnsafeMutableBufferPointer<String>, keySpans: UnsafeMutableBufferPointer<KeySpan>
+        ) {
             self.scanner = scanner
             self.maxDepth = maxDepth
+            self.values = PendingStack(initial: values)
+            self.keys = PendingStack(initial: keys)
+            self.keySpans = PendingStack(initial: keySpans)
+        }
+
+        /// Runs `body` with a reader of `buffer` whose stacks start in stack memory (the
+        /// usual line never needs more), so that a parse allocates only what it returns.
+        @inline(__always)
+        static func with<Result>(
+            _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int,
+            _ body: (inout Reader) -> Result
+        ) -> Result {
+            withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: 32) { values in
+                withUnsafeTemporaryAllocation(of: String.self, capacity: 16) { keys in
+                    withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: 16) { keySpans in
+                        var reader = Reader(
+                            JSONScanner(buffer), maxDepth: maxDepth, values: values, keys: keys,
+                            keySpans: keySpans)
+                        return body(&reader)
+                    }
+                }
+            }
         }
 
         var position: Int { scanner.position }
 
+        /// The byte at `position`, or the end-of-input error.
+        @inline(__always)
         func peek() throws(JSONError) -> UInt8 {
             guard let byte = scanner.current else {
                 throw JSONError(offset: position, problem: .unexpectedEnd)
@@ -60,12 +99,21 @@ public enum JSONParser {
             return byte
         }
 
+        /// Skips whitespace; the usual compact JSON has none, which costs one compare.
+        @inline(__always)
+        mutating func skipWhitespace() {
+            if let byte = scanner.current, byte > 0x20 { return }
+            scanner.skipWhitespace()
+        }
+
         mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
             let byte = try peek()
             switch byte {
-            case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-            case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
             case UInt8(ascii: "\""): return .string(try parseString())
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return try parseNumber()
+            case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+            case UInt8(ascii: "["): return .array(try parseArray(depth: depth + 1))
             case UInt8(ascii: "t"):
                 try expectWord("true")
                 return .bool(true)
@@ -75,76 +123,153 @@ public enum JSONParser {
             case UInt8(ascii: "n"):
                 try expectWord("null")
                 return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                let start = position
-                guard let number = scanner.scanNumber() else {
-                    throw JSONError(offset: start, problem: .invalidNumber)
-                }
-                return number.value(in: scanner.bytes)
             default: throw JSONError(offset: position, problem: .unexpectedByte(byte))
             }
+        }
+
+        @inline(__always)
+        mutating func parseNumber() throws(JSONError) -> JSONValue {
+            let start = position
+            guard let number = scanner.scanNumber() else {
+                throw JSONError(offset: start, problem: .invalidNumber)
+            }
+            return number.value(in: scanner.bytes)
         }
 
         mutating func expectWord(_ word: StaticString) throws(JSONError) {
             guard scanner.skipLiteral(word) else { throw scanner.failure }
         }
 
+        /// The object at `position` (its `{`), `depth` containers deep counting itself.
         mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
             guard depth <= maxDepth else {
                 throw JSONError(offset: position, problem: .tooDeep(limit: maxDepth))
             }
             scanner.position += 1
-            var members = OrderedDictionary<String, JSONValue>()
-            scanner.skipWhitespace()
+            skipWhitespace()
             if try peek() == UInt8(ascii: "}") {
                 scanner.position += 1
-                return .object(members)
+                return .object([:])
             }
+            let first = keys.count
             while true {
-                scanner.skipWhitespace()
+                skipWhitespace()
                 let byte = try peek()
                 guard byte == UInt8(ascii: "\"") else {
                     throw JSONError(offset: position, problem: .unexpectedByte(byte))
                 }
+                let keyStart = position + 1
                 let key = try parseString()
-                scanner.skipWhitespace()
+                // The span of an escape-free key is its text; others compare as strings.
+                let span =
+                    scanner.stringHadEscapes
+                    ? KeySpan(start: keyStart, count: -1)
+                    : KeySpan(start: keyStart, count: position - 1 - keyStart)
+                skipWhitespace()
                 let colon = try peek()
                 guard colon == UInt8(ascii: ":") else {
                     throw JSONError(offset: position, problem: .unexpectedByte(colon))
                 }
                 scanner.position += 1
-                scanner.skipWhitespace()
-                members[key] = try parseValue(depth: depth)
-                scanner.skipWhitespace()
+                skipWhitespace()
+                let value = try parseValue(depth: depth)
+                keys.push(key)
+                keySpans.push(span)
+                values.push(value)
+                skipWhitespace()
                 let next = try peek()
                 scanner.position += 1
                 if next == UInt8(ascii: ",") { continue }
-                if next == UInt8(ascii: "}") { return .object(members) }
+                if next == UInt8(ascii: "}") { return .object(popObject(from: first)) }
                 throw JSONError(offset: position - 1, problem: .unexpectedByte(next))
             }
         }
 
-        mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
+        /// The elements of the array at `position` (its `[`), `depth` containers deep
+        /// counting itself.
+        mutating func parseArray(depth: Int) throws(JSONError) -> [JSONValue] {
             guard depth <= maxDepth else {
                 throw JSONError(offset: position, problem: .tooDeep(limit: maxDepth))
             }
             scanner.position += 1
-            var elements: [JSONValue] = []
-            scanner.skipWhitespace()
+            skipWhitespace()
             if try peek() == UInt8(ascii: "]") {
                 scanner.position += 1
-                return .array(elements)
+                return []
             }
+            let first = values.count
             while true {
-                scanner.skipWhitespace()
-                elements.append(try parseValue(depth: depth))
-                scanner.skipWhitespace()
+                skipWhitespace()
+                let value = try parseValue(depth: depth)
+                values.push(value)
+                skipWhitespace()
                 let next = try peek()
                 scanner.position += 1
                 if next == UInt8(ascii: ",") { continue }
-                if next == UInt8(ascii: "]") { return .array(elements) }
+                if next == UInt8(ascii: "]") { return values.popArray(from: first) }
                 throw JSONError(offset: position - 1, problem: .unexpectedByte(next))
             }
+        }
+
+        /// The members pushed since key `first` (and the values pushed with them) as one
+        /// object. A repeated key keeps its first position and its last value, as in Node.
+        mutating func popObject(from first: Int) -> OrderedDictionary<String, JSONValue> {
+            let count = keys.count - first
+            let firstValue = values.count - count
+            if count <= Self.linearKeyLimit && !hasRepeatedKey(from: first) {
+                let keyArray = keys.popContiguousArray(from: first)
+                keySpans.pop(to: first)
+                let valueArray = values.popContiguousArray(from: firstValue)
+                return OrderedDictionary(uncheckedUniqueKeys: keyArray, values: valueArray)
+            }
+            // Many keys (hashed) or a repeated one: insert one by one.
+            var members = OrderedDictionary<String, JSONValue>(minimumCapacity: count)
+            let keyArray = keys.popContiguousArray(from: first)
+            keySpans.pop(to: first)
+            let valueArray = values.popContiguousArray(from: firstValue)
+            for index in 0..<count { members[keyArray[index]] = valueArray[index] }
+            return members
+        }
+
+        /// Objects with at most this many members check their keys for repeats pairwise.
+        static var linearKeyLimit: Int { 12 }
+
+        /// Whether two of the pending keys from `first` on are equal.
+        func hasRepeatedKey(from first: Int) -> Bool {
+            let end = keySpans.count
+            var later = first + 1
+            while later < end {
+                let b = keySpans[later]
+                var earlier = first
+                while earlier < later {
+                    let a = keySpans[earlier]
+                    if a.count >= 0 && b.count >= 0 {
+                        if a.count == b.count && sameBytes(a.start, b.start, a.count) {
+                            return true
+                        }
+                    } else if keys[earlier] == keys[later] {
+                        return true
+                    }
+                    earlier += 1
+                }
+                later += 1
+            }
+            return false
+        }
+
+        /// Whether the `count` input bytes at `a` and at `b` are equal (both spans were read).
+        @inline(__always)
+        func sameBytes(_ a: Int, _ b: Int, _ count: Int) -> Bool {
+            guard count > 0 else { return true }
+            let bytes = scanner.bytes
+            // Last bytes first: keys like `k1`, `k2` differ there.
+            if bytes[a + count - 1] != bytes[b + count - 1] { return false }
+            var index = 0
+            while index < count - 1 {
+                if bytes[a + index] != bytes[b + index] { return false }
+                index += 1
+            }
+            return true
         }
 
         /// The string at `position` (its opening quote): checked by the scanner, then made a
@@ -156,15 +281,18 @@ public enum JSONParser {
             if !scanner.stringHadEscapes {
                 // `content` lies inside what the scanner just read.
                 let raw = UnsafeBufferPointer(rebasing: scanner.bytes[content])
-                guard let text = String(validating: raw, as: UTF8.self) else {
+                guard JSONParser.isValidUTF8(raw) else {
                     throw JSONError(offset: start, problem: .invalidUTF8)
                 }
-                return text
+                // Valid, so nothing is repaired: the same string `String(validating:)` makes,
+                // without its generic (unspecialised) validation.
+                return String(decoding: raw, as: UTF8.self)
             }
             decodeEscapes(content)
-            guard let text = String(validating: scratch, as: UTF8.self) else {
-                throw JSONError(offset: start, problem: .invalidUTF8)
+            let text: String? = scratch.withUnsafeBufferPointer { decoded in
+                JSONParser.isValidUTF8(decoded) ? String(decoding: decoded, as: UTF8.self) : nil
             }
+            guard let text else { throw JSONError(offset: start, problem: .invalidUTF8) }
             return text
         }
 
@@ -241,5 +369,181 @@ public enum JSONParser {
                 scratch.append(UInt8(0x80 | (scalar & 0x3F)))
             }
         }
+    }
+
+    /// Where an object key is in the input: `count` bytes at `start` between its quotes, or
+    /// `count == -1` for a key with escapes (compared as decoded text instead).
+    struct KeySpan {
+        var start: Int
+        var count: Int
+    }
+}
+
+extension JSONParser {
+    /// Whether `bytes` is well-formed UTF-8 (RFC 3629): no stray continuation bytes, overlong
+    /// forms, surrogates (U+D800–U+DFFF) or scalars past U+10FFFF. ASCII goes eight bytes at
+    /// a time.
+    @inlinable
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            while index &+ 8 <= count {
+                // In range: reads `index ..< index + 8`, and `index + 8 <= count`.
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 { break }
+                index &+= 8
+            }
+            guard index < count else { return true }
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index &+= 1
+                continue
+            }
+            // The continuation bytes a lead byte needs, and the range its first one must be in
+            // (narrower after E0, ED, F0 and F4: overlong forms, surrogates, past U+10FFFF).
+            let needed: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: needed = 1
+            case 0xE0:
+                needed = 2
+                low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: needed = 2
+            case 0xED:
+                needed = 2
+                high = 0x9F
+            case 0xF0:
+                needed = 3
+                low = 0x90
+            case 0xF1...0xF3: needed = 3
+            case 0xF4:
+                needed = 3
+                high = 0x8F
+            default: return false
+            }
+            guard index &+ needed < count else { return false }
+            let first = bytes[index &+ 1]
+            guard first >= low && first <= high else { return false }
+            var offset = 2
+            while offset <= needed {
+                guard bytes[index &+ offset] & 0xC0 == 0x80 else { return false }
+                offset &+= 1
+            }
+            index &+= needed &+ 1
+        }
+        return true
+    }
+}
+
+/// A growable stack of values that the parser moves elements into and out of without
+/// reference counting; what is left when it goes away is released.
+struct PendingStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>?
+    private var capacity: Int
+    /// How many elements are on the stack.
+    private(set) var count = 0
+    /// Whether `base` was allocated here (else it is the caller's, which outlives the stack).
+    private var owned = false
+
+    /// A stack that starts in `initial` (uninitialized memory) and moves to the heap when
+    /// that is full.
+    init(initial: UnsafeMutableBufferPointer<Element>) {
+        base = initial.baseAddress
+        capacity = base == nil ? 0 : initial.count
+    }
+
+    deinit {
+        if let base {
+            base.deinitialize(count: count)
+            if owned { base.deallocate() }
+        }
+    }
+
+    /// The element at `index` (below `count`).
+    subscript(index: Int) -> Element {
+        precondition(index >= 0 && index < count, "pending stack index out of range")
+        return base.unsafelyUnwrapped[index]
+    }
+
+    @inline(__always)
+    mutating func push(_ element: consuming Element) {
+        if count == capacity { grow() }
+        // `count < capacity` now, so the slot is allocated and uninitialized.
+        (base.unsafelyUnwrapped + count).initialize(to: element)
+        count += 1
+    }
+
+    @inline(never)
+    mutating func grow() {
+        let newCapacity = Swift.max(16, capacity * 2)
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        if let base {
+            newBase.moveInitialize(from: base, count: count)
+            if owned { base.deallocate() }
+        }
+        base = newBase
+        capacity = newCapacity
+        owned = true
+    }
+
+    /// Moves the elements from index `first` up into a new array and pops them.
+    ///
+    /// `reserveCapacity` and `append(contentsOf:)` are specialised for the element type; the
+    /// array initialisers that take an uninitialised capacity call into the runtime for the
+    /// storage type every time, which cost more than the rest of the array's making.
+    @inline(__always)
+    mutating func popArray(from first: Int) -> [Element] {
+        var result: [Element] = []
+        result.reserveCapacity(count - first)
+        result.append(contentsOf: popMoving(from: first))
+        return result
+    }
+
+    /// `popArray` as a `ContiguousArray` (what `OrderedDictionary` stores).
+    @inline(__always)
+    mutating func popContiguousArray(from first: Int) -> ContiguousArray<Element> {
+        var result: ContiguousArray<Element> = []
+        result.reserveCapacity(count - first)
+        result.append(contentsOf: popMoving(from: first))
+        return result
+    }
+
+    /// The elements from index `first` up, popped, to be moved out exactly once each by
+    /// iterating the returned sequence to its end.
+    @inline(__always)
+    private mutating func popMoving(from first: Int) -> MovingElements<Element> {
+        precondition(first >= 0 && first <= count, "pending stack index out of range")
+        let moved = MovingElements(start: base.map { $0 + first }, count: count - first)
+        count = first
+        return moved
+    }
+
+    /// Drops the elements from index `first` up.
+    @inline(__always)
+    mutating func pop(to first: Int) {
+        precondition(first >= 0 && first <= count, "pending stack index out of range")
+        if let base { (base + first).deinitialize(count: count - first) }
+        count = first
+    }
+}
+
+/// Elements popped off a `PendingStack`, moved (not copied) out as the sequence is iterated;
+/// the array `append(contentsOf:)`s it consume all of them.
+struct MovingElements<Element>: Sequence, IteratorProtocol {
+    var start: UnsafeMutablePointer<Element>?
+    var count: Int
+
+    var underestimatedCount: Int { count }
+
+    mutating func next() -> Element? {
+        guard count > 0, let start else { return nil }
+        // Initialized: one of the `count` elements popped and not yet moved out.
+        let element = start.move()
+        self.start = start + 1
+        count -= 1
+        return element
     }
 }

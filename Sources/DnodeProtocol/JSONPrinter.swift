@@ -95,70 +95,13 @@ public enum JSONPrinter {
 
     /// Appends the serialization of `value` to `output`, strings written in `style`.
     public static func write(_ value: JSONValue, into output: inout [UInt8], style: Style) {
-        switch value {
-        case .null: output.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(true): output.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
-        case .bool(false): output.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
-        case .int(let number): writeInteger(number, into: &output)
-        case .double(let number): writeDouble(number, into: &output)
-        case .string(let text): writeString(text, into: &output, style: style)
-        case .array(let elements):
-            output.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                write(element, into: &output, style: style)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let members):
-            output.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, member) in members {
-                if !first { output.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, into: &output, style: style)
-                output.append(UInt8(ascii: ":"))
-                write(member, into: &output, style: style)
-            }
-            output.append(UInt8(ascii: "}"))
-        }
+        JSONWriter.appending(to: &output) { $0.write(value, style: style) }
     }
 
-    static func writeInteger(_ number: Int64, into output: inout [UInt8]) {
-        if number == 0 {
-            output.append(UInt8(ascii: "0"))
-            return
-        }
-        var magnitude = number.magnitude
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            if number < 0 { output.append(UInt8(ascii: "-")) }
-            output.append(contentsOf: buffer[(20 - count)...])
-        }
-    }
-
-    /// JavaScript's `Number#toString` (ECMA-262 Number::toString): shortest round-trip digits,
-    /// plain notation for exponents −7 < n ≤ 21, otherwise `d.ddde±x`. NaN and ±Infinity
-    /// become `null` and −0 becomes `0`, as `JSON.stringify` does.
-    static func writeDouble(_ number: Double, into output: inout [UInt8]) {
-        guard number.isFinite else {
-            output.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-            return
-        }
-        if number == 0 {
-            output.append(UInt8(ascii: "0"))
-            return
-        }
+    /// `JSONWriter.writeDouble` for a finite non-zero number in general: Swift's `description` gives the
+    /// shortest round-trip digits, reshaped here as JavaScript writes them.
+    @inline(never)
+    static func writeDoubleFromDescription(_ number: Double, into output: inout [UInt8]) {
         if number < 0 { output.append(UInt8(ascii: "-")) }
         let (digits, pointPosition) = shortestDigits(of: number.magnitude)
         let k = digits.count
@@ -218,17 +161,9 @@ public enum JSONPrinter {
         return (digits, pointPosition)
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func writeString(_ text: String, into output: inout [UInt8]) {
-        writeString(text, into: &output, style: .ascii)
-    }
-
-    static func writeString(_ text: String, into output: inout [UInt8], style: Style) {
-        guard style == .readable else {
-            writeASCIIString(text, into: &output)
-            return
-        }
+    /// A string in the `.readable` style: UTF-8 as it is, quotes, backslashes and control
+    /// characters escaped.
+    static func writeReadableString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -240,91 +175,15 @@ public enum JSONPrinter {
             case "\u{8}": output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
             case "\u{C}": output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             case _ where isControl(scalar.value):
-                writeUnicodeEscape(UInt16(scalar.value), into: &output)
+                let hex = Array("0123456789abcdef".utf8)
+                let unit = Int(scalar.value)
+                output.append(contentsOf: [
+                    0x5C, UInt8(ascii: "u"), hex[unit >> 12], hex[(unit >> 8) & 0xF],
+                    hex[(unit >> 4) & 0xF], hex[unit & 0xF],
+                ])
             default: output.append(contentsOf: String(Character(scalar)).utf8)
             }
         }
         output.append(UInt8(ascii: "\""))
-    }
-
-    static func writeASCIIString(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        var utf8 = text.utf8
-        let handled: Void? = utf8.withContiguousStorageIfAvailable { buffer in
-            writeStringBody(buffer, into: &output)
-        }
-        if handled == nil {
-            var copy = text
-            copy.makeContiguousUTF8()
-            utf8 = copy.utf8
-            _ = utf8.withContiguousStorageIfAvailable { buffer in
-                writeStringBody(buffer, into: &output)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
-    }
-
-    static func writeStringBody(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
-        var index = 0
-        var runStart = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"")
-                && byte != UInt8(ascii: "\\")
-            {
-                index += 1
-                continue
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-            if byte < 0x80 {
-                switch byte {
-                case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
-                case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-                case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default: writeUnicodeEscape(UInt16(byte), into: &output)
-                }
-                index += 1
-            } else {
-                // Decode one UTF-8 scalar (the String guarantees validity) and escape it.
-                let scalar: UInt32
-                let length: Int
-                if byte & 0xE0 == 0xC0 {
-                    scalar = UInt32(byte & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
-                    length = 2
-                } else if byte & 0xF0 == 0xE0 {
-                    scalar =
-                        UInt32(byte & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
-                        | UInt32(bytes[index + 2] & 0x3F)
-                    length = 3
-                } else {
-                    scalar =
-                        UInt32(byte & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
-                        | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
-                    length = 4
-                }
-                if scalar >= 0x10000 {
-                    let offset = scalar - 0x10000
-                    writeUnicodeEscape(UInt16(0xD800 + (offset >> 10)), into: &output)
-                    writeUnicodeEscape(UInt16(0xDC00 + (offset & 0x3FF)), into: &output)
-                } else {
-                    writeUnicodeEscape(UInt16(scalar), into: &output)
-                }
-                index += length
-            }
-            runStart = index
-        }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-    }
-
-    static func writeUnicodeEscape(_ unit: UInt16, into output: inout [UInt8]) {
-        output.append(contentsOf: [
-            0x5C, UInt8(ascii: "u"),
-            hexDigits[Int(unit >> 12)], hexDigits[Int((unit >> 8) & 0xF)],
-            hexDigits[Int((unit >> 4) & 0xF)], hexDigits[Int(unit & 0xF)],
-        ])
     }
 }
