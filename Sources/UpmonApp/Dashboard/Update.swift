@@ -15,6 +15,7 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         model.monitor.apply(event)
         model.latestEventT = max(model.latestEventT, event.t)
         if model.ui.livePause != nil { model.ui.livePause?.eventsSince += 1 }
+        forgetDepartedLink(&model, event)
         return recordAndLog(&model, event)
     case .tick(let now):
         return tick(&model, now: now)
@@ -67,6 +68,12 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         return quitNow(&model, reason: .stdinClosed)
     case .terminated:
         return quitNow(&model, reason: .signal)
+    case .reloadSignal:
+        return requestReload(&model, by: "SIGHUP")
+    case .configReloaded(let config, let path):
+        return applyReload(&model, config, path: path)
+    case .configReloadFailed(let message):
+        return reloadFailed(&model, message)
     }
 }
 

@@ -7,38 +7,60 @@ import UpnodeMonitor
 /// The live links of one upmon run: a client per connection spec, their merged monitor
 /// feed, and manual calls (the call dialog and `upmon call`).
 public final class LiveSession: Sendable {
+    /// The links the session started with (`c1` … `cN`); later ones join with `add`.
     public let specs: [ConnectionSpec]
+    /// The links the session started with, as a recording header lists them.
     public let infos: [ConnectionInfo]
     public let feed: MonitorFeed
-    let clients: [ConnectionID: UpnodeClient]
+    /// The running clients; links join (`add`) and leave (`remove`) while the session runs.
+    let table: Mutex<ClientTable>
     /// Keep call arguments and results in recordings and `--json` (default: shapes only).
     public let recordsArguments: Bool
     let calls = ManualCallRegistry()
     let callCounter = Mutex(0)
+    let environment: [String: String]
+
+    /// The clients by id, in the order they joined.
+    struct ClientTable {
+        var order: [ConnectionID] = []
+        var clients: [ConnectionID: UpnodeClient] = [:]
+        var isStarted = false
+        var isClosed = false
+    }
 
     public init(
         specs: [ConnectionSpec], recordsArguments: Bool = false, environment: [String: String] = [:]
     ) {
         self.specs = specs
         self.recordsArguments = recordsArguments
+        self.environment = environment
         feed = MonitorFeed()
         var infos: [ConnectionInfo] = []
-        var clients: [ConnectionID: UpnodeClient] = [:]
+        var initial = ClientTable()
         for (index, spec) in specs.enumerated() {
             let id = ConnectionID(index: index)
-            infos.append(
-                ConnectionInfo(
-                    id: id, name: spec.name, endpoint: spec.endpoint.normalized,
-                    options: ConnectionOptions(
-                        pingMilliseconds: Int(spec.link.pingInterval.milliseconds),
-                        timeoutMilliseconds: Int(spec.link.pingTimeout.milliseconds),
-                        reconnect: spec.link.reconnect.description)))
-            clients[id] = UpnodeClient(
-                endpoint: spec.endpoint, configuration: spec.link, tls: spec.tls,
-                onConnect: spec.auth.map { Self.authHook($0, environment: environment) })
+            infos.append(Self.info(of: spec, id: id))
+            initial.order.append(id)
+            initial.clients[id] = Self.makeClient(spec, environment: environment)
         }
         self.infos = infos
-        self.clients = clients
+        table = Mutex(initial)
+    }
+
+    /// How link `id` with `spec` is listed (recording header, `link_added`).
+    public static func info(of spec: ConnectionSpec, id: ConnectionID) -> ConnectionInfo {
+        ConnectionInfo(
+            id: id, name: spec.name, endpoint: spec.endpoint.normalized,
+            options: ConnectionOptions(
+                pingMilliseconds: Int(spec.link.pingInterval.milliseconds),
+                timeoutMilliseconds: Int(spec.link.pingTimeout.milliseconds),
+                reconnect: spec.link.reconnect.description))
+    }
+
+    static func makeClient(_ spec: ConnectionSpec, environment: [String: String]) -> UpnodeClient {
+        UpnodeClient(
+            endpoint: spec.endpoint, configuration: spec.link, tls: spec.tls,
+            onConnect: spec.auth.map { Self.authHook($0, environment: environment) })
     }
 
     /// The upnode auth pattern: `method(args…, cb)`; `cb(err)` refuses, `cb(null, session)`
@@ -64,28 +86,78 @@ public final class LiveSession: Sendable {
     }
 
     /// The client for a connection.
-    public func client(_ id: ConnectionID) -> UpnodeClient? { clients[id] }
+    public func client(_ id: ConnectionID) -> UpnodeClient? {
+        table.withLock { $0.clients[id] }
+    }
+
+    /// The ids of the running links, in the order they joined.
+    public var runningIDs: [ConnectionID] { table.withLock { $0.order } }
 
     /// Starts every link and the feed.
     public func start() {
-        for info in infos {
-            guard let client = clients[info.id] else { continue }
-            feed.watch(client, as: info.id)
-            watchForLinkLoss(client, id: info.id)
-            client.start()
+        let running = table.withLock { table -> [(ConnectionID, UpnodeClient)] in
+            guard !table.isStarted else { return [] }
+            table.isStarted = true
+            return table.order.compactMap { id in table.clients[id].map { (id, $0) } }
         }
+        for (id, client) in running { begin(client, as: id) }
+    }
+
+    private func begin(_ client: UpnodeClient, as id: ConnectionID) {
+        feed.watch(client, as: id)
+        watchForLinkLoss(client, id: id)
+        client.start()
+    }
+
+    /// Adds link `id` while the session runs: `link_added` goes into the feed before any
+    /// event of the new client. Nothing happens when `id` is taken or the session closed.
+    @discardableResult
+    public func add(_ spec: ConnectionSpec, as id: ConnectionID) -> ConnectionInfo? {
+        let info = Self.info(of: spec, id: id)
+        let client = Self.makeClient(spec, environment: environment)
+        let isStarted = table.withLock { table -> Bool? in
+            guard !table.isClosed, table.clients[id] == nil else { return nil }
+            table.order.append(id)
+            table.clients[id] = client
+            return table.isStarted
+        }
+        guard let isStarted else { return nil }
+        feed.emit(
+            .linkAdded(name: info.name, endpoint: info.endpoint, options: info.options), conn: id)
+        if isStarted { begin(client, as: id) }
+        return info
+    }
+
+    /// Closes link `id` and lets it leave: its last events (`closed`, queued transactions
+    /// failing with `closed`) come first, then `link_removed` with `reason`. Returns false
+    /// when there is no such link.
+    @discardableResult
+    public func remove(_ id: ConnectionID, reason: String) async -> Bool {
+        let client = table.withLock { table -> UpnodeClient? in
+            table.order.removeAll { $0 == id }
+            return table.clients.removeValue(forKey: id)
+        }
+        guard let client else { return false }
+        client.close()
+        _ = await client.state
+        feed.emit(.linkRemoved(reason: reason), conn: id)
+        return true
     }
 
     /// Closes every link and ends the feed.
     public func close() async {
-        for client in clients.values { client.close() }
-        for client in clients.values { _ = await client.state }
+        let clients = table.withLock { table in
+            table.isClosed = true
+            return Array(table.clients.values)
+        }
+        for client in clients { client.close() }
+        for client in clients { _ = await client.state }
         calls.failAll("closed")
         feed.finish()
     }
 
-    public func reconnect(_ id: ConnectionID) { clients[id]?.reconnectNow() }
-    public func hold(_ id: ConnectionID) { clients[id]?.hold() }
+    public func reconnect(_ id: ConnectionID) { client(id)?.reconnectNow() }
+    public func hold(_ id: ConnectionID) { client(id)?.hold() }
 
     /// A call's progress, for the dialog or `upmon call`.
     public enum CallUpdate: Sendable {
@@ -109,7 +181,7 @@ public final class LiveSession: Sendable {
         update: @escaping @Sendable (CallUpdate) -> Void
     ) -> String {
         let callID = id ?? nextCallID()
-        guard let client = clients[conn] else {
+        guard let client = client(conn) else {
             update(.failed(code: "no_such_connection", message: "no connection \(conn)"))
             return callID
         }

@@ -33,6 +33,8 @@ public struct DashboardOptions: Sendable {
     public var overwriteRecording: Bool
     /// The header recordings of this session start from (connections, settings, wall time).
     public var header: RecordingHeader
+    /// The config file `:reload` and SIGHUP read again; nil when there is none.
+    public var configPath: String?
 
     public init(
         sessionLabel: String, thresholds: Thresholds, theme: String?, themesDir: String?,
