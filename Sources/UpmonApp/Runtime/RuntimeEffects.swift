@@ -71,7 +71,10 @@ extension UpmonRuntime {
             session.feed.emit(
                 .note(level: .error, text: "config reload failed, links unchanged: \(error)"),
                 conn: nil)
-            dispatch(.configReloadFailed(error.description))
+            // The status line is short: the file's name, not its whole path.
+            let name = error.file.split(separator: "/").last.map(String.init) ?? error.file
+            let shown = ConfigError(file: name, line: error.line, message: error.message)
+            dispatch(.configReloadFailed(shown.description))
         }
     }
 
