@@ -1,6 +1,6 @@
 import DnodeProtocol
 
-// Links joining and leaving a session (docs/RECORDING.md, "Links joining and leaving"):
+// Links joining and leaving a session (docs/RECORDING.md, "Events"):
 // the `link_added` / `link_removed` fields, and how a replay learns the ids of links that
 // join after the header was written.
 
