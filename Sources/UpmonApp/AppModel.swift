@@ -29,6 +29,9 @@ public struct AppModel: Sendable {
     public var latestEventT = 0.0
     /// The links belong to another app (`upmon attach`): calls, reconnect and hold refuse.
     public var linksAreAttached = false
+    /// The live links as configured (ids, settings, origin): `:connect`, `:disconnect` and
+    /// `:reload` change it and tell the runtime with `addLink`/`removeLink`.
+    public var links = LinkRegistry()
 
     public init(monitor: MonitorState, mode: Mode, sessionLabel: String, wallClockAtZero: Double) {
         self.monitor = monitor
@@ -199,10 +202,17 @@ public enum Msg: Sendable {
     case themeFailed(name: String, error: String)
     /// Standard input reached end of file or hung up.
     case inputClosed
-    /// SIGTERM or SIGHUP.
+    /// SIGTERM.
     case terminated
     /// The terminal's glyph set and whether it reports the mouse (once, at start).
     case terminal(isUnicode: Bool, mouse: Bool)
+    /// SIGHUP: re-read the config file, as `:reload` does (a terminal that hangs up closes
+    /// stdin, which is `inputClosed`).
+    case reloadSignal
+    /// The config file at `path` was read again for `.reloadConfig`.
+    case configReloaded(UpmonConfig, path: String)
+    /// `.reloadConfig` could not read or parse the file; nothing changes.
+    case configReloadFailed(String)
 }
 
 /// Side effects the runtime carries out, in order; results come back as `Msg`s.
@@ -237,4 +247,10 @@ public enum Effect: Sendable, Equatable {
     case redrawAll
     /// Leave the run loop; the recording, if any, was finished by an effect before this one.
     case quit(MonitorEvent.EndReason)
+    /// Start a client for `spec` as link `id`; it joins with a `link_added` event.
+    case addLink(ConnectionID, ConnectionSpec)
+    /// Close link `id`; it leaves with a `link_removed` event carrying `reason`.
+    case removeLink(ConnectionID, reason: String)
+    /// Read the config file again (answered by `.configReloaded` or `.configReloadFailed`).
+    case reloadConfig
 }

@@ -17,7 +17,7 @@ struct EventLineDecoder: Sendable {
     static let maxMembers = 32
 
     init(header: RecordingHeader) {
-        connections = ConnectionLookup(connections: header.connections)
+        connections = ConnectionLookup(connections: header.allConnections)
     }
 
     /// The event on the line `bytes[range]` with time `t`, or `nil` when this decoder does not
@@ -118,8 +118,8 @@ struct EventLineDecoder: Sendable {
             let reason = line.string("reason").flatMap(MonitorEvent.EndReason.init) ?? .error
             return MonitorEvent(
                 t: t, conn: conn, kind: .end(reason: reason, lines: line.integer("lines") ?? 0))
-        case .snap?, nil:
-            return nil  // `snap` and unknown kinds
+        case .snap?, .linkAdded?, .linkRemoved?, nil:
+            return nil  // `snap`, the rare membership lines and unknown kinds
         }
         // Every other kind belongs to a connection.
         guard let conn else { return nil }

@@ -67,6 +67,10 @@ public struct MonitorEvent: Hashable, Sendable {
         case note(level: NoteLevel, text: String)
         /// The last line of a recording; `lines` counts the lines before it, header included.
         case end(reason: EndReason, lines: Int)
+        /// Link `conn` joined the session (`:connect`, a config reload); it starts `idle`.
+        case linkAdded(name: String, endpoint: String, options: ConnectionOptions)
+        /// Link `conn` left the session; `reason` is one of `LinkRemovalReason`'s values.
+        case linkRemoved(reason: String)
     }
 }
 
@@ -94,7 +98,7 @@ extension MonitorEvent {
         case .result(let id, let n, let ok, let durMs, let payload, let redacted):
             copy.kind = .result(
                 id: id, n: n, ok: ok, durMs: ms(durMs), payload: payload, redacted: redacted)
-        case .state, .call, .remoteMethods, .mark, .note, .end:
+        case .state, .call, .remoteMethods, .mark, .note, .end, .linkAdded, .linkRemoved:
             break
         }
         return copy
@@ -119,6 +123,29 @@ extension MonitorEvent.Kind {
         case .mark: "mark"
         case .note: "note"
         case .end: "end"
+        case .linkAdded: "link_added"
+        case .linkRemoved: "link_removed"
+        }
+    }
+}
+
+/// Why a link left the session (the `reason` of a `link_removed` event). Reasons travel as
+/// strings, so a newer writer's reason still shows.
+public enum LinkRemovalReason {
+    /// `:disconnect`.
+    public static let disconnected = "disconnected"
+    /// A config reload no longer lists it.
+    public static let removedFromConfig = "removed_from_config"
+    /// A config reload changed its settings: it leaves and joins again under a new id.
+    public static let settingsChanged = "settings_changed"
+
+    /// The reason in a few words for people.
+    public static func phrase(_ reason: String) -> String {
+        switch reason {
+        case disconnected: "disconnected"
+        case removedFromConfig: "removed from the config"
+        case settingsChanged: "settings changed"
+        default: MonitorText.bounded(String(reason.map { $0 == "_" ? " " : $0 }), toBytes: 40)
         }
     }
 }

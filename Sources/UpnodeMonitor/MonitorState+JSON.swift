@@ -27,7 +27,27 @@ extension MonitorState {
             if entry.level != .info { items.append(.string(entry.level.rawValue)) }
             return .array(items)
         }
-        return .makeObject([("connections", .makeObject(links)), ("log", .array(logEntries))])
+        var members: [(String, JSONValue)] = [
+            ("connections", .makeObject(links)), ("log", .array(logEntries)),
+        ]
+        if !departed.isEmpty {
+            members.append(("left", .array(departed.map { .string($0.rawValue) })))
+        }
+        return .makeObject(members)
+    }
+
+    /// The ids of a snapshot's `left` member (links that left the session).
+    static func departedIDs(_ value: JSONValue) -> [ConnectionID] {
+        (value.arrayValue ?? []).compactMap { $0.stringValue.map { ConnectionID($0) } }
+    }
+
+    /// Whether a link missing from a snapshot is part of it anyway, `idle`: a header link
+    /// that has not left (older snapshots may omit links). A link that joins later is absent
+    /// until its `link_added`.
+    static func startsIdle(_ id: ConnectionID, isHeaderLink: Bool, departed: [ConnectionID])
+        -> Bool
+    {
+        isHeaderLink && !departed.contains(id)
     }
 
     /// The fields of a log entry; the text itself for a version 1 entry.
@@ -67,28 +87,38 @@ extension MonitorState {
             return .makeObject([("reason", .string(reason.rawValue))])
         case .legacy(_, let text):
             return .string(text)
+        case .linkAdded(let name, let endpoint):
+            return .makeObject([("name", .string(name)), ("endpoint", .string(endpoint))])
+        case .linkRemoved(let name, let reason):
+            return .makeObject([("name", .string(name)), ("reason", .string(reason))])
         }
     }
 
-    /// Decodes a `snap` payload. Links of `connections` missing from the snapshot start `idle`;
-    /// links in the snapshot that the header does not list are ignored.
-    public init(json: JSONValue, connections infos: [ConnectionInfo]) throws(SnapDecodingError) {
+    /// Decodes a `snap` payload. Links of `connections` missing from the snapshot start `idle`
+    /// unless its `left` names them; links of `joined` (they join after the header) are part of
+    /// the state only when the snapshot has them; other links in the snapshot are ignored.
+    public init(
+        json: JSONValue, connections infos: [ConnectionInfo], joined: [ConnectionInfo] = []
+    ) throws(SnapDecodingError) {
         guard let links = json["connections"]?.objectValue else {
             throw SnapDecodingError(path: "connections", expected: "an object")
         }
+        let departed = Self.departedIDs(json["left"] ?? .null)
         var stats: [ConnectionStats] = []
         var older: Set<ConnectionID> = []
-        for info in infos {
+        for (position, info) in (infos + joined).enumerated() {
             if let link = links[info.id.rawValue] {
                 stats.append(try Self.decodeStats(link, info: info, path: "connections.\(info.id)"))
                 if Self.predatesReasons(link) { older.insert(info.id) }
-            } else {
+            } else if Self.startsIdle(
+                info.id, isHeaderLink: position < infos.count, departed: departed)
+            {
                 stats.append(ConnectionStats(info: info))
             }
         }
         let log = try Self.decodeLog(json["log"]?.arrayValue ?? [])
         Self.fillDownReasons(&stats, from: log, of: older)
-        self.init(stats: stats, log: log)
+        self.init(stats: stats, log: log, departed: departed)
     }
 
     /// Whether a snapshot's link was written before `updown_since` and `down_reason` existed.
@@ -192,6 +222,16 @@ extension MonitorState {
             return fields.string("reason").flatMap(MonitorEvent.EndReason.init).map {
                 .end(reason: $0)
             }
+        case "link_added":
+            guard let name = fields.string("name") else { return nil }
+            return .linkAdded(
+                name: MonitorText.bounded(name),
+                endpoint: MonitorText.bounded(fields.string("endpoint") ?? ""))
+        case "link_removed":
+            guard let name = fields.string("name") else { return nil }
+            return .linkRemoved(
+                name: MonitorText.bounded(name),
+                reason: MonitorText.bounded(fields.string("reason") ?? ""))
         default:
             return nil
         }

@@ -65,6 +65,9 @@ public struct MonitorState: Equatable, Sendable {
     public internal(set) var log = RingBuffer<LogEntry>(capacity: logCapacity)
     /// Counters across all links.
     public private(set) var totals = Totals()
+    /// Links that left the session (`link_removed`), in the order they left; snapshots keep
+    /// them so that a replay does not bring a header link back as `idle`.
+    public private(set) var departed: [ConnectionID] = []
     private var indexByID: [ConnectionID: Int]
 
     /// An initial state: every link `idle` since `t = 0`, nothing measured.
@@ -73,7 +76,8 @@ public struct MonitorState: Equatable, Sendable {
     }
 
     /// A state made of existing per-link statistics (used when decoding snapshots).
-    init(stats: [ConnectionStats], log: [LogEntry]) {
+    init(stats: [ConnectionStats], log: [LogEntry], departed: [ConnectionID] = []) {
+        self.departed = departed
         connections = stats
         var index: [ConnectionID: Int] = [:]
         for (position, entry) in stats.enumerated() where index[entry.id] == nil {
@@ -96,6 +100,7 @@ public struct MonitorState: Equatable, Sendable {
 
     public static func == (lhs: MonitorState, rhs: MonitorState) -> Bool {
         lhs.connections == rhs.connections && lhs.log == rhs.log && lhs.totals == rhs.totals
+            && lhs.departed == rhs.departed
     }
 
     /// Updates the state with one event. Events for unknown links only reach the log when
@@ -110,6 +115,20 @@ public struct MonitorState: Equatable, Sendable {
             return
         case .end(let reason, _):
             appendLog(event, .end(reason: reason))
+            return
+        case .linkAdded(let name, let endpoint, let options):
+            guard let conn = event.conn else { return }
+            let info = ConnectionInfo(id: conn, name: name, endpoint: endpoint, options: options)
+            addLink(info, at: event.t)
+            appendLog(
+                event,
+                .linkAdded(
+                    name: MonitorText.bounded(name), endpoint: MonitorText.bounded(endpoint)))
+            return
+        case .linkRemoved(let reason):
+            guard let conn = event.conn, let name = removeLink(conn) else { return }
+            appendLog(
+                event, .linkRemoved(name: name, reason: MonitorText.bounded(reason)))
             return
         default:
             break
@@ -193,9 +212,36 @@ public struct MonitorState: Equatable, Sendable {
         case .remoteMethods(let methods):
             stats.methods = methods.prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
             return (.remoteMethods(count: methods.count), .info)
-        case .mark, .note, .end:
+        case .mark, .note, .end, .linkAdded, .linkRemoved:
             return nil
         }
+    }
+
+    /// A link joins at `t`: `idle` since then, last in the table's default order. A link the
+    /// state already has is left as it is.
+    private mutating func addLink(_ info: ConnectionInfo, at t: Double) {
+        guard indexByID[info.id] == nil else { return }
+        var stats = ConnectionStats(info: info)
+        stats.since = t
+        stats.updownSince = t
+        departed.removeAll { $0 == info.id }
+        indexByID[info.id] = connections.count
+        connections.append(stats)
+        totals.add(stats, sign: 1)
+    }
+
+    /// A link leaves: its statistics go, its id is remembered in `departed`. Returns its
+    /// name, or nil when the state has no such link.
+    private mutating func removeLink(_ id: ConnectionID) -> String? {
+        guard let index = indexByID[id] else { return nil }
+        let stats = connections.remove(at: index)
+        totals.add(stats, sign: -1)
+        indexByID = [:]
+        for (position, entry) in connections.enumerated() where indexByID[entry.id] == nil {
+            indexByID[entry.id] = position
+        }
+        departed.append(id)
+        return stats.info.name
     }
 
     private static func applyTransition(

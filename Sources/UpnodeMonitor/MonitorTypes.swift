@@ -193,6 +193,11 @@ public struct LogEntry: Hashable, Sendable {
         /// An entry of a format version 1 snapshot, which stored the wording, not the fields:
         /// its kind and text as written.
         case legacy(kind: String, text: String)
+        /// A link joined the session.
+        case linkAdded(name: String, endpoint: String)
+        /// A link left the session (`reason` as in `LinkRemovalReason`); `name` is kept here
+        /// because the link is gone.
+        case linkRemoved(name: String, reason: String)
 
         /// The recording kind that produces this entry.
         public var kind: String {
@@ -208,6 +213,8 @@ public struct LogEntry: Hashable, Sendable {
             case .note: "note"
             case .end: "end"
             case .legacy(let kind, _): kind
+            case .linkAdded: "link_added"
+            case .linkRemoved: "link_removed"
             }
         }
     }

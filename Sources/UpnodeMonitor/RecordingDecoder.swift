@@ -25,7 +25,7 @@ public struct RecordingDecoder: Sendable {
     private let knownConnections: Set<ConnectionID>
 
     public init(header: RecordingHeader) {
-        knownConnections = Set(header.connections.map(\.id))
+        knownConnections = Set(header.allConnections.map(\.id))
     }
 
     /// Decodes one line (without its `\n`).
@@ -102,6 +102,12 @@ public struct RecordingDecoder: Sendable {
             eventKind = .end(
                 reason: json.string("reason").flatMap(MonitorEvent.EndReason.init) ?? .error,
                 lines: json.integer("lines") ?? 0)
+        case "link_added":
+            eventKind = .linkAdded(
+                name: try fields.string("name"), endpoint: json.string("endpoint") ?? "",
+                options: ConnectionOptions(json: json["options"] ?? .null))
+        case "link_removed":
+            eventKind = .linkRemoved(reason: json.string("reason") ?? "")
         default:
             return .ignored(t: t, kind: kind)
         }

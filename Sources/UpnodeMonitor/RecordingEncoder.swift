@@ -156,6 +156,12 @@ public enum RecordingEncoder {
             fields += [("level", .string(level.rawValue)), ("text", .string(text))]
         case .end(let reason, let lines):
             fields += [("reason", .string(reason.rawValue)), ("lines", .int(Int64(lines)))]
+        case .linkAdded(let name, let endpoint, let options):
+            fields += [
+                ("name", .string(name)), ("endpoint", .string(endpoint)), ("options", options.json),
+            ]
+        case .linkRemoved(let reason):
+            fields.append(("reason", .string(reason)))
         }
         return fields
     }

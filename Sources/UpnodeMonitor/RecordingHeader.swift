@@ -36,8 +36,11 @@ public struct RecordingHeader: Hashable, Sendable {
     public var host: String
     public var upmonVersion: String
     public var settings: RecordingSettings
-    /// The fixed set of links; events refer to them by `id`.
+    /// The links at the start; events refer to them by `id`.
     public var connections: [ConnectionInfo]
+    /// Links that join later (`link_added` lines), found when a replay opens the file; never
+    /// written in the header line.
+    public var joined: [ConnectionInfo] = []
 
     public init(
         version: Int = RecordingHeader.formatVersion, started: String, host: String,

@@ -35,8 +35,11 @@ public struct Replayer: Sendable {
     /// Opens a recording held in memory; `file` is used in error messages.
     public init(bytes: [UInt8], file: String) throws(RecordingError) {
         let headerEnd = bytes.firstIndex(of: 0x0A) ?? bytes.count
-        header = try RecordingHeader(
+        var header = try RecordingHeader(
             line: bytes[..<headerEnd], file: file, terminated: headerEnd < bytes.count)
+        header.joined = JoinedLinks.scan(
+            bytes, bodyStart: min(bytes.count, headerEnd + 1), header: header)
+        self.header = header
         self.file = file
         self.bytes = bytes
         decoder = RecordingDecoder(header: header)
@@ -185,7 +188,9 @@ public struct Replayer: Sendable {
         } else {
             switch decodeEntry(entry, buffer) {
             case .snap(_, let json)?:
-                if let snapState = try? MonitorState(json: json, connections: header.connections) {
+                if let snapState = try? MonitorState(
+                    json: json, connections: header.connections, joined: header.joined)
+                {
                     state = snapState
                 }
             case .event(var event)?:
@@ -215,7 +220,7 @@ public struct Replayer: Sendable {
         let range = entry.offset..<(entry.offset + Int(entry.length))
         if let decoded = snapDecoder.decode(buffer, range) { return decoded }
         guard case .snap(_, let json)? = decodeEntry(entry, buffer) else { return nil }
-        return try? MonitorState(json: json, connections: header.connections)
+        return try? MonitorState(json: json, connections: header.connections, joined: header.joined)
     }
 
     /// The state of keyframe `position` and the first entry after it; a snap that no longer

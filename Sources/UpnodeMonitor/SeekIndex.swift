@@ -91,6 +91,8 @@ public struct SeekIndex: Sendable {
         case reconnect, queue, call, result
         case remoteMethods = "remote_methods"
         case mark, note, end
+        case linkAdded = "link_added"
+        case linkRemoved = "link_removed"
 
         /// The kind whose name is `bytes[range]`, compared byte for byte (the common
         /// four- and five-letter names as one little-endian word).
@@ -122,7 +124,10 @@ public struct SeekIndex: Sendable {
             case 3: return matches("end") ? .end : nil
             case 6: return matches("result") ? .result : nil
             case 9: return matches("reconnect") ? .reconnect : nil
-            case 12: return matches("ping_timeout") ? .pingTimeout : nil
+            case 10: return matches("link_added") ? .linkAdded : nil
+            case 12:
+                if matches("ping_timeout") { return .pingTimeout }
+                return matches("link_removed") ? .linkRemoved : nil
             case 14: return matches("remote_methods") ? .remoteMethods : nil
             default: return nil
             }

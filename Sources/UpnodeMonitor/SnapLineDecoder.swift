@@ -13,14 +13,17 @@ import DnodeProtocol
 struct SnapLineDecoder: Sendable {
     private let connections: ConnectionLookup
     private let infos: [ConnectionInfo]
+    /// `infos` up to here are the header's; the rest join later.
+    private let headerCount: Int
     /// Whether the header ids are distinct ASCII strings, so that byte comparison of keys is
     /// `String` comparison and each snapshot key names at most one link.
     private let usable: Bool
 
     init(header: RecordingHeader) {
-        infos = header.connections
-        connections = ConnectionLookup(connections: header.connections)
-        let ids = header.connections.map(\.id.rawValue)
+        infos = header.allConnections
+        headerCount = header.connections.count
+        connections = ConnectionLookup(connections: infos)
+        let ids = infos.map(\.id.rawValue)
         usable =
             Set(ids).count == ids.count && ids.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
     }
@@ -63,12 +66,23 @@ struct SnapLineDecoder: Sendable {
         for (index, member) in links.members.enumerated() {
             if let position = connections.position(bytes, member.key) { linkOf[position] = index }
         }
+        var departed: [ConnectionID] = []
+        if let leftValue = state["left"] {
+            guard let parsed = ValueBytes.json(bytes, leftValue, maxDepth: 2) else {
+                throw Self.giveUp
+            }
+            departed = MonitorState.departedIDs(parsed)
+        }
         var stats: [ConnectionStats] = []
         var older: Set<ConnectionID> = []
         stats.reserveCapacity(infos.count)
         for (position, info) in infos.enumerated() {
             guard linkOf[position] >= 0 else {
-                stats.append(ConnectionStats(info: info))
+                if MonitorState.startsIdle(
+                    info.id, isHeaderLink: position < headerCount, departed: departed)
+                {
+                    stats.append(ConnectionStats(info: info))
+                }
                 continue
             }
             let link = try ObjectBytes(bytes, links.members[linkOf[position]].value, capacity: 64)
@@ -85,7 +99,7 @@ struct SnapLineDecoder: Sendable {
         }
         let entries = try MonitorState.decodeLog(log)
         MonitorState.fillDownReasons(&stats, from: entries, of: older)
-        return MonitorState(stats: stats, log: entries)
+        return MonitorState(stats: stats, log: entries, departed: departed)
     }
 
     /// Whether the value `bytes[value]` starts as an object.

@@ -23,6 +23,7 @@ enum Dashboard {
             sessionLabel: options.sessionLabel,
             wallClockAtZero: Double(SystemFacts.epochMilliseconds()) / 1000)
         model.linksAreAttached = session.attachment != nil
+        model.links = LinkRegistry(specs: session.specs)
         return await run(model: model, source: .live(session), options: options, snapshot: snapshot)
     }
 

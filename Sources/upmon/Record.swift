@@ -3,7 +3,13 @@ import Foundation
 import UpmonApp
 import UpnodeMonitor
 
-/// `upmon record FILE`: record without a UI until SIGINT/SIGTERM.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `upmon record FILE`: record without a UI until SIGINT/SIGTERM; SIGHUP reloads the config.
 struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record links to a file without the dashboard (stop with Ctrl-C).")
@@ -37,6 +43,12 @@ struct Record: AsyncParsableCommand {
             argsRecorded: connectionOptions.recordArgs,
             epochMilliseconds: SystemFacts.epochMilliseconds())
         let file = self.file
+        let reloader = Headless.reloadOnSignal(
+            session: session,
+            configPath: connectionOptions.configPath(
+                environment: ProcessInfo.processInfo.environment),
+            signals: signalStream([SIGHUP]))
+        defer { reloader.cancel() }
         do {
             try await Headless.record(
                 session: session, path: file, header: header, overwrite: force, stop: signalStream()

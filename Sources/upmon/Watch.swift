@@ -99,10 +99,16 @@ struct Watch: AsyncParsableCommand {
             connections: session.infos, thresholds: config.thresholds,
             argsRecorded: connectionOptions.recordArgs,
             epochMilliseconds: SystemFacts.epochMilliseconds())
+        let configPath = connectionOptions.configPath(
+            environment: ProcessInfo.processInfo.environment)
         if flags.json
             || (flags.metrics != nil && !isatty(STDOUT_FILENO).asBool && flags.record == nil)
         {
             let stop = signalStream()
+            // SIGHUP re-reads the config file, as exporters do (docs/ARCHITECTURE.md, "Configuration").
+            let reloader = Headless.reloadOnSignal(
+                session: session, configPath: configPath, signals: signalStream([SIGHUP]))
+            defer { reloader.cancel() }
             if flags.json {
                 await Headless.stream(
                     session: session, header: header, snaps: flags.snaps, snapshot: snapshot,
@@ -115,7 +121,7 @@ struct Watch: AsyncParsableCommand {
             await demoCluster?.stop()
             return
         }
-        let options = DashboardOptions(
+        var options = DashboardOptions(
             sessionLabel: label, thresholds: config.thresholds,
             theme: flags.display.theme ?? config.theme,
             themesDir: flags.display.themesDir,
@@ -123,6 +129,7 @@ struct Watch: AsyncParsableCommand {
             recordPath: flags.record,
             overwriteRecording: flags.force,
             header: header, mouse: !flags.display.noMouse && config.mouse != false)
+        options.configPath = configPath
         let code = await Dashboard.runLive(
             session: session, options: options, snapshot: flags.metrics == nil ? nil : snapshot)
         await metricsServer?.close()
@@ -185,11 +192,12 @@ extension Int32 {
     var asBool: Bool { self != 0 }
 }
 
-/// Yields once per SIGINT/SIGTERM/SIGHUP.
-func signalStream() -> AsyncStream<Void> {
+/// Yields once per arrival of one of `signals` (by default SIGINT and SIGTERM, which stop;
+/// SIGHUP reloads the config file).
+func signalStream(_ signals: [Int32] = [SIGINT, SIGTERM]) -> AsyncStream<Void> {
     let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
     let sources = Mutex(
-        SignalWaiter.sources(for: [SIGINT, SIGTERM, SIGHUP]) { continuation.yield() })
+        SignalWaiter.sources(for: signals) { continuation.yield() })
     continuation.onTermination = { _ in
         sources.withLock { sources in
             for source in sources { source.cancel() }

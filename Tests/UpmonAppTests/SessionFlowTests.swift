@@ -80,7 +80,8 @@ struct SessionDriver {
         case .quit(let reason):
             quitReason = reason
             return []
-        case .reconnect, .hold, .release, .setTheme, .redrawAll:
+        case .reconnect, .hold, .release, .setTheme, .redrawAll, .addLink, .removeLink,
+            .reloadConfig:
             return []
         }
     }

@@ -11,6 +11,8 @@ public struct ConnectionSpec: Sendable {
     /// `auth_method(args…, cb)` run on every connect (the upnode auth pattern).
     public var auth: AuthSpec?
     public var tags: [String] = []
+    /// Where the link came from (a reload only touches `configFile` links).
+    public var origin = LinkOrigin.commandLine
 
     public init(name: String, endpoint: Endpoint) {
         self.name = name

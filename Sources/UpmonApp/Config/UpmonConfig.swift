@@ -165,6 +165,7 @@ public struct UpmonConfig: Sendable {
             throw ConfigError(file: file, line: endpointEntry.line, message: "endpoint: \(problem)")
         }
         var spec = ConnectionSpec(name: section.name, endpoint: endpoint)
+        spec.origin = .configFile
         if case .tls = endpoint { spec.tls = TLSOptions() }
         for entry in pending where entry.key != "endpoint" {
             try applyConnectionKey(entry.key, entry.value, to: &spec, file: file, line: entry.line)

@@ -3,8 +3,8 @@ import UpnodeMonitor
 
 /// Command names of the `:` line (docs/ARCHITECTURE.md, "Command line"), for completion and help.
 public let dashboardCommandNames = [
-    "conn", "filter", "goto", "graph", "help", "hold", "mark", "q", "quit", "reconnect",
-    "record", "release", "sort", "speed", "theme", "yaxis",
+    "conn", "connect", "disconnect", "filter", "goto", "graph", "help", "hold", "mark", "q",
+    "quit", "reconnect", "record", "release", "reload", "sort", "speed", "theme", "yaxis",
 ]
 
 /// Runs one `:` command line (without the colon).
@@ -115,6 +115,12 @@ func runCommand(_ model: inout AppModel, _ line: String) -> [Effect] {
         model.mode = .replay(replay)
         model.ui.setStatus("speed " + DashboardFormat.speed(speed))
         return []
+    case "connect":
+        return connectCommand(&model, argument)
+    case "disconnect", "disconnect!":
+        return disconnectCommand(&model, argument, force: name == "disconnect!")
+    case "reload":
+        return requestReload(&model, by: ":reload")
     default:
         return fail("unknown command: \(name)")
     }
@@ -158,9 +164,10 @@ func completeCommand(_ text: String, model: AppModel) -> String {
         candidates = dashboardCommandNames
     } else {
         switch words[0] {
-        case "conn", "reconnect", "hold", "release":
+        case "conn", "reconnect", "hold", "release", "disconnect", "disconnect!":
             candidates =
-                model.monitor.connections.map(\.info.name) + (words[0] == "conn" ? [] : ["all"])
+                model.monitor.connections.map(\.info.name)
+                + (["conn", "disconnect", "disconnect!"].contains(words[0]) ? [] : ["all"])
         case "theme": candidates = model.ui.themeNames
         case "graph": candidates = GraphSymbols.allCases.map(\.rawValue)
         case "sort":

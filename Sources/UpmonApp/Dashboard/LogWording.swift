@@ -32,6 +32,10 @@ enum LogWording {
             return "recording ended (\(reason.rawValue))"
         case .legacy(_, let text):
             return text
+        case .linkAdded(let name, let endpoint):
+            return "\(name) joined (\(endpoint))"
+        case .linkRemoved(let name, let reason):
+            return "\(name) left (\(LinkRemovalReason.phrase(reason)))"
         }
     }
 

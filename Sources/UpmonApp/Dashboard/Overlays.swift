@@ -105,6 +105,8 @@ func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
             ("c", "call a remote method"), ("r", "reconnect now"), ("d", "hold / release"),
             ("p space", "pause display"), ("R", "start / stop recording"),
             ("m", "add a mark (while recording)"),
+            (":connect N=ADDR", "add a link; ping=1s tls=on and the config keys"),
+            (":disconnect N", "remove a link"), (":reload  SIGHUP", "re-read the config file"),
         ]
     }
     return entries

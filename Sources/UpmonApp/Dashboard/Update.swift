@@ -16,6 +16,7 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         model.monitor.apply(event)
         model.latestEventT = max(model.latestEventT, event.t)
         if model.ui.livePause != nil { model.ui.livePause?.eventsSince += 1 }
+        forgetDepartedLink(&model, event)
         return recordAndLog(&model, event)
     case .tick(let now):
         return tick(&model, now: now)
@@ -72,6 +73,12 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         model.ui.isUnicode = isUnicode
         model.ui.mouse = mouse
         return []
+    case .reloadSignal:
+        return requestReload(&model, by: "SIGHUP")
+    case .configReloaded(let config, let path):
+        return applyReload(&model, config, path: path)
+    case .configReloadFailed(let message):
+        return reloadFailed(&model, message)
     }
 }
 

@@ -8,10 +8,13 @@ import UpnodeMonitorEndpoint
 /// The live links of one upmon run: a client per connection spec, their merged monitor
 /// feed, and manual calls (the call dialog and `upmon call`).
 public final class LiveSession: Sendable {
+    /// The links the session started with (`c1` … `cN`); later ones join with `add`.
     public let specs: [ConnectionSpec]
+    /// The links the session started with, as a recording header lists them.
     public let infos: [ConnectionInfo]
     public let feed: MonitorFeed
-    let clients: [ConnectionID: UpnodeClient]
+    /// The running clients; links join (`add`) and leave (`remove`) while the session runs.
+    let table: Mutex<ClientTable>
     /// Keep call arguments and results in recordings and `--json` (default: shapes only).
     public let recordsArguments: Bool
     let calls = ManualCallRegistry()
@@ -22,6 +25,15 @@ public final class LiveSession: Sendable {
     public let pacing: ConnectPacing
     /// Starts the batches after the first; cancelled by `close`.
     let pacer = Mutex<Task<Void, Never>?>(nil)
+    let environment: [String: String]
+
+    /// The clients by id, in the order they joined.
+    struct ClientTable {
+        var order: [ConnectionID] = []
+        var clients: [ConnectionID: UpnodeClient] = [:]
+        var isStarted = false
+        var isClosed = false
+    }
 
     public init(
         specs: [ConnectionSpec], recordsArguments: Bool = false,
@@ -31,24 +43,18 @@ public final class LiveSession: Sendable {
         self.specs = specs
         self.recordsArguments = recordsArguments
         self.pacing = pacing
+        self.environment = environment
         feed = MonitorFeed()
         var infos: [ConnectionInfo] = []
-        var clients: [ConnectionID: UpnodeClient] = [:]
+        var initial = ClientTable()
         for (index, spec) in specs.enumerated() {
             let id = ConnectionID(index: index)
-            infos.append(
-                ConnectionInfo(
-                    id: id, name: spec.name, endpoint: spec.endpoint.normalized,
-                    options: ConnectionOptions(
-                        pingMilliseconds: Int(spec.link.pingInterval.milliseconds),
-                        timeoutMilliseconds: Int(spec.link.pingTimeout.milliseconds),
-                        reconnect: spec.link.reconnect.description)))
-            clients[id] = UpnodeClient(
-                endpoint: spec.endpoint, configuration: spec.link, tls: spec.tls,
-                onConnect: spec.auth.map { Self.authHook($0, environment: environment) })
+            infos.append(Self.info(of: spec, id: id))
+            initial.order.append(id)
+            initial.clients[id] = Self.makeClient(spec, environment: environment)
         }
         self.infos = infos
-        self.clients = clients
+        table = Mutex(initial)
         attachment = nil
     }
 
@@ -57,11 +63,28 @@ public final class LiveSession: Sendable {
     public init(attached: AttachSession) {
         specs = []
         recordsArguments = false
+        environment = [:]
         infos = attached.infos
         feed = attached.feed
-        clients = [:]
+        table = Mutex(ClientTable())
         attachment = attached
         pacing = .standard
+    }
+
+    /// How link `id` with `spec` is listed (recording header, `link_added`).
+    public static func info(of spec: ConnectionSpec, id: ConnectionID) -> ConnectionInfo {
+        ConnectionInfo(
+            id: id, name: spec.name, endpoint: spec.endpoint.normalized,
+            options: ConnectionOptions(
+                pingMilliseconds: Int(spec.link.pingInterval.milliseconds),
+                timeoutMilliseconds: Int(spec.link.pingTimeout.milliseconds),
+                reconnect: spec.link.reconnect.description))
+    }
+
+    static func makeClient(_ spec: ConnectionSpec, environment: [String: String]) -> UpnodeClient {
+        UpnodeClient(
+            endpoint: spec.endpoint, configuration: spec.link, tls: spec.tls,
+            onConnect: spec.auth.map { Self.authHook($0, environment: environment) })
     }
 
     /// The upnode auth pattern: `method(args…, cb)`; `cb(err)` refuses, `cb(null, session)`
@@ -87,7 +110,12 @@ public final class LiveSession: Sendable {
     }
 
     /// The client for a connection.
-    public func client(_ id: ConnectionID) -> UpnodeClient? { clients[id] }
+    public func client(_ id: ConnectionID) -> UpnodeClient? {
+        table.withLock { $0.clients[id] }
+    }
+
+    /// The ids of the running links, in the order they joined.
+    public var runningIDs: [ConnectionID] { table.withLock { $0.order } }
 
     /// Starts the feed and every link, paced per endpoint (`pacing`): the first `window`
     /// links of each endpoint at once, the next as soon as a dial before it finishes (from
@@ -95,19 +123,25 @@ public final class LiveSession: Sendable {
     /// `maxWait` until every link has started.
     public func start() {
         if let attachment { return attachment.start() }
-        let ordered = infos.map { clients[$0.id] }
-        let window = SharedDialWindow(DialWindow(pacing: pacing, endpoints: infos.map(\.endpoint)))
+        let running = table.withLock { table -> [(ConnectionID, UpnodeClient)] in
+            guard !table.isStarted else { return [] }
+            table.isStarted = true
+            return table.order.compactMap { id in table.clients[id].map { (id, $0) } }
+        }
+        let endpoints = Dictionary(infos.map { ($0.id, $0.endpoint) }) { first, _ in first }
+        let window = SharedDialWindow(
+            DialWindow(
+                pacing: pacing, endpoints: running.map { endpoints[$0.0] ?? "\($0.0)" }))
         let origin = ContinuousClock.now
         let startDue: @Sendable () -> Bool = {
             let now = (ContinuousClock.now - origin).inSeconds
             let (due, isDone) = window.value.withLock { ($0.due(now: now), $0.isDone) }
-            for index in due { ordered[index]?.start() }
+            for index in due { running[index].1.start() }
             return isDone
         }
-        for (index, (info, client)) in zip(infos, ordered).enumerated() {
-            guard let client else { continue }
-            feed.watch(client, as: info.id)
-            watchLink(client, id: info.id) {
+        for (index, (id, client)) in running.enumerated() {
+            feed.watch(client, as: id)
+            watchLink(client, id: id) {
                 window.value.withLock { $0.dialed(index) }
                 _ = startDue()
             }
@@ -121,14 +155,60 @@ public final class LiveSession: Sendable {
                 }
             }
         }
+        for (id, client) in running { begin(client, as: id) }
+    }
+
+    private func begin(_ client: UpnodeClient, as id: ConnectionID) {
+        feed.watch(client, as: id)
+        watchLink(client, id: id) {}
+        client.start()
+    }
+
+    /// Adds link `id` while the session runs: `link_added` goes into the feed before any
+    /// event of the new client. Nothing happens when `id` is taken or the session closed.
+    @discardableResult
+    public func add(_ spec: ConnectionSpec, as id: ConnectionID) -> ConnectionInfo? {
+        let info = Self.info(of: spec, id: id)
+        let client = Self.makeClient(spec, environment: environment)
+        let isStarted = table.withLock { table -> Bool? in
+            guard !table.isClosed, table.clients[id] == nil else { return nil }
+            table.order.append(id)
+            table.clients[id] = client
+            return table.isStarted
+        }
+        guard let isStarted else { return nil }
+        feed.emit(
+            .linkAdded(name: info.name, endpoint: info.endpoint, options: info.options), conn: id)
+        if isStarted { begin(client, as: id) }
+        return info
+    }
+
+    /// Closes link `id` and lets it leave: its last events (`closed`, queued transactions
+    /// failing with `closed`) come first, then `link_removed` with `reason`. Returns false
+    /// when there is no such link.
+    @discardableResult
+    public func remove(_ id: ConnectionID, reason: String) async -> Bool {
+        let client = table.withLock { table -> UpnodeClient? in
+            table.order.removeAll { $0 == id }
+            return table.clients.removeValue(forKey: id)
+        }
+        guard let client else { return false }
+        client.close()
+        _ = await client.state
+        feed.emit(.linkRemoved(reason: reason), conn: id)
+        return true
     }
 
     /// Closes every link and ends the feed.
     public func close() async {
         if let attachment { return await attachment.close() }
         pacer.withLock { $0?.cancel() }
-        for client in clients.values { client.close() }
-        for client in clients.values { _ = await client.state }
+        let clients = table.withLock { table in
+            table.isClosed = true
+            return Array(table.clients.values)
+        }
+        for client in clients { client.close() }
+        for client in clients { _ = await client.state }
         calls.failAll("closed")
         feed.finish()
     }
@@ -136,8 +216,8 @@ public final class LiveSession: Sendable {
     /// What actions that need the link say on an attached one.
     public static let notForAttachedLinks = "not available for attached links"
 
-    public func reconnect(_ id: ConnectionID) { clients[id]?.reconnectNow() }
-    public func hold(_ id: ConnectionID) { clients[id]?.hold() }
+    public func reconnect(_ id: ConnectionID) { client(id)?.reconnectNow() }
+    public func hold(_ id: ConnectionID) { client(id)?.hold() }
 
     /// A call's progress, for the dialog or `upmon call`.
     public enum CallUpdate: Sendable {
@@ -161,7 +241,7 @@ public final class LiveSession: Sendable {
         update: @escaping @Sendable (CallUpdate) -> Void
     ) -> String {
         let callID = id ?? nextCallID()
-        guard let client = clients[conn] else {
+        guard let client = client(conn) else {
             if attachment != nil {
                 update(.failed(code: "not_available", message: Self.notForAttachedLinks))
                 return callID

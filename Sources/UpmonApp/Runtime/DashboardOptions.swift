@@ -35,6 +35,8 @@ public struct DashboardOptions: Sendable {
     public var header: RecordingHeader
     /// Ask the terminal for mouse reports (`--no-mouse` or `mouse = off` turn it off).
     public var mouse: Bool
+    /// The config file `:reload` and SIGHUP read again; nil when there is none.
+    public var configPath: String?
 
     public init(
         sessionLabel: String, thresholds: Thresholds, theme: String?, themesDir: String?,

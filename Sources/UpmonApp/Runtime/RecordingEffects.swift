@@ -56,6 +56,8 @@ public struct RecordingEffects: Sendable {
     private mutating func open(_ request: RecordingRequest, initialState: MonitorState) -> Msg {
         var header = header
         header.started = RecordingHeader.timestamp(epochMilliseconds: epochMilliseconds())
+        // Links may have joined or left since the session started: list those running now.
+        header.connections = initialState.connections.map(\.info)
         do {
             current = try RecordingQueue(
                 path: request.path, header: header, initialState: initialState,

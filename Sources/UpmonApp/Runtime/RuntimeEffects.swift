@@ -43,6 +43,38 @@ extension UpmonRuntime {
             renderer.invalidate()
         case .quit:
             leaveRunLoop()
+        case .addLink(let id, let spec):
+            if case .live(let session) = source { session.add(spec, as: id) }
+        case .removeLink(let id, let reason):
+            if case .live(let session) = source {
+                Task { await session.remove(id, reason: reason) }
+            }
+        case .reloadConfig:
+            reloadConfig()
+        }
+    }
+
+    /// Reads the config file again; a failure is also noted in the event log (and so in a
+    /// recording) while every running link stays as it is.
+    func reloadConfig() {
+        guard case .live(let session) = source else { return }
+        guard let path = options.configPath else {
+            dispatch(
+                .configReloadFailed(
+                    "no config file to read (upmon was started without --config or $UPMON_CONFIG)"
+                ))
+            return
+        }
+        do {
+            dispatch(.configReloaded(try UpmonConfig.load(path: path), path: path))
+        } catch {
+            session.feed.emit(
+                .note(level: .error, text: "config reload failed, links unchanged: \(error)"),
+                conn: nil)
+            // The status line is short: the file's name, not its whole path.
+            let name = error.file.split(separator: "/").last.map(String.init) ?? error.file
+            let shown = ConfigError(file: name, line: error.line, message: error.message)
+            dispatch(.configReloadFailed(shown.description))
         }
     }
 

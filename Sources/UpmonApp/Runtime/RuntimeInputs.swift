@@ -63,6 +63,9 @@ extension UpmonRuntime {
             // After a stop by anyone (SIGSTOP included): the screen may hold anything now.
             readTerminalSize()
             draw(force: true)
+        case SIGHUP:
+            // Reload, as daemons do; a terminal that hangs up closes stdin (`inputClosed`).
+            dispatch(.reloadSignal)
         default:
             dispatch(.terminated)
         }
