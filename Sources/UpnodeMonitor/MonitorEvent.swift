@@ -67,6 +67,8 @@ public struct MonitorEvent: Hashable, Sendable {
         case note(level: NoteLevel, text: String)
         /// The last line of a recording; `lines` counts the lines before it, header included.
         case end(reason: EndReason, lines: Int)
+        /// An alert of the link fired or resolved (`AlertEvaluator`).
+        case alert(AlertChange)
     }
 }
 
@@ -94,6 +96,11 @@ extension MonitorEvent {
         case .result(let id, let n, let ok, let durMs, let payload, let redacted):
             copy.kind = .result(
                 id: id, n: n, ok: ok, durMs: ms(durMs), payload: payload, redacted: redacted)
+        case .alert(var change):
+            change.value = ms(change.value)
+            change.threshold = ms(change.threshold)
+            change.forSeconds = ms(change.forSeconds)
+            copy.kind = .alert(change)
         case .state, .call, .remoteMethods, .mark, .note, .end:
             break
         }
@@ -119,6 +126,7 @@ extension MonitorEvent.Kind {
         case .mark: "mark"
         case .note: "note"
         case .end: "end"
+        case .alert: "alert"
         }
     }
 }

@@ -27,7 +27,12 @@ extension MonitorState {
             if entry.level != .info { items.append(.string(entry.level.rawValue)) }
             return .array(items)
         }
-        return .makeObject([("connections", .makeObject(links)), ("log", .array(logEntries))])
+        var members: [(String, JSONValue)] = [
+            ("connections", .makeObject(links)), ("log", .array(logEntries)),
+        ]
+        // Only when there are alerts: a snap without them reads the same in older upmon.
+        if !alerts.isEmpty { members.append(("alerts", alerts.toJSON())) }
+        return .makeObject(members)
     }
 
     /// The fields of a log entry; the text itself for a version 1 entry.
@@ -67,6 +72,11 @@ extension MonitorState {
             return .makeObject([("reason", .string(reason.rawValue))])
         case .legacy(_, let text):
             return .string(text)
+        case .alert(let rule, let state, let value, let threshold):
+            return .makeObject([
+                ("rule", .string(rule)), ("state", .string(state.rawValue)),
+                ("value", .time(value)), ("threshold", .time(threshold)),
+            ])
         }
     }
 
@@ -88,7 +98,17 @@ extension MonitorState {
         }
         let log = try Self.decodeLog(json["log"]?.arrayValue ?? [])
         Self.fillDownReasons(&stats, from: log, of: older)
-        self.init(stats: stats, log: log)
+        let alerts = try Self.decodeAlerts(json["alerts"], connections: infos)
+        self.init(stats: stats, log: log, alerts: alerts)
+    }
+
+    /// The `alerts` member of a snapshot (absent: none); alerts of unlisted links are left out.
+    static func decodeAlerts(_ json: JSONValue?, connections infos: [ConnectionInfo])
+        throws(SnapDecodingError) -> AlertBook
+    {
+        guard let json, !json.isNull else { return AlertBook() }
+        let known = Set(infos.map(\.id))
+        return try AlertBook(json: json, known: { known.contains($0) })
     }
 
     /// Whether a snapshot's link was written before `updown_since` and `down_reason` existed.
@@ -192,6 +212,13 @@ extension MonitorState {
             return fields.string("reason").flatMap(MonitorEvent.EndReason.init).map {
                 .end(reason: $0)
             }
+        case "alert":
+            guard let rule = fields.string("rule"),
+                let state = fields.string("state").flatMap(AlertChange.State.init),
+                let value = fields.number("value"), let threshold = fields.number("threshold")
+            else { return nil }
+            return .alert(
+                rule: MonitorText.bounded(rule), state: state, value: value, threshold: threshold)
         default:
             return nil
         }

@@ -65,6 +65,8 @@ public struct MonitorState: Equatable, Sendable {
     public internal(set) var log = RingBuffer<LogEntry>(capacity: logCapacity)
     /// Counters across all links.
     public private(set) var totals = Totals()
+    /// Alerts firing and recently resolved, as the `alert` events said.
+    public internal(set) var alerts = AlertBook()
     private var indexByID: [ConnectionID: Int]
 
     /// An initial state: every link `idle` since `t = 0`, nothing measured.
@@ -73,8 +75,9 @@ public struct MonitorState: Equatable, Sendable {
     }
 
     /// A state made of existing per-link statistics (used when decoding snapshots).
-    init(stats: [ConnectionStats], log: [LogEntry]) {
+    init(stats: [ConnectionStats], log: [LogEntry], alerts: AlertBook = AlertBook()) {
         connections = stats
+        self.alerts = alerts
         var index: [ConnectionID: Int] = [:]
         for (position, entry) in stats.enumerated() where index[entry.id] == nil {
             index[entry.id] = position
@@ -96,6 +99,7 @@ public struct MonitorState: Equatable, Sendable {
 
     public static func == (lhs: MonitorState, rhs: MonitorState) -> Bool {
         lhs.connections == rhs.connections && lhs.log == rhs.log && lhs.totals == rhs.totals
+            && lhs.alerts == rhs.alerts
     }
 
     /// Updates the state with one event. Events for unknown links only reach the log when
@@ -110,6 +114,14 @@ public struct MonitorState: Equatable, Sendable {
             return
         case .end(let reason, _):
             appendLog(event, .end(reason: reason))
+            return
+        case .alert(let change):
+            guard let conn = event.conn, contains(conn) else { return }
+            alerts.apply(change, conn: conn, t: event.t)
+            let logged = LogEntry.Event.alert(
+                rule: MonitorText.bounded(change.rule), state: change.state, value: change.value,
+                threshold: change.threshold)
+            appendLog(event, logged, level: change.state == .firing ? .error : .info)
             return
         default:
             break
@@ -193,7 +205,7 @@ public struct MonitorState: Equatable, Sendable {
         case .remoteMethods(let methods):
             stats.methods = methods.prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
             return (.remoteMethods(count: methods.count), .info)
-        case .mark, .note, .end:
+        case .mark, .note, .end, .alert:
             return nil
         }
     }

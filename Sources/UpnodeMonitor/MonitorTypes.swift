@@ -193,6 +193,9 @@ public struct LogEntry: Hashable, Sendable {
         /// An entry of a format version 1 snapshot, which stored the wording, not the fields:
         /// its kind and text as written.
         case legacy(kind: String, text: String)
+        /// The alert `rule` of the entry's link fired or resolved; `value` and `threshold` in
+        /// the rule's unit.
+        case alert(rule: String, state: AlertChange.State, value: Double, threshold: Double)
 
         /// The recording kind that produces this entry.
         public var kind: String {
@@ -208,6 +211,7 @@ public struct LogEntry: Hashable, Sendable {
             case .note: "note"
             case .end: "end"
             case .legacy(let kind, _): kind
+            case .alert: "alert"
             }
         }
     }

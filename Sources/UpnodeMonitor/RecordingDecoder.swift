@@ -102,6 +102,15 @@ public struct RecordingDecoder: Sendable {
             eventKind = .end(
                 reason: json.string("reason").flatMap(MonitorEvent.EndReason.init) ?? .error,
                 lines: json.integer("lines") ?? 0)
+        case "alert":
+            guard let state = json.string("state").flatMap(AlertChange.State.init) else {
+                throw .badField(kind: kind, field: "state")
+            }
+            eventKind = .alert(
+                AlertChange(
+                    rule: try fields.string("rule"), state: state,
+                    value: try fields.number("value"), threshold: try fields.number("threshold"),
+                    forSeconds: json.number("for_s") ?? 0))
         default:
             return .ignored(t: t, kind: kind)
         }

@@ -156,6 +156,14 @@ public enum RecordingEncoder {
             fields += [("level", .string(level.rawValue)), ("text", .string(text))]
         case .end(let reason, let lines):
             fields += [("reason", .string(reason.rawValue)), ("lines", .int(Int64(lines)))]
+        case .alert(let change):
+            fields += [
+                ("rule", .string(change.rule)), ("state", .string(change.state.rawValue)),
+                ("value", .milliseconds(change.value)),
+                ("threshold", .milliseconds(change.threshold)),
+                ("for_s", .milliseconds(change.forSeconds)),
+            ]
+            if let unit = change.kind?.unit { fields.append(("unit", .string(unit))) }
         }
         return fields
     }

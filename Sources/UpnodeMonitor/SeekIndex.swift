@@ -91,6 +91,7 @@ public struct SeekIndex: Sendable {
         case reconnect, queue, call, result
         case remoteMethods = "remote_methods"
         case mark, note, end
+        case alert
 
         /// The kind whose name is `bytes[range]`, compared byte for byte (the common
         /// four- and five-letter names as one little-endian word).
@@ -113,7 +114,9 @@ public struct SeekIndex: Sendable {
                 default: return nil
                 }
             case 5:
-                guard bytes[range.lowerBound + 4] == UInt8(ascii: "e") else { return nil }
+                guard bytes[range.lowerBound + 4] == UInt8(ascii: "e") else {
+                    return matches("alert") ? .alert : nil
+                }
                 switch UnsafeRawPointer(base + range.lowerBound).loadUnaligned(as: UInt32.self) {
                 case UInt32(littleEndian: 0x7461_7473): return .state  // "stat" + "e"
                 case UInt32(littleEndian: 0x7565_7571): return .queue  // "queu" + "e"

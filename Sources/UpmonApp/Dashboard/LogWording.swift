@@ -32,6 +32,9 @@ enum LogWording {
             return "recording ended (\(reason.rawValue))"
         case .legacy(_, let text):
             return text
+        case .alert(let rule, let state, let value, let threshold):
+            return AlertWording.logText(
+                rule: rule, state: state, value: value, threshold: threshold)
         }
     }
 
