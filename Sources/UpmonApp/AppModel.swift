@@ -27,6 +27,8 @@ public struct AppModel: Sendable {
     public var isQuitting = false
     /// The newest t of the live events applied (a recording starts no earlier).
     public var latestEventT = 0.0
+    /// Alert rules, bell and hook; off unless the runtime turns it on for a live session.
+    public var alerting = Alerting.off
 
     public init(monitor: MonitorState, mode: Mode, sessionLabel: String, wallClockAtZero: Double) {
         self.monitor = monitor
@@ -199,6 +201,8 @@ public enum Msg: Sendable {
     case inputClosed
     /// SIGTERM or SIGHUP.
     case terminated
+    /// An `on_alert` run ended (answer to `.runAlertHook`).
+    case alertHookFinished(AlertHookOutcome)
 }
 
 /// Side effects the runtime carries out, in order; results come back as `Msg`s.
@@ -233,4 +237,10 @@ public enum Effect: Sendable, Equatable {
     case redrawAll
     /// Leave the run loop; the recording, if any, was finished by an effect before this one.
     case quit(MonitorEvent.EndReason)
+    /// Ring the terminal bell (an alert fired).
+    case ringBell
+    /// Set the terminal title; `nil` gives back the title the terminal had.
+    case setTitle(String?)
+    /// Run the `on_alert` command off the main loop (answered by `.alertHookFinished`).
+    case runAlertHook(AlertHookRequest)
 }

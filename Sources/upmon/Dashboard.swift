@@ -18,10 +18,11 @@ enum Dashboard {
     static func runLive(session: LiveSession, options: DashboardOptions, snapshot: StateSnapshot?)
         async -> Int32
     {
-        let model = AppModel(
+        var model = AppModel(
             monitor: MonitorState(connections: session.infos), mode: .live,
             sessionLabel: options.sessionLabel,
             wallClockAtZero: Double(SystemFacts.epochMilliseconds()) / 1000)
+        model.alerting = Alerting(settings: options.alerts, wallClockAtZero: model.wallClockAtZero)
         return await run(model: model, source: .live(session), options: options, snapshot: snapshot)
     }
 

@@ -95,10 +95,13 @@ struct Watch: AsyncParsableCommand {
             await demoCluster?.stop()
             Platform.exit(code)
         }
+        let startedMilliseconds = SystemFacts.epochMilliseconds()
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds,
             argsRecorded: connectionOptions.recordArgs,
-            epochMilliseconds: SystemFacts.epochMilliseconds())
+            epochMilliseconds: startedMilliseconds)
+        let alerts = HeadlessAlerts(
+            settings: config.alerts, wallClockAtZero: Double(startedMilliseconds) / 1000)
         if flags.json
             || (flags.metrics != nil && !isatty(STDOUT_FILENO).asBool && flags.record == nil)
         {
@@ -106,16 +109,17 @@ struct Watch: AsyncParsableCommand {
             if flags.json {
                 await Headless.stream(
                     session: session, header: header, snaps: flags.snaps, snapshot: snapshot,
-                    stop: stop
+                    stop: stop, alerts: alerts
                 ) { StandardOutput.write(JSONPrinter.readable($0)) }
             } else {
-                await Headless.serveMetricsOnly(session: session, snapshot: snapshot, stop: stop)
+                await Headless.serveMetricsOnly(
+                    session: session, snapshot: snapshot, stop: stop, alerts: alerts)
             }
             await metricsServer?.close()
             await demoCluster?.stop()
             return
         }
-        let options = DashboardOptions(
+        var options = DashboardOptions(
             sessionLabel: label, thresholds: config.thresholds,
             theme: flags.display.theme ?? config.theme,
             themesDir: flags.display.themesDir,
@@ -123,6 +127,7 @@ struct Watch: AsyncParsableCommand {
             recordPath: flags.record,
             overwriteRecording: flags.force,
             header: header)
+        options.alerts = config.alerts
         let code = await Dashboard.runLive(
             session: session, options: options, snapshot: flags.metrics == nil ? nil : snapshot)
         await metricsServer?.close()

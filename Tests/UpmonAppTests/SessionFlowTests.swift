@@ -82,6 +82,8 @@ struct SessionDriver {
             return []
         case .reconnect, .hold, .release, .setTheme, .redrawAll:
             return []
+        case .ringBell, .setTitle, .runAlertHook:
+            return []
         }
     }
 }

@@ -26,6 +26,8 @@ func footerHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
             Hint(key: "Esc", label: "Back"), Hint(key: "*", label: "Pin"),
             Hint(key: "?", label: "Help"),
         ]
+    case .alerts:
+        return [Hint(key: upDown, label: "Scroll"), Hint(key: "Esc", label: "Close")]
     case .none:
         break
     }
@@ -74,7 +76,7 @@ func drawFooter(into buffer: inout Buffer, area: Rect, context: ViewContext) {
             x: hintArea.x, y: hintArea.y, width: max(0, hintArea.width - width - 2), height: 1)
     }
     HintBar(
-        hints: footerHints(context.model, glyphs: context.glyphs),
+        hints: withAlertHint(footerHints(context.model, glyphs: context.glyphs), context),
         keyStyle: context.style("highlight"), labelStyle: headerStyle
     ).render(into: &buffer, area: hintArea)
 }

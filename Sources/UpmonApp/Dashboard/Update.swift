@@ -17,7 +17,7 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         if model.ui.livePause != nil { model.ui.livePause?.eventsSince += 1 }
         return recordAndLog(&model, event)
     case .tick(let now):
-        return tick(&model, now: now)
+        return tick(&model, now: now) + evaluateAlerts(&model, now: now)
     case .resize(let width, let height):
         model.ui.screenWidth = width
         model.ui.screenHeight = height
@@ -67,6 +67,8 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         return quitNow(&model, reason: .stdinClosed)
     case .terminated:
         return quitNow(&model, reason: .signal)
+    case .alertHookFinished(let outcome):
+        return alertHookFinished(&model, outcome)
     }
 }
 
@@ -133,6 +135,7 @@ func handleGlobalKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     case .tab: cycleFocus(&model, by: 1)
     case .backTab: cycleFocus(&model, by: -1)
     case .char("?"), .function(1): model.ui.overlay = .help(scroll: 0)
+    case .char("a"): model.ui.overlay = .alerts(scroll: 0)
     case .ctrl("l"): return [.redrawAll]
     case .char("q"), .function(10): return requestQuit(&model)
     default: break

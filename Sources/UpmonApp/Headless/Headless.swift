@@ -73,7 +73,8 @@ public enum Headless {
     /// Streams the session as JSON Lines (the recording format) until `stop` yields.
     public static func stream(
         session: LiveSession, header: RecordingHeader, snaps: Bool, snapshot: StateSnapshot?,
-        stop: AsyncStream<Void>, output: @escaping @Sendable ([UInt8]) -> Void
+        stop: AsyncStream<Void>, alerts: HeadlessAlerts? = nil,
+        output: @escaping @Sendable ([UInt8]) -> Void
     ) async {
         var exporter = JSONLinesExporter(
             header: header, snapEvery: snaps ? header.settings.snapEverySeconds : nil)
@@ -86,6 +87,7 @@ public enum Headless {
             feed.emit(.note(level: .info, text: "stopping"), conn: nil)
             await session.close()
         }
+        let alertTicker = alerts?.ticker(feed: feed) { evaluate in live.read(evaluate) }
         session.start()
         for await event in feed.events {
             live.apply(event)
@@ -94,22 +96,34 @@ public enum Headless {
                 let snap = live.read { state in RecordingEncoder.snapLine(state, t: event.t) }
                 output(exporter.wroteSnap(snap, at: event.t))
             }
+            if let alerts, case .alert = event.kind {
+                live.read { state in alerts.react(to: event, in: state, feed: feed) }
+            }
         }
+        alertTicker?.cancel()
         output(exporter.end(reason: .signal, t: feed.now()))
         stopper.cancel()
     }
 
     /// Feeds the session into `snapshot` only (for `--metrics` without a UI or JSON).
     public static func serveMetricsOnly(
-        session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>
+        session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>,
+        alerts: HeadlessAlerts? = nil
     ) async {
         let feed = session.feed
         let stopper = Task {
             for await _ in stop { break }
             await session.close()
         }
+        let alertTicker = alerts?.ticker(feed: feed) { evaluate in snapshot.read(evaluate) }
         session.start()
-        for await event in feed.events { snapshot.apply(event) }
+        for await event in feed.events {
+            snapshot.apply(event)
+            if let alerts, case .alert = event.kind {
+                snapshot.read { state in alerts.react(to: event, in: state, feed: feed) }
+            }
+        }
+        alertTicker?.cancel()
         stopper.cancel()
     }
 
@@ -119,7 +133,7 @@ public enum Headless {
     /// the event loop and the keyframe tick both apply and hand in under one lock.
     public static func record(
         session: LiveSession, path: String, header: RecordingHeader, overwrite: Bool,
-        stop: AsyncStream<Void>,
+        stop: AsyncStream<Void>, alerts: HeadlessAlerts? = nil,
         onStarted: @Sendable () -> Void = {}
     ) async throws(RecordingError) {
         let initial = MonitorState(connections: session.infos)
@@ -139,7 +153,11 @@ public enum Headless {
             while true {
                 do { try await Task.sleep(for: .milliseconds(100)) } catch { break }
                 let now = feed.now()
-                recording.withLock { $0.snapIfDue(at: now, to: writer) }
+                let due = recording.withLock { live in
+                    live.snapIfDue(at: now, to: writer)
+                    return alerts?.evaluate(live.state, now: now) ?? []
+                }
+                for event in due { feed.emit(event.kind, conn: event.conn) }
             }
         }
         let stopper = Task {
@@ -152,6 +170,9 @@ public enum Headless {
             recording.withLock { live in
                 live.apply(event, to: writer)
                 live.snapIfDue(at: now, to: writer)
+                if let alerts, case .alert = event.kind {
+                    alerts.react(to: event, in: live.state, feed: feed)
+                }
             }
             if writer.hasFailed { break }
         }

@@ -43,6 +43,15 @@ extension UpmonRuntime {
             renderer.invalidate()
         case .quit:
             leaveRunLoop()
+        case .ringBell:
+            terminal.ringBell()
+        case .setTitle(let title):
+            terminal.setTitle(title)
+        case .runAlertHook(let request):
+            log?.write("on_alert (\(request.label)): running")
+            AlertHookRunner.run(request) { outcome in
+                Task { @MainActor [weak self] in self?.dispatch(.alertHookFinished(outcome)) }
+            }
         }
     }
 
