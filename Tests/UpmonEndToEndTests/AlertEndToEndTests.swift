@@ -24,6 +24,12 @@ struct AlertEndToEndTests {
         var server = try ServeProcess()
         let port = server.port
         let config = directory + "/upmon.conf"
+        // The hook writes its UPMON_* variables to a file named by the state, renamed into
+        // place so that the test never reads it half written.
+        try """
+        env | grep '^UPMON_' | sort > "\(directory)/tmp-$UPMON_STATE"
+        mv "\(directory)/tmp-$UPMON_STATE" "\(directory)/hook-$UPMON_STATE.env"
+        """.write(toFile: directory + "/hook.sh", atomically: true, encoding: .utf8)
         try """
         [alerts]
         down = 2s
@@ -31,7 +37,7 @@ struct AlertEndToEndTests {
         loss = off
         queue = off
         flap = off
-        on_alert = env | grep '^UPMON_' | sort > "\(directory)/hook-$UPMON_STATE.env"
+        on_alert = sh \(directory)/hook.sh
         hook_min_interval = 0s
 
         [api]
