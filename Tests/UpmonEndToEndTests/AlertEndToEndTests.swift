@@ -50,14 +50,30 @@ struct AlertEndToEndTests {
             command:
                 "\(UpmonBinary.path) --config \(config) --log-file \(directory)/upmon.log")
         defer { tmux.close() }
-        _ = await tmux.waitForScreen(containing: "● up")
+        // Each bell the pane rings appends a line (the window's bell flag would only say "once").
+        _ = try tmux.run([
+            "set-hook", "-g", "alert-bell", "run-shell 'echo bell >> \(directory)/bells'",
+        ])
+        func bells() -> Int {
+            ((try? String(contentsOfFile: directory + "/bells", encoding: .utf8)) ?? "")
+                .split(separator: "\n").count
+        }
+        // On a loaded machine the first connect can take longer than `down`: then an alert
+        // fires and resolves at start. Wait for that to be over, and start from there.
+        _ = await tmux.waitForScreen { $0.contains("● up") && !$0.contains("alert —") }
+        #expect(
+            await eventually(timeout: .seconds(10)) {
+                !tmux.format("#{pane_title}").hasPrefix("upmon:")
+            })
         let originalTitle = tmux.format("#{pane_title}")
-        #expect(tmux.format("#{window_bell_flag}") == "0")
+        for state in ["firing", "resolved"] {
+            try? FileManager.default.removeItem(atPath: directory + "/hook-\(state).env")
+        }
+        let bellsBefore = bells()
 
         server.kill()
         let firing = await tmux.waitForScreen { $0.contains("1 alert — api down") }
         #expect(firing.contains("1 alert — api down"), "\(firing)")
-        #expect(firing.contains("alert firing: down"), "the log pane: \(firing)")
         #expect(
             await eventually(timeout: .seconds(20)) {
                 FileManager.default.fileExists(atPath: directory + "/hook-firing.env")
@@ -70,21 +86,18 @@ struct AlertEndToEndTests {
         ] {
             #expect(environment.contains(expected + "\n"), "\(expected) in\n\(environment)")
         }
-        #expect(
-            await eventually(timeout: .seconds(20)) {
-                tmux.format("#{window_bell_flag}") == "1"
-            }, "no bell")
+        #expect(await eventually(timeout: .seconds(20)) { bells() > bellsBefore }, "no bell")
+        #expect(tmux.format("#{window_bell_flag}") == "1")
         #expect(tmux.format("#{pane_title}") == "upmon: 1 alert — api down")
 
         tmux.send("a")
         let list = await tmux.waitForScreen { $0.contains("FIRING") && $0.contains("Alerts") }
-        #expect(list.contains("1 firing, 0 resolved"), "\(list)")
+        #expect(list.contains("1 firing,"), "\(list)")
+        #expect(list.contains("api") && list.contains("down"), "\(list)")
         tmux.send("Escape")
 
         server = try ServeProcess(port: port)
-        let resolved = await tmux.waitForScreen {
-            $0.contains("● up") && !$0.contains("alert —") && $0.contains("alert resolved: down")
-        }
+        let resolved = await tmux.waitForScreen { $0.contains("● up") && !$0.contains("alert —") }
         #expect(!resolved.contains("1 alert —"), "\(resolved)")
         #expect(
             await eventually(timeout: .seconds(20)) {
@@ -98,7 +111,7 @@ struct AlertEndToEndTests {
             }, "title not given back: \(tmux.format("#{pane_title}"))")
 
         tmux.send("a")
-        let history = await tmux.waitForScreen { $0.contains("0 firing, 1 resolved") }
+        let history = await tmux.waitForScreen { $0.contains("0 firing,") }
         #expect(history.contains("resolved"), "\(history)")
         tmux.send("Escape")
         tmux.send("q")
