@@ -88,6 +88,8 @@ let package = Package(
             dependencies: [
                 "UpnodeMonitor", "UpnodeMonitorEndpoint", "Upnode", "UpnodeServe", "TerminalUI",
                 "DnodeProtocol",
+                // `on_alert` hooks run in a process group of their own (AlertHookRunner).
+                "CUpnodeSpawn",
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

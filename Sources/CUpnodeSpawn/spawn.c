@@ -37,7 +37,8 @@ static int move_to(int fd, int target) {
 }
 
 static void child(const char *path, char *const argv[], char *const envp[], int death_signal,
-                  pid_t parent, int in, int out, int err, int report) {
+                  pid_t parent, int in, int out, int err, int report, int new_group) {
+    if (new_group) setpgid(0, 0);
     struct sigaction defaults = {0};
     defaults.sa_handler = SIG_DFL;
     for (int number = 1; number < NSIG; number++) {
@@ -86,7 +87,7 @@ int cus_spawn(const char *path, char *const argv[], char *const envp[], int pare
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     pid_t started = fork();
     if (started == 0) {
-        child(path, argv, envp, parent_death_signal, parent, in[0], out[1], err[1], report[1]);
+        child(path, argv, envp, parent_death_signal, parent, in[0], out[1], err[1], report[1], 0);
     }
     int forkError = errno;
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
@@ -112,5 +113,50 @@ int cus_spawn(const char *path, char *const argv[], char *const envp[], int pare
     *stdin_write = in[1];
     *stdout_read = out[0];
     *stderr_read = err[0];
+    return 0;
+}
+
+int cus_spawn_group(const char *path, char *const argv[], char *const envp[], pid_t *pid,
+                    int *output_read) {
+    int out[2] = {-1, -1}, report[2] = {-1, -1};
+    int null_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_in < 0) return errno;
+    int failure = make_pipe(out);
+    if (failure == 0) failure = make_pipe(report);
+    if (failure != 0) {
+        close(null_in), close_pair(out), close_pair(report);
+        return failure;
+    }
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid_t started = fork();
+    if (started == 0) {
+        child(path, argv, envp, 0, getppid(), null_in, out[1], out[1], report[1], 1);
+    }
+    int forkError = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    close(null_in), close(out[1]), close(report[1]);
+    if (started < 0) {
+        close(out[0]), close(report[0]);
+        return forkError;
+    }
+    // Also set here: whichever of parent and child runs first, the group exists before the
+    // parent may signal it.
+    setpgid(started, started);
+    int code = 0;
+    ssize_t got;
+    do {
+        got = read(report[0], &code, sizeof code);
+    } while (got < 0 && errno == EINTR);
+    close(report[0]);
+    if (got == (ssize_t)sizeof code) {
+        while (waitpid(started, NULL, 0) < 0 && errno == EINTR) {
+        }
+        close(out[0]);
+        return code == 0 ? ECHILD : code;
+    }
+    *pid = started;
+    *output_read = out[0];
     return 0;
 }

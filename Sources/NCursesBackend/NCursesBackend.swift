@@ -59,6 +59,8 @@ public final class NCursesBackend: TerminalBackend {
     private let colorCount: Int
     private var isShutDown = false
     private var isCursorVisible = false
+    /// The title set with `setTitle`, while the terminal's own is saved on its title stack.
+    private var title: String?
 
     /// Starts curses on the controlling terminal.
     ///
@@ -294,6 +296,53 @@ public final class NCursesBackend: TerminalBackend {
         if mouse { Self.writeToTerminal(Self.mouseOff) }
         delscreen(screen)
         ctg_disarm()
+        if title != nil { writeToTerminal(Self.popTitle) }
+        title = nil
+    }
+
+    // MARK: - Bell and title
+
+    /// `CSI 22;2 t`: save the window title on the terminal's title stack (xterm, tmux, VTE).
+    static let pushTitle = "\u{1B}[22;2t"
+    /// `CSI 23;2 t`: restore the saved title.
+    static let popTitle = "\u{1B}[23;2t"
+
+    /// Rings the bell (`beep()`: the terminal's `bel`, or a flash where it has none).
+    public func ringBell() {
+        guard !isShutDown else { return }
+        beep()
+    }
+
+    /// Sets the window title with OSC 2, saving the terminal's own title first; `nil` gives
+    /// it back. The text is cut to 200 characters and loses control characters (it goes
+    /// inside an escape sequence). Written between frames, when curses has flushed.
+    public func setTitle(_ text: String?) {
+        guard !isShutDown else { return }
+        guard let text else {
+            if title != nil { writeToTerminal(Self.popTitle) }
+            title = nil
+            return
+        }
+        let clean = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }
+                    .prefix(200)))
+        guard clean != title else { return }
+        let push = title == nil ? Self.pushTitle : ""
+        title = clean
+        writeToTerminal(push + "\u{1B}]2;" + clean + "\u{07}")
+    }
+
+    private func writeToTerminal(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                return
+            }
+            bytes = bytes.dropFirst(written)
+        }
     }
 
     /// Writes mode switches straight to the terminal (curses has flushed its own output

@@ -32,6 +32,8 @@ public struct AppModel: Sendable {
     /// The live links as configured (ids, settings, origin): `:connect`, `:disconnect` and
     /// `:reload` change it and tell the runtime with `addLink`/`removeLink`.
     public var links = LinkRegistry()
+    /// Alert rules, bell and hook; off unless the runtime turns it on for a live session.
+    public var alerting = Alerting.off
 
     public init(monitor: MonitorState, mode: Mode, sessionLabel: String, wallClockAtZero: Double) {
         self.monitor = monitor
@@ -213,6 +215,8 @@ public enum Msg: Sendable {
     case configReloaded(UpmonConfig, path: String)
     /// `.reloadConfig` could not read or parse the file; nothing changes.
     case configReloadFailed(String)
+    /// An `on_alert` run ended (answer to `.runAlertHook`).
+    case alertHookFinished(AlertHookOutcome)
 }
 
 /// Side effects the runtime carries out, in order; results come back as `Msg`s.
@@ -253,4 +257,10 @@ public enum Effect: Sendable, Equatable {
     case removeLink(ConnectionID, reason: String)
     /// Read the config file again (answered by `.configReloaded` or `.configReloadFailed`).
     case reloadConfig
+    /// Ring the terminal bell (an alert fired).
+    case ringBell
+    /// Set the terminal title; `nil` gives back the title the terminal had.
+    case setTitle(String?)
+    /// Run the `on_alert` command off the main loop (answered by `.alertHookFinished`).
+    case runAlertHook(AlertHookRequest)
 }

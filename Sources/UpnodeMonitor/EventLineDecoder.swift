@@ -118,6 +118,15 @@ struct EventLineDecoder: Sendable {
             let reason = line.string("reason").flatMap(MonitorEvent.EndReason.init) ?? .error
             return MonitorEvent(
                 t: t, conn: conn, kind: .end(reason: reason, lines: line.integer("lines") ?? 0))
+        case .alert?:
+            guard let state = line.string("state").flatMap(AlertChange.State.init),
+                let rule = line.string("rule"), let value = line.number("value"),
+                let threshold = line.number("threshold")
+            else { return nil }
+            eventKind = .alert(
+                AlertChange(
+                    rule: rule, state: state, value: value, threshold: threshold,
+                    forSeconds: line.number("for_s") ?? 0))
         case .snap?, .linkAdded?, .linkRemoved?, nil:
             return nil  // `snap`, the rare membership lines and unknown kinds
         }

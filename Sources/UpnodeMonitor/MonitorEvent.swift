@@ -71,6 +71,8 @@ public struct MonitorEvent: Hashable, Sendable {
         case linkAdded(name: String, endpoint: String, options: ConnectionOptions)
         /// Link `conn` left the session; `reason` is one of `LinkRemovalReason`'s values.
         case linkRemoved(reason: String)
+        /// An alert of the link fired or resolved (`AlertEvaluator`).
+        case alert(AlertChange)
     }
 }
 
@@ -98,6 +100,11 @@ extension MonitorEvent {
         case .result(let id, let n, let ok, let durMs, let payload, let redacted):
             copy.kind = .result(
                 id: id, n: n, ok: ok, durMs: ms(durMs), payload: payload, redacted: redacted)
+        case .alert(var change):
+            change.value = ms(change.value)
+            change.threshold = ms(change.threshold)
+            change.forSeconds = ms(change.forSeconds)
+            copy.kind = .alert(change)
         case .state, .call, .remoteMethods, .mark, .note, .end, .linkAdded, .linkRemoved:
             break
         }
@@ -125,6 +132,7 @@ extension MonitorEvent.Kind {
         case .end: "end"
         case .linkAdded: "link_added"
         case .linkRemoved: "link_removed"
+        case .alert: "alert"
         }
     }
 }

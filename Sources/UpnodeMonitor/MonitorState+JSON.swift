@@ -33,6 +33,8 @@ extension MonitorState {
         if !departed.isEmpty {
             members.append(("left", .array(departed.map { .string($0.rawValue) })))
         }
+        // Only when there are alerts: a snap without them reads the same in older upmon.
+        if !alerts.isEmpty { members.append(("alerts", alerts.toJSON())) }
         return .makeObject(members)
     }
 
@@ -91,6 +93,11 @@ extension MonitorState {
             return .makeObject([("name", .string(name)), ("endpoint", .string(endpoint))])
         case .linkRemoved(let name, let reason):
             return .makeObject([("name", .string(name)), ("reason", .string(reason))])
+        case .alert(let rule, let state, let value, let threshold):
+            return .makeObject([
+                ("rule", .string(rule)), ("state", .string(state.rawValue)),
+                ("value", .time(value)), ("threshold", .time(threshold)),
+            ])
         }
     }
 
@@ -118,7 +125,17 @@ extension MonitorState {
         }
         let log = try Self.decodeLog(json["log"]?.arrayValue ?? [])
         Self.fillDownReasons(&stats, from: log, of: older)
-        self.init(stats: stats, log: log, departed: departed)
+        let alerts = try Self.decodeAlerts(json["alerts"], connections: infos)
+        self.init(stats: stats, log: log, departed: departed, alerts: alerts)
+    }
+
+    /// The `alerts` member of a snapshot (absent: none); alerts of unlisted links are left out.
+    static func decodeAlerts(_ json: JSONValue?, connections infos: [ConnectionInfo])
+        throws(SnapDecodingError) -> AlertBook
+    {
+        guard let json, !json.isNull else { return AlertBook() }
+        let known = Set(infos.map(\.id))
+        return try AlertBook(json: json, known: { known.contains($0) })
     }
 
     /// Whether a snapshot's link was written before `updown_since` and `down_reason` existed.
@@ -232,6 +249,13 @@ extension MonitorState {
             return .linkRemoved(
                 name: MonitorText.bounded(name),
                 reason: MonitorText.bounded(fields.string("reason") ?? ""))
+        case "alert":
+            guard let rule = fields.string("rule"),
+                let state = fields.string("state").flatMap(AlertChange.State.init),
+                let value = fields.number("value"), let threshold = fields.number("threshold")
+            else { return nil }
+            return .alert(
+                rule: MonitorText.bounded(rule), state: state, value: value, threshold: threshold)
         default:
             return nil
         }

@@ -14,6 +14,7 @@ extension MonitorState {
                 moved.t += offset
                 return moved
             })
+        copy.alerts = alerts.shifted(by: offset)
         return copy
     }
 }

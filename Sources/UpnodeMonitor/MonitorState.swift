@@ -68,6 +68,8 @@ public struct MonitorState: Equatable, Sendable {
     /// Links that left the session (`link_removed`), in the order they left; snapshots keep
     /// them so that a replay does not bring a header link back as `idle`.
     public private(set) var departed: [ConnectionID] = []
+    /// Alerts firing and recently resolved, as the `alert` events said.
+    public internal(set) var alerts = AlertBook()
     private var indexByID: [ConnectionID: Int]
 
     /// An initial state: every link `idle` since `t = 0`, nothing measured.
@@ -76,9 +78,13 @@ public struct MonitorState: Equatable, Sendable {
     }
 
     /// A state made of existing per-link statistics (used when decoding snapshots).
-    init(stats: [ConnectionStats], log: [LogEntry], departed: [ConnectionID] = []) {
+    init(
+        stats: [ConnectionStats], log: [LogEntry], departed: [ConnectionID] = [],
+        alerts: AlertBook = AlertBook()
+    ) {
         self.departed = departed
         connections = stats
+        self.alerts = alerts
         var index: [ConnectionID: Int] = [:]
         for (position, entry) in stats.enumerated() where index[entry.id] == nil {
             index[entry.id] = position
@@ -101,6 +107,7 @@ public struct MonitorState: Equatable, Sendable {
     public static func == (lhs: MonitorState, rhs: MonitorState) -> Bool {
         lhs.connections == rhs.connections && lhs.log == rhs.log && lhs.totals == rhs.totals
             && lhs.departed == rhs.departed
+            && lhs.alerts == rhs.alerts
     }
 
     /// Updates the state with one event. Events for unknown links only reach the log when
@@ -129,6 +136,14 @@ public struct MonitorState: Equatable, Sendable {
             guard let conn = event.conn, let name = removeLink(conn) else { return }
             appendLog(
                 event, .linkRemoved(name: name, reason: MonitorText.bounded(reason)))
+            return
+        case .alert(let change):
+            guard let conn = event.conn, contains(conn) else { return }
+            alerts.apply(change, conn: conn, t: event.t)
+            let logged = LogEntry.Event.alert(
+                rule: MonitorText.bounded(change.rule), state: change.state, value: change.value,
+                threshold: change.threshold)
+            appendLog(event, logged, level: change.state == .firing ? .error : .info)
             return
         default:
             break
@@ -212,7 +227,7 @@ public struct MonitorState: Equatable, Sendable {
         case .remoteMethods(let methods):
             stats.methods = methods.prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
             return (.remoteMethods(count: methods.count), .info)
-        case .mark, .note, .end, .linkAdded, .linkRemoved:
+        case .mark, .note, .end, .linkAdded, .linkRemoved, .alert:
             return nil
         }
     }
@@ -241,6 +256,7 @@ public struct MonitorState: Equatable, Sendable {
             indexByID[entry.id] = position
         }
         departed.append(id)
+        alerts.forget(id)
         return stats.info.name
     }
 

@@ -198,6 +198,9 @@ public struct LogEntry: Hashable, Sendable {
         /// A link left the session (`reason` as in `LinkRemovalReason`); `name` is kept here
         /// because the link is gone.
         case linkRemoved(name: String, reason: String)
+        /// The alert `rule` of the entry's link fired or resolved; `value` and `threshold` in
+        /// the rule's unit.
+        case alert(rule: String, state: AlertChange.State, value: Double, threshold: Double)
 
         /// The recording kind that produces this entry.
         public var kind: String {
@@ -215,6 +218,7 @@ public struct LogEntry: Hashable, Sendable {
             case .legacy(let kind, _): kind
             case .linkAdded: "link_added"
             case .linkRemoved: "link_removed"
+            case .alert: "alert"
             }
         }
     }

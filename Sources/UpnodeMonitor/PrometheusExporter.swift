@@ -34,6 +34,22 @@ public enum PrometheusExporter {
                 for line in family.samples(stats, conn) { out += line + "\n" }
             }
         }
+        out += alertFamily(state)
+        return out
+    }
+
+    /// `upmon_alert_firing`: one sample of 1 per alert firing, labelled with its link and rule
+    /// (docs/ARCHITECTURE.md, "Alerts"); no samples while nothing fires.
+    static func alertFamily(_ state: MonitorState) -> String {
+        let name = "upmon_alert_firing"
+        var out =
+            "# HELP \(name) Alerts of upmon's own rules firing now (1), by link and rule.\n"
+            + "# TYPE \(name) gauge\n"
+        for entry in state.alerts.firing {
+            let link = state[entry.conn]?.info.name ?? entry.conn.rawValue
+            out +=
+                "\(name){conn=\"\(escapeLabel(link))\",rule=\"\(escapeLabel(entry.rule))\"} 1\n"
+        }
         return out
     }
 

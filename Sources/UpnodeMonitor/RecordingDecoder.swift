@@ -108,6 +108,15 @@ public struct RecordingDecoder: Sendable {
                 options: ConnectionOptions(json: json["options"] ?? .null))
         case "link_removed":
             eventKind = .linkRemoved(reason: json.string("reason") ?? "")
+        case "alert":
+            guard let state = json.string("state").flatMap(AlertChange.State.init) else {
+                throw .badField(kind: kind, field: "state")
+            }
+            eventKind = .alert(
+                AlertChange(
+                    rule: try fields.string("rule"), state: state,
+                    value: try fields.number("value"), threshold: try fields.number("threshold"),
+                    forSeconds: json.number("for_s") ?? 0))
         default:
             return .ignored(t: t, kind: kind)
         }

@@ -162,6 +162,14 @@ public enum RecordingEncoder {
             ]
         case .linkRemoved(let reason):
             fields.append(("reason", .string(reason)))
+        case .alert(let change):
+            fields += [
+                ("rule", .string(change.rule)), ("state", .string(change.state.rawValue)),
+                ("value", .milliseconds(change.value)),
+                ("threshold", .milliseconds(change.threshold)),
+                ("for_s", .milliseconds(change.forSeconds)),
+            ]
+            if let unit = change.kind?.unit { fields.append(("unit", .string(unit))) }
         }
         return fields
     }

@@ -93,6 +93,7 @@ public struct SeekIndex: Sendable {
         case mark, note, end
         case linkAdded = "link_added"
         case linkRemoved = "link_removed"
+        case alert
 
         /// The kind whose name is `bytes[range]`, compared byte for byte (the common
         /// four- and five-letter names as one little-endian word).
@@ -115,7 +116,9 @@ public struct SeekIndex: Sendable {
                 default: return nil
                 }
             case 5:
-                guard bytes[range.lowerBound + 4] == UInt8(ascii: "e") else { return nil }
+                guard bytes[range.lowerBound + 4] == UInt8(ascii: "e") else {
+                    return matches("alert") ? .alert : nil
+                }
                 switch UnsafeRawPointer(base + range.lowerBound).loadUnaligned(as: UInt32.self) {
                 case UInt32(littleEndian: 0x7461_7473): return .state  // "stat" + "e"
                 case UInt32(littleEndian: 0x7565_7571): return .queue  // "queu" + "e"

@@ -99,7 +99,17 @@ struct SnapLineDecoder: Sendable {
         }
         let entries = try MonitorState.decodeLog(log)
         MonitorState.fillDownReasons(&stats, from: entries, of: older)
-        return MonitorState(stats: stats, log: entries, departed: departed)
+        var alerts: JSONValue?
+        if let alertsValue = state["alerts"] {
+            guard
+                let parsed = ValueBytes.json(
+                    bytes, alertsValue, maxDepth: JSONParser.defaultMaxDepth - 2)
+            else { throw Self.giveUp }
+            alerts = parsed
+        }
+        return MonitorState(
+            stats: stats, log: entries, departed: departed,
+            alerts: try MonitorState.decodeAlerts(alerts, connections: infos))
     }
 
     /// Whether the value `bytes[value]` starts as an object.

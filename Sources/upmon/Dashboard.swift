@@ -24,6 +24,7 @@ enum Dashboard {
             wallClockAtZero: Double(SystemFacts.epochMilliseconds()) / 1000)
         model.linksAreAttached = session.attachment != nil
         model.links = LinkRegistry(specs: session.specs)
+        model.alerting = Alerting(settings: options.alerts, wallClockAtZero: model.wallClockAtZero)
         return await run(model: model, source: .live(session), options: options, snapshot: snapshot)
     }
 

@@ -38,10 +38,13 @@ struct Record: AsyncParsableCommand {
         let session = LiveSession(
             specs: config.connections, recordsArguments: connectionOptions.recordArgs,
             environment: ProcessInfo.processInfo.environment, pacing: config.connectPacing)
+        let startedMilliseconds = SystemFacts.epochMilliseconds()
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds,
             argsRecorded: connectionOptions.recordArgs,
-            epochMilliseconds: SystemFacts.epochMilliseconds())
+            epochMilliseconds: startedMilliseconds)
+        let alerts = HeadlessAlerts(
+            settings: config.alerts, wallClockAtZero: Double(startedMilliseconds) / 1000)
         let file = self.file
         let reloader = Headless.reloadOnSignal(
             session: session,
@@ -51,7 +54,8 @@ struct Record: AsyncParsableCommand {
         defer { reloader.cancel() }
         do {
             try await Headless.record(
-                session: session, path: file, header: header, overwrite: force, stop: signalStream()
+                session: session, path: file, header: header, overwrite: force,
+                stop: signalStream(), alerts: alerts
             ) {
                 FileHandle.standardError.write(
                     Data("upmon: recording to \(file) (Ctrl-C stops)\n".utf8))

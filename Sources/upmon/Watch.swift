@@ -95,10 +95,13 @@ struct Watch: AsyncParsableCommand {
             await demoCluster?.stop()
             Platform.exit(code)
         }
+        let startedMilliseconds = SystemFacts.epochMilliseconds()
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds,
             argsRecorded: connectionOptions.recordArgs,
-            epochMilliseconds: SystemFacts.epochMilliseconds())
+            epochMilliseconds: startedMilliseconds)
+        let alerts = HeadlessAlerts(
+            settings: config.alerts, wallClockAtZero: Double(startedMilliseconds) / 1000)
         let configPath = connectionOptions.configPath(
             environment: ProcessInfo.processInfo.environment)
         if flags.json
@@ -112,10 +115,11 @@ struct Watch: AsyncParsableCommand {
             if flags.json {
                 await Headless.stream(
                     session: session, header: header, snaps: flags.snaps, snapshot: snapshot,
-                    stop: stop
+                    stop: stop, alerts: alerts
                 ) { StandardOutput.write(JSONPrinter.readable($0)) }
             } else {
-                await Headless.serveMetricsOnly(session: session, snapshot: snapshot, stop: stop)
+                await Headless.serveMetricsOnly(
+                    session: session, snapshot: snapshot, stop: stop, alerts: alerts)
             }
             await metricsServer?.close()
             await demoCluster?.stop()
@@ -130,6 +134,7 @@ struct Watch: AsyncParsableCommand {
             overwriteRecording: flags.force,
             header: header, mouse: !flags.display.noMouse && config.mouse != false)
         options.configPath = configPath
+        options.alerts = config.alerts
         let code = await Dashboard.runLive(
             session: session, options: options, snapshot: flags.metrics == nil ? nil : snapshot)
         await metricsServer?.close()

@@ -83,6 +83,8 @@ struct SessionDriver {
         case .reconnect, .hold, .release, .setTheme, .redrawAll, .addLink, .removeLink,
             .reloadConfig:
             return []
+        case .ringBell, .setTitle, .runAlertHook:
+            return []
         }
     }
 }

@@ -101,6 +101,8 @@ struct ExporterTests {
             upnode_rpc_total{conn="we\\"ird\\\\name\\n",result="ok"} 0
             upnode_rpc_total{conn="we\\"ird\\\\name\\n",result="error"} 0
             upnode_rpc_total{conn="we\\"ird\\\\name\\n",result="timeout"} 0
+            # HELP upmon_alert_firing Alerts of upmon's own rules firing now (1), by link and rule.
+            # TYPE upmon_alert_firing gauge
 
             """
         #expect(PrometheusExporter.render(knownState(), now: 10) == expected)

@@ -46,6 +46,17 @@ struct RecordingCodecTests {
             kind: .note(level: .warning, text: "remote has no upnode.ping; heartbeat off")),
         MonitorEvent(t: 3.3, conn: nil, kind: .note(level: .info, text: "ünïcode → ok")),
         MonitorEvent(t: 6.95, conn: nil, kind: .end(reason: .stdinClosed, lines: 11)),
+        MonitorEvent(
+            t: 7.25, conn: "c2",
+            kind: .alert(
+                AlertChange(
+                    rule: "p95", state: .firing, value: 612.125, threshold: 500, forSeconds: 30))),
+        MonitorEvent(
+            t: 9.5, conn: "c2",
+            kind: .alert(
+                AlertChange(
+                    rule: "p95", state: .resolved, value: 80.5, threshold: 500,
+                    forSeconds: 32.25))),
     ]
 
     var decoder: RecordingDecoder { RecordingDecoder(header: Fixtures.header(connections: 2)) }

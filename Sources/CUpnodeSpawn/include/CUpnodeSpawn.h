@@ -12,4 +12,13 @@
 /// the child has already been reaped and nothing is left open.
 int cus_spawn(const char *path, char *const argv[], char *const envp[], int parent_death_signal,
               pid_t *pid, int *stdin_write, int *stdout_read, int *stderr_read);
+
+/// Starts `path` with `argv` and `envp` as the leader of a new process group (so that the
+/// group can be killed as a whole), its stdin on /dev/null and its stdout and stderr on one
+/// new pipe. No parent-death signal: the child may outlive the calling thread.
+///
+/// Returns 0 and sets `pid` and the read end of the output pipe (close-on-exec, blocking),
+/// or an errno value as `cus_spawn` does.
+int cus_spawn_group(const char *path, char *const argv[], char *const envp[], pid_t *pid,
+                    int *output_read);
 #endif

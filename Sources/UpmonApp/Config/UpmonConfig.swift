@@ -21,6 +21,8 @@ public struct UpmonConfig: Sendable {
     public var mouse: Bool?
     /// `connect_window`: dials in flight per endpoint while starting (0 = all at once).
     public var connectPacing = ConnectPacing.standard
+    /// The `[alerts]` section and the links' `alert_*` keys.
+    public var alerts = AlertSettings()
 
     public init() {}
 
@@ -57,9 +59,12 @@ public struct UpmonConfig: Sendable {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> UpmonConfig {
         var config = UpmonConfig()
         var current: (spec: ConnectionSpec?, name: String, line: Int, keys: [String: Int])?
+        var alertsSeen = false
         var globalsSeen: [String: Int] = [:]
         // Section names seen so far: a set, so that 10,000 sections parse in linear time.
         var sectionNames: Set<String> = []
+        // Set inside `[alerts]`: the keys seen there and on which line.
+        var alertsSection: [String: Int]?
 
         func finishSection() throws(ConfigError) {
             guard let section = current else { return }
@@ -92,6 +97,17 @@ public struct UpmonConfig: Sendable {
                         message: "bad section header '\(shownInMessage(line))' (want [name])")
                 }
                 let name = String(line.dropFirst().dropLast()).trimmingWhitespace()
+                alertsSection = nil
+                if name == Self.alertsSection {
+                    guard !alertsSeen else {
+                        throw ConfigError(
+                            file: file, line: lineNumber, message: "[alerts] is defined twice")
+                    }
+                    alertsSeen = true
+                    current = nil
+                    alertsSection = [:]
+                    continue
+                }
                 guard sectionNames.insert(name).inserted else {
                     throw ConfigError(
                         file: file, line: lineNumber,
@@ -111,7 +127,22 @@ public struct UpmonConfig: Sendable {
                 throw ConfigError(
                     file: file, line: lineNumber, message: "'\(shownInMessage(key))' has no value")
             }
-            if current == nil {
+            if var seen = alertsSection {
+                guard alertKeys.contains(key) else {
+                    throw ConfigError(
+                        file: file, line: lineNumber,
+                        message: unknownKeyMessage(key, known: alertKeys, inSection: true)
+                            + " in [alerts] (its keys: \(alertKeys.joined(separator: ", ")))")
+                }
+                if let earlier = seen[key] {
+                    throw ConfigError(
+                        file: file, line: lineNumber,
+                        message: "'\(key)' already set on line \(earlier)")
+                }
+                seen[key] = lineNumber
+                alertsSection = seen
+                try applyAlertKey(key, value, to: &config.alerts, file: file, line: lineNumber)
+            } else if current == nil {
                 guard globalKeys.contains(key) else {
                     let known = connectionKeys.contains(key) ? [] : globalKeys
                     throw ConfigError(
@@ -126,10 +157,11 @@ public struct UpmonConfig: Sendable {
                 globalsSeen[key] = lineNumber
                 try applyGlobal(key, value, to: &config, file: file, line: lineNumber)
             } else {
-                guard connectionKeys.contains(key) else {
+                guard connectionKeys.contains(key) || linkAlertKeys.contains(key) else {
                     throw ConfigError(
                         file: file, line: lineNumber,
-                        message: unknownKeyMessage(key, known: connectionKeys, inSection: true))
+                        message: unknownKeyMessage(
+                            key, known: connectionKeys + linkAlertKeys, inSection: true))
                 }
                 if let earlier = current?.keys[key] {
                     throw ConfigError(
@@ -137,7 +169,12 @@ public struct UpmonConfig: Sendable {
                         message: "'\(key)' already set on line \(earlier)")
                 }
                 current?.keys[key] = lineNumber
-                pending.append((key, value, lineNumber))
+                if let link = current?.name, linkAlertKeys.contains(key) {
+                    try applyLinkAlertKey(
+                        key, value, link: link, to: &config.alerts, file: file, line: lineNumber)
+                } else {
+                    pending.append((key, value, lineNumber))
+                }
             }
         }
         try applySection(&current, pending: &pending, file: file)

@@ -1,9 +1,13 @@
 import TerminalUI
 import UpnodeMonitor
 
-/// Footer hints for the current mode, focus and overlay. Each hint that stands for one key
-/// carries it: a click on the hint does what the key does.
+/// Footer hints for the current mode, focus and overlay (with `a Alerts` while alerts fire).
+/// Each hint that stands for one key carries it: a click on the hint does what the key does.
 func footerHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
+    withAlertHint(modeFooterHints(model, glyphs: glyphs), model)
+}
+
+private func modeFooterHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
     let unicode = glyphs.isUnicode
     let upDown = unicode ? "↑↓" : "Up/Dn"
     let enter = unicode ? "⏎" : "Enter"
@@ -29,6 +33,8 @@ func footerHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
         ]
     case .connectionView:
         return [hint("Esc", "Back", .escape), char("*", "Pin"), char("?", "Help")]
+    case .alerts:
+        return [hint(upDown, "Scroll"), hint("Esc", "Close", .escape)]
     case .none:
         break
     }

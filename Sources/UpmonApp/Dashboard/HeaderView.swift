@@ -47,6 +47,10 @@ func drawHeader(into buffer: inout Buffer, area: Rect, context: ViewContext) {
     sections.append(([Span(" upmon", style: headerStyle)], 0, nil))
     let badge = modeBadge(model, glyphs: glyphs)
     sections.append(([context.span(badge.text, badge.role)], 0, nil))
+    if let alert = alertBadge(context) {
+        sections.append(
+            ([context.span(alert.full, "error")], 1, [context.span(alert.short, "error")]))
+    }
     if let rec = recordingBadge(model, now: context.now, glyphs: glyphs) {
         sections.append(
             ([context.span(rec, model.recording?.failure == nil ? "recording" : "error")], 1, nil))

@@ -36,6 +36,9 @@ enum LogWording {
             return "\(name) joined (\(endpoint))"
         case .linkRemoved(let name, let reason):
             return "\(name) left (\(LinkRemovalReason.phrase(reason)))"
+        case .alert(let rule, let state, let value, let threshold):
+            return AlertWording.logText(
+                rule: rule, state: state, value: value, threshold: threshold)
         }
     }
 

@@ -30,6 +30,8 @@ func drawOverlay(into buffer: inout Buffer, area: Rect, context: ViewContext) {
         drawBottomLine(prompt: ":", field: field, into: &buffer, area: area, context: context)
     case .callDialog(let dialog):
         drawCallDialog(dialog, into: &buffer, area: area, context: context)
+    case .alerts(let scroll):
+        drawAlerts(scroll: scroll, into: &buffer, area: area, context: context)
     }
 }
 
@@ -92,6 +94,7 @@ func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
         ("t", "next theme"), (":", "command line (Tab completes)"),
         ("Tab S-Tab", "focus table / log / detail"), ("?  F1", "this help"),
         ("Ctrl-L", "redraw"), ("q F10 Ctrl-C", "quit"),
+        ("a", "alerts: firing, then recently resolved"),
     ]
     if isReplay {
         entries += [

@@ -136,6 +136,8 @@ public struct UIState: Sendable, Equatable {
         case commandLine(TextFieldState, historyIndex: Int?)
         /// `Enter`: the full-screen view of one link.
         case connectionView(ConnectionID)
+        /// `a`: the alert list, `scroll` entries scrolled past.
+        case alerts(scroll: Int)
     }
 
     /// Shows `text` on the status line for `statusSeconds`.

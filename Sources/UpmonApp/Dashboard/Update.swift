@@ -19,7 +19,7 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         forgetDepartedLink(&model, event)
         return recordAndLog(&model, event)
     case .tick(let now):
-        return tick(&model, now: now)
+        return tick(&model, now: now) + evaluateAlerts(&model, now: now)
     case .resize(let width, let height):
         model.ui.screenWidth = width
         model.ui.screenHeight = height
@@ -79,6 +79,8 @@ public func update(_ model: inout AppModel, _ msg: Msg) -> [Effect] {
         return applyReload(&model, config, path: path)
     case .configReloadFailed(let message):
         return reloadFailed(&model, message)
+    case .alertHookFinished(let outcome):
+        return alertHookFinished(&model, outcome)
     }
 }
 
@@ -145,6 +147,7 @@ func handleGlobalKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     case .tab: cycleFocus(&model, by: 1)
     case .backTab: cycleFocus(&model, by: -1)
     case .char("?"), .function(1): model.ui.overlay = .help(scroll: 0)
+    case .char("a"): model.ui.overlay = .alerts(scroll: 0)
     case .ctrl("l"): return [.redrawAll]
     case .char("q"), .function(10): return requestQuit(&model)
     default: break

@@ -36,8 +36,8 @@ func handleMouse(_ model: inout AppModel, _ event: MouseEvent) -> [Effect] {
         return mouseInHelp(&model, event, scroll: scroll, body: layout.body)
     case .callDialog(let dialog):
         return mouseInCallDialog(&model, event, dialog: dialog, body: layout.body)
-    case .connectionView:
-        // The wheel steps through the links as ↑/↓ do there; clicks do nothing.
+    case .connectionView, .alerts:
+        // The wheel steps through the links (scrolls the alerts) as ↑/↓ do; clicks do nothing.
         guard let key = wheelKey(event.button) else { return [] }
         return handleDashboardKey(&model, key)
     case .filterEditor, .commandLine, .confirmQuit, .recordPathPrompt, .markLabelPrompt:

@@ -65,6 +65,8 @@ func handleOverlayKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
         let outcome = handleCallDialogKey(&model, dialog: &dialog, key)
         if !outcome.closes { model.ui.overlay = .callDialog(dialog) }
         return outcome.effects
+    case .alerts(let scroll):
+        return handleAlertsKey(&model, scroll: scroll, key)
     }
 }
 

@@ -140,7 +140,8 @@ public enum Headless {
     /// Streams the session as JSON Lines (the recording format) until `stop` yields.
     public static func stream(
         session: LiveSession, header: RecordingHeader, snaps: Bool, snapshot: StateSnapshot?,
-        stop: AsyncStream<Void>, output: @escaping @Sendable ([UInt8]) -> Void
+        stop: AsyncStream<Void>, alerts: HeadlessAlerts? = nil,
+        output: @escaping @Sendable ([UInt8]) -> Void
     ) async {
         var exporter = JSONLinesExporter(
             header: header, snapEvery: snaps ? header.settings.snapEverySeconds : nil)
@@ -153,6 +154,7 @@ public enum Headless {
             feed.emit(.note(level: .info, text: "stopping"), conn: nil)
             await session.close()
         }
+        let alertTicker = alerts?.ticker(feed: feed) { evaluate in live.read(evaluate) }
         session.start()
         // A batch at a time: one lock and one write for what gathered, not one per event.
         for await batch in feed.batches {
@@ -165,22 +167,40 @@ public enum Headless {
                 return bytes
             }
             output(bytes)
+            if let alerts {
+                for event in batch {
+                    guard case .alert = event.kind else { continue }
+                    live.read { state in alerts.react(to: event, in: state, feed: feed) }
+                }
+            }
         }
+        alertTicker?.cancel()
         output(exporter.end(reason: .signal, t: feed.now()))
         stopper.cancel()
     }
 
     /// Feeds the session into `snapshot` only (for `--metrics` without a UI or JSON).
     public static func serveMetricsOnly(
-        session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>
+        session: LiveSession, snapshot: StateSnapshot, stop: AsyncStream<Void>,
+        alerts: HeadlessAlerts? = nil
     ) async {
         let feed = session.feed
         let stopper = Task {
             for await _ in stop { break }
             await session.close()
         }
+        let alertTicker = alerts?.ticker(feed: feed) { evaluate in snapshot.read(evaluate) }
         session.start()
-        for await batch in feed.batches { _ = snapshot.applyEach(batch) { _, _ in [] } }
+        for await batch in feed.batches {
+            _ = snapshot.applyEach(batch) { _, _ in [] }
+            if let alerts {
+                for event in batch {
+                    guard case .alert = event.kind else { continue }
+                    snapshot.read { state in alerts.react(to: event, in: state, feed: feed) }
+                }
+            }
+        }
+        alertTicker?.cancel()
         stopper.cancel()
     }
 
@@ -190,7 +210,7 @@ public enum Headless {
     /// the event loop and the keyframe tick both apply and hand in under one lock.
     public static func record(
         session: LiveSession, path: String, header: RecordingHeader, overwrite: Bool,
-        stop: AsyncStream<Void>,
+        stop: AsyncStream<Void>, alerts: HeadlessAlerts? = nil,
         onStarted: @Sendable () -> Void = {}
     ) async throws(RecordingError) {
         let initial = MonitorState(connections: session.infos)
@@ -210,7 +230,11 @@ public enum Headless {
             while true {
                 do { try await Task.sleep(for: .milliseconds(100)) } catch { break }
                 let now = feed.now()
-                recording.withLock { $0.snapIfDue(at: now, to: writer) }
+                let due = recording.withLock { live in
+                    live.snapIfDue(at: now, to: writer)
+                    return alerts?.evaluate(live.state, now: now) ?? []
+                }
+                for event in due { feed.emit(event.kind, conn: event.conn) }
             }
         }
         let stopper = Task {
@@ -223,6 +247,12 @@ public enum Headless {
             recording.withLock { live in
                 live.apply(batch, to: writer)
                 live.snapIfDue(at: now, to: writer)
+                if let alerts {
+                    for event in batch {
+                        guard case .alert = event.kind else { continue }
+                        alerts.react(to: event, in: live.state, feed: feed)
+                    }
+                }
             }
             if writer.hasFailed { break }
         }

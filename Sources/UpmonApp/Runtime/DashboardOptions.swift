@@ -12,6 +12,17 @@ public protocol InteractiveTerminal: TerminalBackend {
     func resume()
     /// Gives the terminal back (endwin); safe to call more than once.
     func shutdown()
+    /// Rings the bell (an alert fired).
+    func ringBell()
+    /// Sets the terminal (window) title; `nil` gives back the title it had before.
+    func setTitle(_ title: String?)
+}
+
+extension InteractiveTerminal {
+    /// No bell.
+    public func ringBell() {}
+    /// The title is left alone.
+    public func setTitle(_ title: String?) {}
 }
 
 /// Where the dashboard's data comes from.
@@ -37,6 +48,8 @@ public struct DashboardOptions: Sendable {
     public var mouse: Bool
     /// The config file `:reload` and SIGHUP read again; nil when there is none.
     public var configPath: String?
+    /// Alert rules, bell and `on_alert` hook (the config's `[alerts]`).
+    public var alerts = AlertSettings()
 
     public init(
         sessionLabel: String, thresholds: Thresholds, theme: String?, themesDir: String?,

@@ -51,6 +51,15 @@ extension UpmonRuntime {
             }
         case .reloadConfig:
             reloadConfig()
+        case .ringBell:
+            terminal.ringBell()
+        case .setTitle(let title):
+            terminal.setTitle(title)
+        case .runAlertHook(let request):
+            log?.write("on_alert (\(request.label)): running")
+            AlertHookRunner.run(request) { outcome in
+                Task { @MainActor [weak self] in self?.dispatch(.alertHookFinished(outcome)) }
+            }
         }
     }
 

@@ -1,0 +1,217 @@
+/// Turns `MonitorState` at time `now` into alert events (docs/ARCHITECTURE.md, "Alerts").
+///
+/// Pure: it reads no clock and does no I/O. The dashboard calls it on its tick and the
+/// headless modes on a timer, never per event; one evaluation costs time linear in the
+/// links (plus sorting the ping window of links whose p95 is watched). It keeps only what
+/// the state cannot say: when a p95 or loss condition began, and which alerts it has fired.
+/// The events it returns go through `MonitorState.apply` like any other, so `--json`,
+/// recordings and replay carry them; replay never evaluates rules again.
+public struct AlertEvaluator: Sendable {
+    /// Seconds between evaluations for `evaluateIfDue`.
+    public static let interval = 0.5
+
+    /// The rules.
+    public let policy: AlertPolicy
+
+    /// One rule on one link.
+    struct Key: Hashable {
+        var conn: ConnectionID
+        var rule: AlertRuleKind
+    }
+
+    /// A firing alert: when its condition began and the latest value seen while it held.
+    struct Firing {
+        var since: Double
+        var value: Double
+    }
+
+    /// Conditions without a start of their own (p95, loss): when they began to hold.
+    private var pending: [Key: Double] = [:]
+    private var firing: [Key: Firing] = [:]
+    /// Each link's rules, resolved from the policy by name the first time the link is seen.
+    private var rulesByLink: [ConnectionID: (name: String, rules: AlertRules)] = [:]
+    private var nextEvaluation = -Double.infinity
+
+    /// An evaluator of `policy` with nothing firing.
+    public init(policy: AlertPolicy) {
+        self.policy = policy
+    }
+
+    /// Number of alerts firing.
+    public var firingCount: Int { firing.count }
+
+    /// `evaluate`, at most once per `interval` of `now`; no events between.
+    public mutating func evaluateIfDue(_ state: MonitorState, now: Double) -> [MonitorEvent] {
+        guard now >= nextEvaluation else { return [] }
+        nextEvaluation = now + Self.interval
+        return evaluate(state, now: now)
+    }
+
+    /// The alerts that fire or resolve at `now`: each an `alert` event at `t = now`, links in
+    /// state order, rules in `AlertRuleKind` order. An alert fires once its condition has held
+    /// for the rule's time and resolves as soon as it no longer does.
+    public mutating func evaluate(_ state: MonitorState, now: Double) -> [MonitorEvent] {
+        var events: [MonitorEvent] = []
+        for stats in state.connections {
+            let rules = rules(for: stats.info)
+            for kind in AlertRuleKind.allCases {
+                let key = Key(conn: stats.id, rule: kind)
+                guard let rule = rules[kind] else {
+                    // Turned off for this link: nothing may stay firing.
+                    pending[key] = nil
+                    if let fired = firing.removeValue(forKey: key) {
+                        events.append(
+                            event(key, .resolved, fired.value, rule: nil, since: fired.since, now))
+                    }
+                    continue
+                }
+                let reading = Self.read(kind, rule: rule, stats, now: now)
+                var since = reading.since
+                if reading.holds, since == nil {
+                    since = pending[key] ?? now
+                    pending[key] = since
+                } else if !reading.holds {
+                    pending[key] = nil
+                }
+                let isActive = reading.holds && now - (since ?? now) >= Self.hold(kind, rule)
+                if isActive, let start = since {
+                    if firing[key] == nil {
+                        events.append(
+                            event(key, .firing, reading.value, rule: rule, since: start, now))
+                    }
+                    firing[key] = Firing(since: start, value: reading.value)
+                } else if let fired = firing.removeValue(forKey: key) {
+                    let value =
+                        kind == .down ? Self.outage(stats, since: fired.since, now) : reading.value
+                    events.append(event(key, .resolved, value, rule: rule, since: fired.since, now))
+                }
+            }
+        }
+        if !firing.isEmpty {
+            // Links that left the session take their alerts with them, without an event.
+            for key in firing.keys where !state.contains(key.conn) { firing[key] = nil }
+        }
+        return events
+    }
+
+    private func event(
+        _ key: Key, _ state: AlertChange.State, _ value: Double, rule: AlertRule?,
+        since: Double, _ now: Double
+    ) -> MonitorEvent {
+        let threshold = rule?.threshold ?? policy.rules[key.rule]?.threshold ?? 0
+        let change = AlertChange(
+            rule: key.rule.rawValue, state: state, value: value, threshold: threshold,
+            forSeconds: max(0, now - since))
+        return MonitorEvent(t: now, conn: key.conn, kind: .alert(change))
+            .roundedToRecordingPrecision()
+    }
+
+    private mutating func rules(for info: ConnectionInfo) -> AlertRules {
+        if let known = rulesByLink[info.id], known.name == info.name { return known.rules }
+        let rules = policy.rules(forLink: info.name)
+        rulesByLink[info.id] = (info.name, rules)
+        return rules
+    }
+
+    /// What a rule sees on one link: its value, whether its condition holds, and when the
+    /// condition began when the state knows (`nil`: the evaluator remembers it).
+    struct Reading: Equatable {
+        var value: Double
+        var holds: Bool
+        var since: Double?
+    }
+
+    /// Seconds the condition must hold before the alert fires.
+    static func hold(_ kind: AlertRuleKind, _ rule: AlertRule) -> Double {
+        switch kind {
+        case .down, .queue: rule.threshold
+        case .p95, .loss: rule.seconds
+        case .flap: 0
+        }
+    }
+
+    /// Whether the link is in an outage the `down` rule counts: it has tried to connect and is
+    /// not up, not held down by hand and not closed.
+    static func isOutage(_ stats: ConnectionStats) -> Bool {
+        switch stats.state {
+        case .down, .reconnecting, .connecting:
+            stats.firstAttemptT != nil && !stats.isHeld
+        case .up, .idle, .closed:
+            false
+        }
+    }
+
+    /// How long the outage that began at `since` lasted (or has lasted, if it goes on).
+    static func outage(_ stats: ConnectionStats, since: Double, _ now: Double) -> Double {
+        stats.state == .up ? max(0, stats.updownSince - since) : max(0, now - since)
+    }
+
+    static func read(
+        _ kind: AlertRuleKind, rule: AlertRule, _ stats: ConnectionStats, now: Double
+    ) -> Reading {
+        switch kind {
+        case .down:
+            guard isOutage(stats) else { return Reading(value: 0, holds: false, since: nil) }
+            return Reading(
+                value: max(0, now - stats.updownSince), holds: true, since: stats.updownSince)
+        case .p95:
+            // A link that is not up has a stale window: the down rule speaks for it.
+            guard stats.state == .up, let p95 = windowP95(stats) else {
+                return Reading(value: 0, holds: false, since: nil)
+            }
+            return Reading(value: p95, holds: p95 > rule.threshold, since: nil)
+        case .loss:
+            guard stats.state == .up else { return Reading(value: 0, holds: false, since: nil) }
+            let percent = windowLossPercent(stats)
+            return Reading(value: percent, holds: percent > rule.threshold, since: nil)
+        case .queue:
+            guard stats.queue.depth > 0, let oldest = stats.queue.oldestT else {
+                return Reading(value: 0, holds: false, since: nil)
+            }
+            return Reading(value: max(0, now - oldest), holds: true, since: oldest)
+        case .flap:
+            let (drops, first) = drops(stats, within: rule.seconds, now: now)
+            return Reading(
+                value: Double(drops), holds: Double(drops) >= rule.threshold && drops > 0,
+                since: first)
+        }
+    }
+
+    /// The p95 of the ping window (as `RTTStats.p95`), without the other statistics.
+    static func windowP95(_ stats: ConnectionStats) -> Double? {
+        var rtts: [Double] = []
+        rtts.reserveCapacity(ConnectionStats.statsWindow)
+        for sample in stats.rtt.suffix(ConnectionStats.statsWindow) {
+            if let rtt = sample.rttMs { rtts.append(rtt) }
+        }
+        rtts.sort()
+        return RTTStats.nearestRank(95, of: rtts)
+    }
+
+    /// The share of the ping window that timed out, in percent (as `RTTStats.loss`).
+    static func windowLossPercent(_ stats: ConnectionStats) -> Double {
+        let window = stats.rtt.suffix(ConnectionStats.statsWindow)
+        guard !window.isEmpty else { return 0 }
+        let timeouts = window.reduce(0) { $0 + ($1.isTimeout ? 1 : 0) }
+        return Double(timeouts) / Double(window.count) * 100
+    }
+
+    /// Times the link left `up` within `window` seconds before `now` (in the kept history),
+    /// and when the first of them was.
+    static func drops(_ stats: ConnectionStats, within window: Double, now: Double) -> (
+        Int, Double?
+    ) {
+        var count = 0
+        var first: Double?
+        var wasUp = false
+        for change in stats.history.elements {
+            let isUp = change.state == .up
+            if wasUp && !isUp && change.t >= now - window {
+                count += 1
+                if first == nil { first = change.t }
+            }
+            wasUp = isUp
+        }
+        return (count, first)
+    }
+}
