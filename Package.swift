@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "DnodeProtocol",
                 .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         // themes/*.theme compiled into the binary (BuiltinThemes), regenerated when a file changes.

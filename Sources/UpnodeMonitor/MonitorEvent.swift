@@ -67,6 +67,8 @@ public struct MonitorEvent: Hashable, Sendable {
         case note(level: NoteLevel, text: String)
         /// The last line of a recording; `lines` counts the lines before it, header included.
         case end(reason: EndReason, lines: Int)
+        /// Something `upmon tap` saw on a tapped connection (`tap_open`, `tap_call`, …).
+        case tap(TapEvent)
     }
 }
 
@@ -94,6 +96,8 @@ extension MonitorEvent {
         case .result(let id, let n, let ok, let durMs, let payload, let redacted):
             copy.kind = .result(
                 id: id, n: n, ok: ok, durMs: ms(durMs), payload: payload, redacted: redacted)
+        case .tap(let tapEvent):
+            copy.kind = .tap(tapEvent.rounded())
         case .state, .call, .remoteMethods, .mark, .note, .end:
             break
         }
@@ -119,6 +123,7 @@ extension MonitorEvent.Kind {
         case .mark: "mark"
         case .note: "note"
         case .end: "end"
+        case .tap(let tapEvent): tapEvent.name
         }
     }
 }

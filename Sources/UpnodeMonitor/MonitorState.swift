@@ -64,8 +64,8 @@ public struct MonitorState: Equatable, Sendable {
     /// The global event log, oldest first.
     public internal(set) var log = RingBuffer<LogEntry>(capacity: logCapacity)
     /// Counters across all links.
-    public private(set) var totals = Totals()
-    private var indexByID: [ConnectionID: Int]
+    public internal(set) var totals = Totals()
+    var indexByID: [ConnectionID: Int]
 
     /// An initial state: every link `idle` since `t = 0`, nothing measured.
     public init(connections infos: [ConnectionInfo]) {
@@ -110,6 +110,9 @@ public struct MonitorState: Equatable, Sendable {
             return
         case .end(let reason, _):
             appendLog(event, .end(reason: reason))
+            return
+        case .tap(let tapEvent):
+            applyTap(tapEvent, t: event.t, conn: event.conn)
             return
         default:
             break
@@ -193,7 +196,7 @@ public struct MonitorState: Equatable, Sendable {
         case .remoteMethods(let methods):
             stats.methods = methods.prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
             return (.remoteMethods(count: methods.count), .info)
-        case .mark, .note, .end:
+        case .mark, .note, .end, .tap:
             return nil
         }
     }

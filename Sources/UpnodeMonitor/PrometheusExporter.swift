@@ -34,6 +34,7 @@ public enum PrometheusExporter {
                 for line in family.samples(stats, conn) { out += line + "\n" }
             }
         }
+        out += TapMetrics.render(state)
         return out
     }
 

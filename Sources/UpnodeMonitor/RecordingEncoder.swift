@@ -156,6 +156,8 @@ public enum RecordingEncoder {
             fields += [("level", .string(level.rawValue)), ("text", .string(text))]
         case .end(let reason, let lines):
             fields += [("reason", .string(reason.rawValue)), ("lines", .int(Int64(lines)))]
+        case .tap(let tapEvent):
+            fields += tapEvent.fields()
         }
         return fields
     }
