@@ -13,7 +13,7 @@ struct Upmon: AsyncParsableCommand {
             """,
         // The release (the one recordings carry) and the commit the binary was built from.
         version: "upmon \(SystemFacts.upmonVersion) (commit \(BuildInfo.commit))",
-        subcommands: [Watch.self, Serve.self, Call.self, Record.self, Replay.self],
+        subcommands: [Watch.self, Serve.self, Call.self, Record.self, Replay.self, Tap.self],
         defaultSubcommand: Watch.self
     )
 

@@ -15,9 +15,15 @@ public final class LiveSession: Sendable {
     public let recordsArguments: Bool
     let calls = ManualCallRegistry()
     let callCounter = Mutex(0)
+    /// Run by `close()` before the feed ends (a tap stops listening there).
+    let closeHooks = Mutex<[@Sendable () async -> Void]>([])
 
+    /// `extraLinks` are rows that no client of this session dials (a tap's own rows); their
+    /// events come into `feed` from whoever owns them.
     public init(
-        specs: [ConnectionSpec], recordsArguments: Bool = false, environment: [String: String] = [:]
+        specs: [ConnectionSpec], recordsArguments: Bool = false,
+        environment: [String: String] = [:],
+        extraLinks: [ConnectionInfo] = []
     ) {
         self.specs = specs
         self.recordsArguments = recordsArguments
@@ -37,7 +43,7 @@ public final class LiveSession: Sendable {
                 endpoint: spec.endpoint, configuration: spec.link, tls: spec.tls,
                 onConnect: spec.auth.map { Self.authHook($0, environment: environment) })
         }
-        self.infos = infos
+        self.infos = infos + extraLinks
         self.clients = clients
     }
 
@@ -80,8 +86,14 @@ public final class LiveSession: Sendable {
     public func close() async {
         for client in clients.values { client.close() }
         for client in clients.values { _ = await client.state }
+        for hook in closeHooks.withLock({ $0 }) { await hook() }
         calls.failAll("closed")
         feed.finish()
+    }
+
+    /// Runs `body` when the session closes, before its feed ends.
+    public func onClose(_ body: @escaping @Sendable () async -> Void) {
+        closeHooks.withLock { $0.append(body) }
     }
 
     public func reconnect(_ id: ConnectionID) { clients[id]?.reconnectNow() }
