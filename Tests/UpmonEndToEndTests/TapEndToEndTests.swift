@@ -1,0 +1,45 @@
+import Foundation
+import ProcessTestSupport
+import Testing
+
+/// `upmon tap` with its dashboard under tmux, in front of a real `upmon serve`.
+@Suite(
+    "upmon tap end to end (tmux)", .enabled(if: TmuxSession.isAvailable),
+    .timeLimit(.minutes(2)), .serialized)
+struct TapEndToEndTests {
+    let upmon = UpmonBinary.path
+
+    @Test("calls through the tap become rows; a tapped row's detail lists its methods")
+    func tapDashboard() async throws {
+        let server = try ServeProcess()
+        let tapPort = try ServeProcess.freePort()
+        let tmux = try TmuxSession(
+            command:
+                "\(upmon) tap 127.0.0.1:\(tapPort) 127.0.0.1:\(server.port) --log-file /tmp/upmon-e2e-tap-\(getpid()).log"
+        )
+        defer { tmux.close() }
+        let listening = await tmux.waitForScreen { $0.contains("LIVE") && $0.contains("● up") }
+        #expect(listening.contains(" tap "), "\(listening)")
+
+        let add = try Spawn.run(
+            upmon, ["call", "127.0.0.1:\(tapPort)", "add", "2", "3"], stdoutPath: nil)
+        #expect(add == 0)
+        let fail = try Spawn.run(upmon, ["call", "127.0.0.1:\(tapPort)", "fail"], stdoutPath: nil)
+        #expect(fail == 1)
+        let rows = await tmux.waitForScreen { $0.contains("tap#1") && $0.contains("tap#2") }
+        #expect(rows.contains("■ closed"), "\(rows)")
+
+        // tap, tap#1, tap#2: the third row is the failed call's connection.
+        tmux.send("Down")
+        tmux.send("Down")
+        tmux.send("Enter")
+        let detail = await tmux.waitForScreen { $0.contains("Method") && $0.contains("fail") }
+        #expect(detail.contains("Method"), "\(detail)")
+        #expect(detail.contains("fail"), "\(detail)")
+        #expect(detail.contains("1 err"), "\(detail)")
+        tmux.send("Escape")
+        tmux.send("q")
+        let exit = await tmux.waitForExit()
+        #expect(exit.dead && exit.status == 0)
+    }
+}
