@@ -138,6 +138,7 @@ let package = Package(
                 "ProcessTestSupport", "UpnodeTap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "UpmonEndToEndTests", dependencies: ["ProcessTestSupport"]),
