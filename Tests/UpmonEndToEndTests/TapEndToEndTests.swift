@@ -2,6 +2,12 @@ import Foundation
 import ProcessTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `upmon tap` with its dashboard under tmux, in front of a real `upmon serve`.
 @Suite(
     "upmon tap end to end (tmux)", .enabled(if: TmuxSession.isAvailable),
@@ -21,10 +27,9 @@ struct TapEndToEndTests {
         let listening = await tmux.waitForScreen { $0.contains("LIVE") && $0.contains("● up") }
         #expect(listening.contains(" tap "), "\(listening)")
 
-        let add = try Spawn.run(
-            upmon, ["call", "127.0.0.1:\(tapPort)", "add", "2", "3"], stdoutPath: nil)
+        let add = await runToEnd(upmon, ["call", "127.0.0.1:\(tapPort)", "add", "2", "3"])
         #expect(add == 0)
-        let fail = try Spawn.run(upmon, ["call", "127.0.0.1:\(tapPort)", "fail"], stdoutPath: nil)
+        let fail = await runToEnd(upmon, ["call", "127.0.0.1:\(tapPort)", "fail"])
         #expect(fail == 1)
         let rows = await tmux.waitForScreen { $0.contains("tap#1") && $0.contains("tap#2") }
         #expect(rows.contains("■ closed"), "\(rows)")
@@ -42,4 +47,20 @@ struct TapEndToEndTests {
         let exit = await tmux.waitForExit()
         #expect(exit.dead && exit.status == 0)
     }
+}
+
+/// Runs a command to its end and returns its exit status, polling rather than blocking a
+/// thread in `waitpid` (two cores: a blocked thread starves the other tests); nil when it
+/// did not end within 60 s.
+func runToEnd(_ path: String, _ arguments: [String]) async -> Int32? {
+    guard let pid = try? Spawn.start(path, arguments) else { return nil }
+    let deadline = ContinuousClock.now + .seconds(60)
+    var status: Int32 = 0
+    while ContinuousClock.now < deadline {
+        if waitpid(pid, &status, WNOHANG) == pid { return (status >> 8) & 0xFF }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    kill(pid, SIGKILL)
+    waitpid(pid, &status, 0)
+    return nil
 }
