@@ -34,9 +34,19 @@ struct TapEndToEndTests {
         let rows = await tmux.waitForScreen { $0.contains("tap#1") && $0.contains("tap#2") }
         #expect(rows.contains("■ closed"), "\(rows)")
 
-        // tap, tap#1, tap#2: the third row is the failed call's connection.
-        tmux.send("Down")
-        tmux.send("Down")
+        // Down until the failed call's connection (tap#2) is selected, then its detail.
+        var selected = false
+        for _ in 0..<4 {
+            tmux.send("Down")
+            let screen = await tmux.waitForScreen(timeout: .seconds(5)) {
+                $0.contains("Detail · tap#2")
+            }
+            if screen.contains("Detail · tap#2") {
+                selected = true
+                break
+            }
+        }
+        #expect(selected, "\(tmux.screen())")
         tmux.send("Enter")
         let detail = await tmux.waitForScreen { $0.contains("Method") && $0.contains("fail") }
         #expect(detail.contains("Method"), "\(detail)")
