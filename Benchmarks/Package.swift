@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "Upnode", package: "upmon"),
                 .product(name: "UpnodeMonitor", package: "upmon"),
                 .product(name: "TerminalUI", package: "upmon"),
+                .product(name: "UpnodeTap", package: "upmon"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "OrderedCollections", package: "swift-collections"),

@@ -133,6 +133,8 @@ public struct ConnectionStats: Equatable, Sendable {
     public var updownSince: Double = 0
     /// Transitions to `down` since the link was last up: the failed attempts of this outage.
     public var failures = 0
+    /// What `upmon tap` measured, for a tapped connection's row (`nil` for other links).
+    public var tap: TapConnectionStats?
 
     /// A link that is `idle` with nothing measured.
     public init(info: ConnectionInfo) {

@@ -73,6 +73,8 @@ public struct MonitorEvent: Hashable, Sendable {
         case linkRemoved(reason: String)
         /// An alert of the link fired or resolved (`AlertEvaluator`).
         case alert(AlertChange)
+        /// Something `upmon tap` saw on a tapped connection (`tap_open`, `tap_call`, …).
+        case tap(TapEvent)
     }
 }
 
@@ -105,6 +107,8 @@ extension MonitorEvent {
             change.threshold = ms(change.threshold)
             change.forSeconds = ms(change.forSeconds)
             copy.kind = .alert(change)
+        case .tap(let tapEvent):
+            copy.kind = .tap(tapEvent.rounded())
         case .state, .call, .remoteMethods, .mark, .note, .end, .linkAdded, .linkRemoved:
             break
         }
@@ -133,6 +137,7 @@ extension MonitorEvent.Kind {
         case .linkAdded: "link_added"
         case .linkRemoved: "link_removed"
         case .alert: "alert"
+        case .tap(let tapEvent): tapEvent.name
         }
     }
 }

@@ -64,13 +64,13 @@ public struct MonitorState: Equatable, Sendable {
     /// The global event log, oldest first.
     public internal(set) var log = RingBuffer<LogEntry>(capacity: logCapacity)
     /// Counters across all links.
-    public private(set) var totals = Totals()
+    public internal(set) var totals = Totals()
     /// Links that left the session (`link_removed`), in the order they left; snapshots keep
     /// them so that a replay does not bring a header link back as `idle`.
     public private(set) var departed: [ConnectionID] = []
     /// Alerts firing and recently resolved, as the `alert` events said.
     public internal(set) var alerts = AlertBook()
-    private var indexByID: [ConnectionID: Int]
+    var indexByID: [ConnectionID: Int]
 
     /// An initial state: every link `idle` since `t = 0`, nothing measured.
     public init(connections infos: [ConnectionInfo]) {
@@ -144,6 +144,8 @@ public struct MonitorState: Equatable, Sendable {
                 rule: MonitorText.bounded(change.rule), state: change.state, value: change.value,
                 threshold: change.threshold)
             appendLog(event, logged, level: change.state == .firing ? .error : .info)
+        case .tap(let tapEvent):
+            applyTap(tapEvent, t: event.t, conn: event.conn)
             return
         default:
             break
@@ -227,7 +229,7 @@ public struct MonitorState: Equatable, Sendable {
         case .remoteMethods(let methods):
             stats.methods = methods.prefix(ConnectionStats.maxMethods).map(MonitorText.bounded)
             return (.remoteMethods(count: methods.count), .info)
-        case .mark, .note, .end, .linkAdded, .linkRemoved, .alert:
+        case .mark, .note, .end, .linkAdded, .linkRemoved, .alert, .tap:
             return nil
         }
     }

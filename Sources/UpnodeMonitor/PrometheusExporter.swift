@@ -35,6 +35,7 @@ public enum PrometheusExporter {
             }
         }
         out += alertFamily(state)
+        out += TapMetrics.render(state)
         return out
     }
 

@@ -41,7 +41,7 @@ public struct RecordingDecoder: Sendable {
         guard let kind = json.string("kind") else { throw .missingKind }
         var conn: ConnectionID?
         if let raw = json.nonNull("conn") {
-            guard let id = raw.stringValue, knownConnections.contains(ConnectionID(id)) else {
+            guard let id = raw.stringValue, isKnown(ConnectionID(id)) else {
                 throw .unknownConnection(raw.stringValue ?? raw.jsonText)
             }
             conn = ConnectionID(id)
@@ -117,6 +117,11 @@ public struct RecordingDecoder: Sendable {
                     rule: try fields.string("rule"), state: state,
                     value: try fields.number("value"), threshold: try fields.number("threshold"),
                     forSeconds: json.number("for_s") ?? 0))
+        case _ where TapEvent.kindNames.contains(kind):
+            switch TapEvent.decode(kind: kind, json: json) {
+            case .success(let tapEvent): eventKind = .tap(tapEvent)
+            case .failure(let bad): throw .badField(kind: kind, field: bad.field)
+            }
         default:
             return .ignored(t: t, kind: kind)
         }
@@ -124,6 +129,13 @@ public struct RecordingDecoder: Sendable {
             throw .badField(kind: kind, field: "conn")
         }
         return .event(MonitorEvent(t: t, conn: conn, kind: eventKind))
+    }
+
+    /// A header link, or a tapped connection of one (`c1.3`; docs/RECORDING.md, "Tap events").
+    private func isKnown(_ id: ConnectionID) -> Bool {
+        if knownConnections.contains(id) { return true }
+        guard let tapLink = TapEvent.tapLink(of: id) else { return false }
+        return knownConnections.contains(tapLink)
     }
 
     private static func needsConnection(_ kind: MonitorEvent.Kind) -> Bool {

@@ -170,6 +170,8 @@ public enum RecordingEncoder {
                 ("for_s", .milliseconds(change.forSeconds)),
             ]
             if let unit = change.kind?.unit { fields.append(("unit", .string(unit))) }
+        case .tap(let tapEvent):
+            fields += tapEvent.fields()
         }
         return fields
     }

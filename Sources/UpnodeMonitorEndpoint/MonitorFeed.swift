@@ -31,7 +31,8 @@ public final class MonitorFeed: Sendable {
     /// The same events as `events`, a batch (never empty) at a time: what gathered since the
     /// consumer last looked, for consumers that write or lock once per batch.
     public var batches: Batches { Batches(feed: self) }
-    let origin: ContinuousClock.Instant
+    /// The instant of t = 0.
+    public let origin: ContinuousClock.Instant
     private let capacity: Int
     private let state = Mutex(Shared())
 

@@ -13,7 +13,10 @@ struct Upmon: AsyncParsableCommand {
             """,
         // The release (the one recordings carry) and the commit the binary was built from.
         version: "upmon \(SystemFacts.upmonVersion) (commit \(BuildInfo.commit))",
-        subcommands: [Watch.self, Serve.self, Call.self, Record.self, Replay.self, Attach.self],
+        subcommands: [
+            Watch.self, Serve.self, Call.self, Record.self, Replay.self, Attach.self,
+            Tap.self,
+        ],
         defaultSubcommand: Watch.self
     )
 

@@ -7,7 +7,7 @@ import Foundation
 #endif
 
 // upmon-bench [--quick] [case…]   (cases: json echo-seq echo-pipe aging reconnect queue-flush memory reducer frame replay rtt
-// backpressure-client)
+// backpressure-client tap)
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "__serve" { try await serveChild() }
 if arguments.first == "__memory", arguments.count == 3 {
@@ -28,6 +28,7 @@ let allCases: [(String, () async throws -> Void)] = [
     ("replay", { try replayCase() }),
     ("rtt", rttCase),
     ("backpressure-client", backpressureClientCase),
+    ("tap", tapCase),
 ]
 if arguments.contains("--help") || arguments.contains("-h") {
     print(

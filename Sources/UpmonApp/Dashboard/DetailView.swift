@@ -21,6 +21,7 @@ func drawDetailPane(into buffer: inout Buffer, area: Rect, context: ViewContext)
 
 /// The rows of the detail pane (without the action hints).
 func detailLines(_ stats: ConnectionStats, width: Int, context: ViewContext) -> [Line] {
+    if let tap = stats.tap { return tapDetailLines(stats, tap, width: width, context: context) }
     let glyphs = context.glyphs
     let now = context.now
     let rtt = stats.rttStats

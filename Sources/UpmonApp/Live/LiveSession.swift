@@ -34,11 +34,16 @@ public final class LiveSession: Sendable {
         var isStarted = false
         var isClosed = false
     }
+    /// Run by `close()` before the feed ends (a tap stops listening there).
+    let closeHooks = Mutex<[@Sendable () async -> Void]>([])
 
+    /// `extraLinks` are rows that no client of this session dials (a tap's own rows); their
+    /// events come into `feed` from whoever owns them.
     public init(
         specs: [ConnectionSpec], recordsArguments: Bool = false,
         environment: [String: String] = [:],
-        pacing: ConnectPacing = .standard
+        pacing: ConnectPacing = .standard,
+        extraLinks: [ConnectionInfo] = []
     ) {
         self.specs = specs
         self.recordsArguments = recordsArguments
@@ -53,7 +58,7 @@ public final class LiveSession: Sendable {
             initial.order.append(id)
             initial.clients[id] = Self.makeClient(spec, environment: environment)
         }
-        self.infos = infos
+        self.infos = infos + extraLinks
         table = Mutex(initial)
         attachment = nil
     }
@@ -209,12 +214,18 @@ public final class LiveSession: Sendable {
         }
         for client in clients { client.close() }
         for client in clients { _ = await client.state }
+        for hook in closeHooks.withLock({ $0 }) { await hook() }
         calls.failAll("closed")
         feed.finish()
     }
 
     /// What actions that need the link say on an attached one.
     public static let notForAttachedLinks = "not available for attached links"
+
+    /// Runs `body` when the session closes, before its feed ends.
+    public func onClose(_ body: @escaping @Sendable () async -> Void) {
+        closeHooks.withLock { $0.append(body) }
+    }
 
     public func reconnect(_ id: ConnectionID) { client(id)?.reconnectNow() }
     public func hold(_ id: ConnectionID) { client(id)?.hold() }

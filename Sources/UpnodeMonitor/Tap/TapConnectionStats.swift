@@ -1,0 +1,196 @@
+import DnodeProtocol
+import OrderedCollections
+
+/// What the tap measured on one tapped connection: traffic, and calls per method.
+///
+/// Built only from `TapEvent`s, so live and replay agree. Bounded: at most `maxMethods`
+/// methods (calls of further methods are counted in `otherCalls`), `latencyWindow`
+/// durations per method for the percentiles and `recentCapacity` recent calls.
+public struct TapConnectionStats: Equatable, Sendable {
+    /// Methods kept per connection.
+    public static let maxMethods = 256
+    /// First-answer durations kept per method for p50/p95/p99.
+    public static let latencyWindow = 512
+    /// Finished calls kept for the detail view.
+    public static let recentCapacity = 64
+    /// Upper bounds of the Prometheus histogram buckets, in seconds (`+Inf` is implied).
+    public static let bucketBounds: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
+    /// Seconds of recent calls the calls/s rate covers.
+    public static let rateWindow = 10.0
+
+    /// A method as called by one side: server methods are called by the client, and the
+    /// other way round (the server's heartbeat calls the client's `ping`).
+    public struct MethodKey: Hashable, Sendable, Comparable {
+        public var caller: TapSide
+        public var method: String
+        /// `method` called by `caller`.
+        public init(caller: TapSide, method: String) {
+            self.caller = caller
+            self.method = method
+        }
+        /// Client calls first, then by name.
+        public static func < (lhs: MethodKey, rhs: MethodKey) -> Bool {
+            (lhs.caller == .server ? 1 : 0, lhs.method) < (
+                rhs.caller == .server ? 1 : 0, rhs.method
+            )
+        }
+        /// `add`, or `← ping` for a method the server calls on the client.
+        public var label: String { caller == .client ? method : "← " + method }
+    }
+
+    /// Counts and latencies of one method.
+    public struct MethodStats: Equatable, Sendable {
+        /// Calls made.
+        public var calls = 0
+        /// Calls waiting for a first answer, not yet unanswered.
+        public var inFlight = 0
+        /// Calls whose first answer came.
+        public var answered = 0
+        /// First answers that were errors.
+        public var errors = 0
+        /// Calls counted unanswered.
+        public var unanswered = 0
+        /// Answers after the first (streaming callbacks).
+        public var streamed = 0
+        /// Sum of first-answer durations, milliseconds.
+        public var sumMs: Double = 0
+        /// Recent first-answer durations, milliseconds.
+        public var durations = RingBuffer<Double>(capacity: latencyWindow)
+        /// Cumulative counts per `bucketBounds` entry (Prometheus `le` buckets).
+        public var buckets = [Int](repeating: 0, count: bucketBounds.count)
+        /// Start times of recent calls, for calls/s.
+        public var recentStarts = RingBuffer<Double>(capacity: 256)
+        /// Nothing counted.
+        public init() {}
+
+        /// Nearest-rank percentile of the recent durations (ms).
+        public func percentile(_ p: Int) -> Double? {
+            RTTStats.nearestRank(p, of: durations.elements.sorted())
+        }
+
+        /// Calls per second over the last `rateWindow` seconds before `now`.
+        public func callsPerSecond(now: Double) -> Double {
+            let count = recentStarts.elements.count { now - $0 <= rateWindow && $0 <= now }
+            return Double(count) / rateWindow
+        }
+    }
+
+    /// A call the detail view lists.
+    public struct CallRecord: Equatable, Sendable {
+        public var t: Double
+        public var key: MethodKey
+        /// `ok`, `error`, or the unanswered reason.
+        public var outcome: String
+        /// First-answer (or waiting) time, ms.
+        public var durMs: Double
+        /// The result's shape (or value, when arguments are recorded).
+        public var payload: JSONValue
+        /// A finished call of `key`.
+        public init(t: Double, key: MethodKey, outcome: String, durMs: Double, payload: JSONValue) {
+            self.t = t
+            self.key = key
+            self.outcome = outcome
+            self.durMs = durMs
+            self.payload = payload
+        }
+    }
+
+    /// The client's address.
+    public var client: String
+    /// Where the tap connected it.
+    public var target: String
+    public var bytesC2S = 0
+    public var bytesS2C = 0
+    public var linesC2S = 0
+    public var linesS2C = 0
+    /// When anything last happened on the connection.
+    public var lastActivityT: Double
+    /// Per-method figures, in first-call order.
+    public var methods: OrderedDictionary<MethodKey, MethodStats> = [:]
+    /// Calls of methods beyond `maxMethods`.
+    public var otherCalls = 0
+    /// Recently finished calls, oldest first.
+    public var recent = RingBuffer<CallRecord>(capacity: recentCapacity)
+
+    /// A connection just opened at `t`.
+    public init(client: String, target: String, t: Double) {
+        self.client = client
+        self.target = target
+        self.lastActivityT = t
+    }
+
+    /// Calls over all methods.
+    public var calls: Int { methods.values.reduce(otherCalls) { $0 + $1.calls } }
+    /// Error answers over all methods.
+    public var errors: Int { methods.values.reduce(0) { $0 + $1.errors } }
+    /// Unanswered calls over all methods.
+    public var unanswered: Int { methods.values.reduce(0) { $0 + $1.unanswered } }
+    /// Calls in flight over all methods.
+    public var inFlight: Int { methods.values.reduce(0) { $0 + $1.inFlight } }
+
+    /// Applies one tap event at `t`; returns whether the first answer of a call was ok
+    /// (`true`), an error (`false`), or `nil` for anything else (for the link's call counts).
+    @discardableResult
+    public mutating func apply(_ event: TapEvent, t: Double) -> Bool? {
+        lastActivityT = max(lastActivityT, t)
+        switch event {
+        case .open:
+            return nil
+        case .call(_, let method, let caller, _, let awaits):
+            let key = MethodKey(caller: caller, method: method)
+            let kept = update(key) { stats in
+                stats.calls += 1
+                if awaits { stats.inFlight += 1 }
+                stats.recentStarts.append(t)
+            }
+            if !kept { otherCalls += 1 }
+            return nil
+        case .result(_, let method, let caller, let n, let ok, let durMs, let late, let payload):
+            let key = MethodKey(caller: caller, method: method)
+            guard n == 1 else {
+                update(key) { $0.streamed += 1 }
+                return nil
+            }
+            update(key) { stats in
+                stats.answered += 1
+                if !late { stats.inFlight = max(0, stats.inFlight - 1) }
+                if !ok { stats.errors += 1 }
+                stats.sumMs += durMs
+                stats.durations.append(durMs)
+                let seconds = durMs / 1000
+                for (index, bound) in Self.bucketBounds.enumerated() where seconds <= bound {
+                    stats.buckets[index] += 1
+                }
+            }
+            recent.append(
+                CallRecord(
+                    t: t, key: key, outcome: ok ? "ok" : "error", durMs: durMs, payload: payload))
+            return ok
+        case .unanswered(_, let method, let caller, let afterMs, let reason):
+            let key = MethodKey(caller: caller, method: method)
+            update(key) { stats in
+                stats.unanswered += 1
+                stats.inFlight = max(0, stats.inFlight - 1)
+            }
+            recent.append(
+                CallRecord(t: t, key: key, outcome: reason, durMs: afterMs, payload: .null))
+            return nil
+        case .traffic(let bytesC2S, let bytesS2C, let linesC2S, let linesS2C):
+            self.bytesC2S = bytesC2S
+            self.bytesS2C = bytesS2C
+            self.linesC2S = linesC2S
+            self.linesS2C = linesS2C
+            return nil
+        }
+    }
+
+    /// Runs `body` on `key`'s figures; `false` when the method table is full.
+    @discardableResult
+    private mutating func update(_ key: MethodKey, _ body: (inout MethodStats) -> Void) -> Bool {
+        if methods[key] == nil, methods.count >= Self.maxMethods { return false }
+        body(&methods[key, default: MethodStats()])
+        return true
+    }
+}
