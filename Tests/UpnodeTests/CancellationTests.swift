@@ -90,16 +90,17 @@ struct CancellationTests {
         await #expect(throws: CancellationError.self) { try await slow.value }
         #expect(try await tables(of: client) == idle)
 
-        // A late answer: cancelled at once, answered 20 ms later. The 40 ms call that
-        // follows is answered after it, so by then the late answer has arrived.
+        // A late answer: cancelled while pending, answered a second after the call (time
+        // enough for the cancellation on a loaded machine; 20 ms was not). The 1.5 s call
+        // that follows is answered after it, so by then the late answer has arrived.
         let late = Task {
-            try await client.up { try await $0.request("slow", [.int(20)]) }
+            try await client.up { try await $0.request("slow", [.int(1_000)]) }
         }
         #expect(await eventually { (try? await tables(of: client).pendingRequests) == 1 })
         late.cancel()
         await #expect(throws: CancellationError.self) { try await late.value }
-        let after = try await client.up { try await $0.request("slow", [.int(40)]) }
-        #expect(after.json == [.int(40)])
+        let after = try await client.up { try await $0.request("slow", [.int(1_500)]) }
+        #expect(after.json == [.int(1_500)])
         #expect(await client.state == .up)
         #expect(try await tables(of: client) == idle)
     }
