@@ -2,6 +2,7 @@ import DnodeProtocol
 import Synchronization
 import Testing
 import UpnodeMonitor
+import UpnodeMonitorEndpoint
 
 @testable import UpmonApp
 
