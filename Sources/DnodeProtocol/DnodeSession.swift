@@ -281,8 +281,8 @@ struct Scrubber {
     var newFirstIDs: [ObjectIdentifier: Int] = [:]
     var newFirstForwards: [Int: Int] = [:]
     let sessionID: UInt64
-    let firstIDOfCallback: [ObjectIdentifier: Int]
-    let firstIDOfForward: [Int: Int]
+    var firstIDOfCallback: [ObjectIdentifier: Int]
+    var firstIDOfForward: [Int: Int]
     let capacity: Int
 
     init(session: DnodeSession) {
@@ -362,10 +362,18 @@ struct Scrubber {
     }
 
     /// Applies the new ids to the session only once the whole message scrubbed without error.
-    func commit(into session: inout DnodeSession) {
+    mutating func commit(into session: inout DnodeSession) {
+        // Our snapshots go first: while they share the session's tables, every merge copied
+        // them whole (per message, in the number of callbacks held: 100 pending calls).
+        firstIDOfCallback = [:]
+        firstIDOfForward = [:]
         session.nextID = nextID
         for (id, entry) in newEntries { session.table[id] = entry }
-        session.firstIDOfCallback.merge(newFirstIDs) { old, _ in old }
-        session.firstIDOfForward.merge(newFirstForwards) { old, _ in old }
+        if !newFirstIDs.isEmpty {
+            session.firstIDOfCallback.merge(newFirstIDs) { old, _ in old }
+        }
+        if !newFirstForwards.isEmpty {
+            session.firstIDOfForward.merge(newFirstForwards) { old, _ in old }
+        }
     }
 }

@@ -3,12 +3,15 @@ import Synchronization
 /// A continuation resumed exactly once: by its result, or with `CancellationError` when the
 /// waiting task is cancelled. Whichever comes first wins; the other finds nobody waiting.
 ///
+/// The continuation is an unsafe one (no checking box allocated per wait): `Phase` already
+/// guarantees it is resumed exactly once, whoever comes first.
+///
 /// It also carries the id of what is being waited for (a queued transaction, a pending
 /// request), so that the cancelling side can remove exactly that entry.
 final class CancellableWait<Value: Sendable>: Sendable {
     private enum Phase {
         case starting
-        case waiting(CheckedContinuation<Value, any Error>)
+        case waiting(UnsafeContinuation<Value, any Error>)
         case cancelled
         case finished
     }
@@ -22,7 +25,7 @@ final class CancellableWait<Value: Sendable>: Sendable {
 
     /// Stores the continuation. Returns false, having resumed it with `CancellationError`,
     /// when the task was cancelled before it got here.
-    func install(_ continuation: CheckedContinuation<Value, any Error>) -> Bool {
+    func install(_ continuation: UnsafeContinuation<Value, any Error>) -> Bool {
         let wasCancelled = state.withLock { state in
             guard case .starting = state.phase else { return true }
             state.phase = .waiting(continuation)
@@ -35,7 +38,7 @@ final class CancellableWait<Value: Sendable>: Sendable {
     /// Resumes the waiting task. Returns false when it was cancelled first (nobody waits).
     @discardableResult
     func resume(_ result: Result<Value, any Error>) -> Bool {
-        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+        let continuation = state.withLock { state -> UnsafeContinuation<Value, any Error>? in
             guard case .waiting(let continuation) = state.phase else { return nil }
             state.phase = .finished
             return continuation
@@ -48,7 +51,7 @@ final class CancellableWait<Value: Sendable>: Sendable {
     /// Returns whether anything was still waiting (then the caller cleans up after it).
     func cancel() -> Bool {
         let (continuation, wasActive) = state.withLock {
-            state -> (CheckedContinuation<Value, any Error>?, Bool) in
+            state -> (UnsafeContinuation<Value, any Error>?, Bool) in
             switch state.phase {
             case .starting:
                 state.phase = .cancelled

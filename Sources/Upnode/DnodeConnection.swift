@@ -190,8 +190,6 @@ final class DnodeConnection: ChannelDuplexHandler, RemovableChannelHandler {
         message.encode(into: &scratch)
         var buffer = context.channel.allocator.buffer(capacity: scratch.count)
         buffer.writeBytes(scratch)
-        // One big message must not pin its size for the connection's life.
-        if scratch.capacity > LineFramer.compactAbove { scratch = [] }
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
         if !isReading && !flushScheduled {
@@ -209,6 +207,8 @@ final class DnodeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func flushIfNeeded() {
         guard needsFlush, let context else { return }
         needsFlush = false
+        // The encoding space serves one burst of writes; an idle link should not keep it.
+        scratch = []
         context.flush()
     }
 
@@ -316,15 +316,16 @@ extension DnodeConnection {
 }
 
 /// A thread-safe reference to a `DnodeConnection`: work is run on its event loop, in order.
+///
+/// Kept to one reference and one loop: every `Remote`, the client and some callbacks hold a
+/// copy for the link's life (each field here costs an idle link once per copy).
 public struct ConnectionHandle: Sendable {
-    let eventLoop: any EventLoop
     let connection: NIOLoopBound<DnodeConnection>
-    let channel: any Channel
+
+    var eventLoop: any EventLoop { connection.eventLoop }
 
     init(connection: DnodeConnection, channel: any Channel) {
-        self.eventLoop = channel.eventLoop
         self.connection = NIOLoopBound(connection, eventLoop: channel.eventLoop)
-        self.channel = channel
     }
 
     /// Runs `body` on the connection's event loop: at once when already there, else queued

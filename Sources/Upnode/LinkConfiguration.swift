@@ -41,4 +41,11 @@ extension LinkConfiguration {
     var writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark {
         .init(low: outboundLowWater, high: outboundHighWater)
     }
+
+    /// Read buffers that start small: NIO keeps a channel's last read buffer for the next read,
+    /// so its default 2 KiB start costs every idle link ~1.8 KB of RSS, where heartbeats need a
+    /// few hundred bytes. It still doubles on every full read (up to 64 KiB) for a busy link.
+    static var recvAllocator: AdaptiveRecvByteBufferAllocator {
+        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536)
+    }
 }

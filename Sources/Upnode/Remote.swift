@@ -56,7 +56,8 @@ public struct Remote: Sendable {
         let wait = CancellableWait<[DnodeValue]>()
         let handle = self.handle
         let observed = calls?.begin()
-        let started = ContinuousClock.now
+        // Read the clock only for someone who times the call.
+        let started = observed == nil ? nil : ContinuousClock.now
         if let observed {
             let sent = UpnodeCallEvent.sent(
                 id: observed.id, method: method, arguments: arguments, queued: isQueued)
@@ -66,7 +67,7 @@ public struct Remote: Sendable {
         do {
             outcome = .success(
                 try await withTaskCancellationHandler {
-                    try await withCheckedThrowingContinuation { continuation in
+                    try await withUnsafeThrowingContinuation { continuation in
                         guard wait.install(continuation) else { return }
                         send(method, to: target, arguments, timeout: timeout, wait: wait) {
                             wait.resume($0.mapError { $0 as any Error })
@@ -88,7 +89,7 @@ public struct Remote: Sendable {
         if let metrics { metrics.countCall(Self.resultCode(outcome)) }
         if let observed {
             let finished = UpnodeCallEvent.finished(
-                id: observed.id, duration: ContinuousClock.now - started,
+                id: observed.id, duration: started.map { ContinuousClock.now - $0 } ?? .zero,
                 result: outcome)
             for handler in observed.handlers { handler(finished) }
         }

@@ -57,6 +57,7 @@ extension UpnodeClient {
                 .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000))
             )
             .channelOption(.writeBufferWaterMark, value: configuration.writeBufferWaterMark)
+            .channelOption(.recvAllocator, value: LinkConfiguration.recvAllocator)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if noDelay {

@@ -167,7 +167,7 @@ public actor UpnodeClient {
         return try await withTaskExecutorPreference(taskExecutor) {
             let wait = CancellableWait<Remote>()
             let remote = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
+                try await withUnsafeThrowingContinuation { continuation in
                     guard wait.install(continuation) else { return }
                     let id = admit(
                         timeout: timeout,
