@@ -180,10 +180,13 @@ public final class MonitorFeed: Sendable {
 
     /// The feed's events a batch at a time.
     public struct Batches: AsyncSequence, Sendable {
+        /// A batch: every event that gathered since the consumer last looked, in order.
         public typealias Element = [MonitorEvent]
+        /// The feed never fails; it ends.
         public typealias Failure = Never
         let feed: MonitorFeed
 
+        /// An iterator over the feed's batches.
         public func makeAsyncIterator() -> Iterator { Iterator(feed: feed) }
 
         /// Asks the feed for the next batch.
@@ -204,10 +207,13 @@ public final class MonitorFeed: Sendable {
 
     /// The feed's events as an async sequence, delivered batch by batch.
     public struct Events: AsyncSequence, Sendable {
+        /// One monitor event.
         public typealias Element = MonitorEvent
+        /// The feed never fails; it ends.
         public typealias Failure = Never
         let feed: MonitorFeed
 
+        /// An iterator over the feed's events.
         public func makeAsyncIterator() -> Iterator { Iterator(feed: feed) }
 
         /// Hands out the current batch, then asks the feed for the next.
