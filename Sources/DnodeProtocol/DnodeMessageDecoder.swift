@@ -91,8 +91,9 @@ extension JSONParser.Reader {
         if JSONScanner.equals(bytes, name, "callbacks") { return .callbacks }
         if JSONScanner.equals(bytes, name, "links") { return .links }
         // Other names are skipped, but must be valid UTF-8 like every string of the line.
-        guard String(validating: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self) != nil
-        else { return nil }
+        guard JSONParser.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[name])) else {
+            return nil
+        }
         return .other
     }
 
