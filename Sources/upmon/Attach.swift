@@ -70,18 +70,7 @@ struct Attach: AsyncParsableCommand {
             ? "attach \(AttachSession.socketPath(sockets[0]))" : "attach \(sockets.count) apps"
         let thresholds = Thresholds()
         let snapshot = StateSnapshot(MonitorState(connections: session.infos))
-        var metricsServer: MetricsServer?
-        if let metrics {
-            do {
-                let (host, port) = try MetricsServer.parseAddress(metrics)
-                metricsServer = try await MetricsServer.start(
-                    host: host, port: port, snapshot: snapshot,
-                    version: "\(SystemFacts.upmonVersion) (commit \(BuildInfo.commit))")
-            } catch {
-                exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
-            }
-        }
-        defer { _ = metricsServer }
+        let metricsServer = await startMetricsServer(metrics, snapshot: snapshot)
         if once {
             let (text, code) = await Headless.once(
                 session: session, wait: wait.duration, configName: label, json: json)

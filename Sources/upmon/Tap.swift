@@ -130,18 +130,7 @@ struct Tap: AsyncParsableCommand {
         }
 
         let snapshot = StateSnapshot(MonitorState(connections: session.infos))
-        var metricsServer: MetricsServer?
-        if let metrics {
-            do {
-                let (host, port) = try MetricsServer.parseAddress(metrics)
-                metricsServer = try await MetricsServer.start(
-                    host: host, port: port, snapshot: snapshot,
-                    version: "\(SystemFacts.upmonVersion) (commit \(BuildInfo.commit))")
-            } catch {
-                exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
-            }
-        }
-        defer { _ = metricsServer }
+        let metricsServer = await startMetricsServer(metrics, snapshot: snapshot)
         let config = UpmonConfig()
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds, argsRecorded: recordArgs,

@@ -67,24 +67,7 @@ struct Watch: AsyncParsableCommand {
             : (connectionOptions.config.map { ($0 as NSString).lastPathComponent } ?? "command line")
 
         let snapshot = StateSnapshot(MonitorState(connections: session.infos))
-        var metricsServer: MetricsServer?
-        if let metrics = flags.metrics {
-            do {
-                let (host, port) = try MetricsServer.parseAddress(metrics)
-                metricsServer = try await MetricsServer.start(
-                    host: host, port: port, snapshot: snapshot,
-                    version: "\(SystemFacts.upmonVersion) (commit \(BuildInfo.commit))")
-            } catch let error as ConfigError {
-                exitWith("cannot serve metrics on \(metrics): \(error)", code: 2)
-            } catch {
-                let (host, port) = (try? MetricsServer.parseAddress(metrics)) ?? (metrics, 0)
-                let message = ListenFailure.message(
-                    error, address: "\(host):\(port)", port: port,
-                    otherPort: "give --metrics another port")
-                exitWith("metrics: \(message)", code: 2)
-            }
-        }
-        defer { _ = metricsServer }
+        let metricsServer = await startMetricsServer(flags.metrics, snapshot: snapshot)
 
         if flags.once {
             let (text, code) = await Headless.once(
