@@ -213,7 +213,7 @@ struct BackpressureLoopbackTests {
             endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         for i in 0..<20 {
-            let answer = try await client.up(timeout: .seconds(10)) {
+            let answer = try await client.up(timeout: upGuard) {
                 try await $0.request("echo", [.int(Int64(i))])
             }
             #expect(answer.json == [.int(Int64(i))])
@@ -266,7 +266,7 @@ struct BackpressureLoopbackTests {
         let client = UpnodeClient(
             endpoint: .tcp(host: "127.0.0.1", port: port), configuration: configuration)
         client.start()
-        _ = try await client.up(timeout: .seconds(10)) { _ in () }
+        _ = try await client.up(timeout: upGuard) { _ in () }
 
         let outcomes = Locked<[String: Int]>([:])
         let padding = DnodeValue.string(String(repeating: "z", count: 40_000))

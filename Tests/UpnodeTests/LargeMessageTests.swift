@@ -15,7 +15,7 @@ struct LargeMessageTests {
         defer { client.close() }
         for size in [1 << 20, 8 << 20] {
             let text = String(repeating: "x", count: size)
-            let echoed = try await client.up(timeout: .seconds(20)) {
+            let echoed = try await client.up(timeout: upGuard) {
                 try await $0.request("echo", [.string(text)])
             }
             #expect(echoed.first?.stringValue == text, "\(size) bytes")
@@ -46,10 +46,10 @@ struct LargeMessageTests {
             bystander.close()
             sender.close()
         }
-        _ = try await bystander.up(timeout: .seconds(10)) { try await $0.request("time") }
+        _ = try await bystander.up(timeout: upGuard) { try await $0.request("time") }
         let big = String(repeating: "x", count: 100 << 10)
         await #expect(throws: UpnodeError.linkLost(method: "echo")) {
-            try await sender.up(timeout: .seconds(10)) {
+            try await sender.up(timeout: upGuard) {
                 try await $0.request("echo", [.string(big)])
             }
         }
@@ -77,7 +77,7 @@ struct LargeMessageTests {
         let big = String(repeating: "y", count: 3 << 10)
         // The limit is on what the client receives: the 6 KiB echo is over it.
         await #expect(throws: UpnodeError.linkLost(method: "echo")) {
-            try await client.up(timeout: .seconds(10)) {
+            try await client.up(timeout: upGuard) {
                 try await $0.request("echo", [.string(big), .string(big)])
             }
         }

@@ -72,6 +72,10 @@ func tables(of client: UpnodeClient) async throws -> LinkTables {
     }.get()
 }
 
+/// How long a test waits for a link before failing: generous, because a full parallel run on
+/// two cores can stall every test for half a minute; the wait ends as soon as the link is up.
+let upGuard: Duration = .seconds(45)
+
 /// A fast link configuration for tests.
 func testConfiguration() -> LinkConfiguration {
     var configuration = LinkConfiguration()
@@ -143,7 +147,7 @@ func clientWhoseServerWentAway() async throws -> (endpoint: Endpoint, client: Up
     let server = try await serve(endpoint)
     let client = UpnodeClient(endpoint: endpoint, configuration: testConfiguration())
     client.start()
-    _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
+    _ = try await client.up(timeout: upGuard) { try await $0.request("time") }
     await server.close()
     #expect(await eventually { await client.state != .up })
     return (endpoint, client)

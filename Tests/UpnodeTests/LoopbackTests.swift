@@ -15,7 +15,7 @@ struct LoopbackTests {
             endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
-        let sum = try await client.up(timeout: .seconds(10)) {
+        let sum = try await client.up(timeout: upGuard) {
             try await $0.request("add", [.int(2), .int(3)])
         }
         #expect(sum.json == [.int(5)])
@@ -72,7 +72,7 @@ struct LoopbackTests {
         client.start()
         defer { client.close() }
         let log = EventLog(client)
-        _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
+        _ = try await client.up(timeout: upGuard) { try await $0.request("time") }
         let answers = Locked<[JSONValue]>([])
         let serveState = ServeMethods()
         for round in 0..<5 {
@@ -81,7 +81,7 @@ struct LoopbackTests {
             // Queue calls while the server is gone.
             let tasks = (0..<10).map { index in
                 Task {
-                    let reply = try await client.up(timeout: .seconds(20)) {
+                    let reply = try await client.up(timeout: upGuard) {
                         try await $0.request("mark", [.string("r\(round)-\(index)")])
                     }
                     answers.withLock { $0.append(.array(reply.json)) }
@@ -182,7 +182,7 @@ struct LoopbackTests {
     }
 
     static func weakConnection(of client: UpnodeClient) async throws -> WeakConnection {
-        let handle = try await client.up(timeout: .seconds(10)) { $0.handle }
+        let handle = try await client.up(timeout: upGuard) { $0.handle }
         return try await handle.eventLoop.submit { WeakConnection(handle.connection.value) }.get()
     }
 
@@ -194,7 +194,7 @@ struct LoopbackTests {
         client.start()
         defer { client.close() }
         let onLoop = try await withTaskExecutorPreference(client.taskExecutor) {
-            try await client.up(timeout: .seconds(10)) { remote in
+            try await client.up(timeout: upGuard) { remote in
                 let sum = try await remote.request("add", [.int(2), .int(3)])
                 return (sum.json, client.eventLoop.inEventLoop)
             }
@@ -212,7 +212,7 @@ struct LoopbackTests {
         client.start()
         defer { client.close() }
         let slow = Task {
-            try await client.up(timeout: .seconds(10)) {
+            try await client.up(timeout: upGuard) {
                 try await $0.request("slow", [.int(5000)])
             }
         }
@@ -285,7 +285,7 @@ struct LoopbackTests {
             endpoint: .unix(path: directory + "/s.sock"), configuration: testConfiguration())
         client.start()
         defer { client.close() }
-        let sum = try await client.up(timeout: .seconds(10)) {
+        let sum = try await client.up(timeout: upGuard) {
             try await $0.request("add", [.int(40), .int(2)])
         }
         #expect(sum.json == [.int(42)])
@@ -315,7 +315,7 @@ struct LoopbackTests {
             endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
         defer { client.close() }
-        _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
+        _ = try await client.up(timeout: upGuard) { try await $0.request("time") }
 
         let (garbage, garbageReader) = try await RawClient.connect(port: port)
         try await garbage.send(
@@ -362,7 +362,7 @@ struct LoopbackTests {
             tls: TLSOptions(trustRootsFile: "\(directory)/good.pem"))
         client.start()
         defer { client.close() }
-        let sum = try await client.up(timeout: .seconds(10)) {
+        let sum = try await client.up(timeout: upGuard) {
             try await $0.request("add", [.int(1), .int(2)])
         }
         #expect(sum.json == [.int(3)])

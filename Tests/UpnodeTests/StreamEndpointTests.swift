@@ -126,7 +126,7 @@ struct StreamLinkTests {
         let log = EventLog(client)
         client.start()
         defer { client.close() }
-        let sum = try await client.up(timeout: .seconds(10)) {
+        let sum = try await client.up(timeout: upGuard) {
             try await $0.request("add", [.int(2), .int(3)])
         }
         #expect(sum.json == [.int(5)])
@@ -134,7 +134,7 @@ struct StreamLinkTests {
         // The server side hangs up: the link goes down and the factory makes a new pair.
         try await served.value[0].close()
         #expect(await eventually { log.reasons(to: .down).count == 1 })
-        let again = try await client.up(timeout: .seconds(10)) {
+        let again = try await client.up(timeout: upGuard) {
             try await $0.request("mark", [.string("after")])
         }
         #expect(again.json == [.string("after"), .int(1)])

@@ -58,7 +58,7 @@ struct TLSContextTests {
         client.start()
         defer { client.close() }
         for round in Int64(1)...5 {
-            let sum = try await client.up(timeout: .seconds(10)) {
+            let sum = try await client.up(timeout: upGuard) {
                 try await $0.request("add", [.int(round), .int(1)])
             }
             #expect(sum.json == [.int(round + 1)])
@@ -76,7 +76,7 @@ struct TLSContextTests {
         #expect(await eventually { log.reasons(to: .down).contains { $0.code == "tls_error" } })
         #expect(tls.contextCache.builds.load(ordering: .relaxed) == 2)
         try Self.replace(trust, with: "\(directory)/good.pem")
-        let sum = try await client.up(timeout: .seconds(10)) {
+        let sum = try await client.up(timeout: upGuard) {
             try await $0.request("add", [.int(40), .int(2)])
         }
         #expect(sum.json == [.int(42)])

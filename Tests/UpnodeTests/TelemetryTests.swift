@@ -34,7 +34,7 @@ struct TelemetryTests {
             telemetry: UpnodeTelemetry(logger: logger))
         client.start()
         defer { client.close() }
-        _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
+        _ = try await client.up(timeout: upGuard) { try await $0.request("time") }
         let up = try #require(entries(log, "link up").first)
         #expect(up.level == .info)
         #expect(up.metadata["upnode.link"] == "api")
@@ -101,7 +101,7 @@ struct TelemetryTests {
         client.start()
         defer { client.close() }
         for index in 0..<3 {
-            _ = try await client.up(timeout: .seconds(10)) {
+            _ = try await client.up(timeout: upGuard) {
                 try await $0.request("add", [.int(Int64(index)), .int(1)])
             }
         }
@@ -158,7 +158,7 @@ struct TelemetryTests {
         let client = UpnodeClient(
             endpoint: server.boundEndpoint, configuration: testConfiguration())
         client.start()
-        _ = try await client.up(timeout: .seconds(10)) { try await $0.request("time") }
+        _ = try await client.up(timeout: upGuard) { try await $0.request("time") }
         #expect(try metrics.expectMeter("upnode_server_connections").lastValue == 1)
         #expect(metrics.counterTotal(label: "upnode_server_received_bytes_total") > 0)
         #expect(metrics.counterTotal(label: "upnode_server_sent_bytes_total") > 0)
@@ -197,7 +197,7 @@ struct TelemetryTests {
                     .init(service: server), .init(service: client),
                 ], logger: UpnodeTelemetry.loggingDisabled))
         let running = Task { try await group.run() }
-        let sum = try await client.up(timeout: .seconds(10)) {
+        let sum = try await client.up(timeout: upGuard) {
             try await $0.request("add", [.int(2), .int(3)])
         }
         #expect(sum.json == [.int(5)])
