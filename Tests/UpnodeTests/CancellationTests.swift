@@ -90,19 +90,38 @@ struct CancellationTests {
         await #expect(throws: CancellationError.self) { try await slow.value }
         #expect(try await tables(of: client) == idle)
 
-        // A late answer: cancelled while pending, answered a second after the call (time
-        // enough for the cancellation on a loaded machine; 20 ms was not). The 1.5 s call
-        // that follows is answered after it, so by then the late answer has arrived.
-        let late = Task {
-            try await client.up { try await $0.request("slow", [.int(1_000)]) }
+        // A late answer: the server holds the callback and answers only after the cancellation,
+        // whatever the machine's load. The call that follows proves the late answer arrived
+        // (answers come in order on one connection) and changed nothing.
+        let held = Locked<[(Remote, DnodeFunction)]>([])
+        let holding = try await UpnodeServer.listen(.tcp(host: "127.0.0.1", port: 0)) { peer in
+            [
+                "held": .function { arguments in
+                    guard case .function(let callback) = arguments.last else { return }
+                    held.withLock { $0.append((peer, callback)) }
+                },
+                "echo": .function { arguments in
+                    guard case .function(let callback) = arguments.last else { return }
+                    peer.invoke(callback, Array(arguments.dropLast()))
+                },
+            ]
         }
-        #expect(await eventually { (try? await tables(of: client).pendingRequests) == 1 })
+        let lateClient = UpnodeClient(
+            endpoint: holding.boundEndpoint, configuration: quietConfiguration())
+        lateClient.start()
+        defer { lateClient.close() }
+        #expect(await eventually { await lateClient.state == .up })
+        let lateIdle = try await tables(of: lateClient)
+        let late = Task { try await lateClient.up { try await $0.request("held") } }
+        #expect(await eventually { held.value.count == 1 })
         late.cancel()
         await #expect(throws: CancellationError.self) { try await late.value }
-        let after = try await client.up { try await $0.request("slow", [.int(1_500)]) }
-        #expect(after.json == [.int(1_500)])
-        #expect(await client.state == .up)
-        #expect(try await tables(of: client) == idle)
+        for (peer, callback) in held.value { peer.invoke(callback, [.int(1)]) }
+        let after = try await lateClient.up { try await $0.request("echo", [.int(2)]) }
+        #expect(after.json == [.int(2)])
+        #expect(await lateClient.state == .up)
+        #expect(try await tables(of: lateClient) == lateIdle)
+        await holding.close()
     }
 
     @Test("cancellation racing with the answer: one outcome each, nothing left behind")

@@ -24,7 +24,7 @@ struct GettingStartedTests {
 
         let client = UpnodeClient(endpoint: server.boundEndpoint)
         client.start()
-        let sum = try await client.up(timeout: upGuard) { remote in
+        let sum = try await client.up(timeout: .seconds(5)) { remote in
             try await remote.request("add", [.int(2), .int(3)])
         }
         #expect(sum.first?.doubleValue == 5)
@@ -53,7 +53,7 @@ struct GettingStartedTests {
         let viaSSH = UpnodeClient(
             endpoint: try Endpoint(parsing: "exec:ssh bastion nc 10.0.0.5 7000"))
         relayed.start()
-        let relayedSum = try await relayed.up(timeout: upGuard) { remote in
+        let relayedSum = try await relayed.up(timeout: .seconds(5)) { remote in
             try await remote.request("add", [.int(1), .int(1)])
         }
         #expect(relayedSum.first?.doubleValue == 2)
@@ -77,7 +77,7 @@ struct GettingStartedTests {
                 services: [.init(service: server), .init(service: observed)],
                 gracefulShutdownSignals: [.sigterm], logger: logger))
         let running = Task { try await group.run() }
-        let product = try await observed.up(timeout: upGuard) { remote in
+        let product = try await observed.up(timeout: .seconds(5)) { remote in
             try await remote.request("add", [.int(4), .int(5)])
         }
         #expect(product.first?.doubleValue == 9)

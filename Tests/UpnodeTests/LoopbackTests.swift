@@ -213,7 +213,7 @@ struct LoopbackTests {
         defer { client.close() }
         let slow = Task {
             try await client.up(timeout: upGuard) {
-                try await $0.request("slow", [.int(5000)])
+                try await $0.request("slow", [.int(600_000)])
             }
         }
         #expect(await eventually { (try? await tables(of: client).pendingRequests) == 1 })
