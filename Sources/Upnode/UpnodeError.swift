@@ -23,8 +23,6 @@ public enum UpnodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// TLS could not be set up (unreadable or invalid certificate or key files); the text
     /// says which.
     case tls(String)
-    /// A connection could not be set up; the text says why.
-    case connectFailed(String)
 
     /// A short machine-readable code (`timeout`, `queue_full`, `link_down`, …) for logs and
     /// metrics.
@@ -39,7 +37,6 @@ public enum UpnodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .protocolError: "protocol_error"
         case .badEndpoint: "bad_endpoint"
         case .tls: "tls_error"
-        case .connectFailed: "connect_failed"
         }
     }
 
@@ -59,7 +56,6 @@ public enum UpnodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .protocolError(let error): "protocol error: \(error)"
         case .badEndpoint(let text): "bad endpoint: \(text)"
         case .tls(let text): "TLS: \(text)"
-        case .connectFailed(let text): "connect failed: \(text)"
         }
     }
 }

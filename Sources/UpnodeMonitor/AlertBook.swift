@@ -117,9 +117,13 @@ public struct AlertBook: Equatable, Sendable {
         }
     }
 
-    /// Drops the firing alerts of a link that left the session: they no longer fire, and the
-    /// header must not show them forever (the resolved list keeps its history).
-    mutating func forget(_ conn: ConnectionID) {
+    /// Ends the firing alerts of a link that left the session at `t`: they move to the
+    /// resolved list, so the header stops showing them and the list keeps their history.
+    mutating func resolveDeparted(_ conn: ConnectionID, t: Double) {
+        for var entry in firing where entry.conn == conn {
+            entry.resolvedT = t
+            resolved.append(entry)
+        }
         firing.removeAll { $0.conn == conn }
     }
 

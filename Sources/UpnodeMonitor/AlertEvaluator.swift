@@ -87,9 +87,15 @@ public struct AlertEvaluator: Sendable {
                 }
             }
         }
-        if !firing.isEmpty {
-            // Links that left the session take their alerts with them, without an event.
-            for key in firing.keys where !state.contains(key.conn) { firing[key] = nil }
+        // A link that left the session ends its alerts: the state already moved them to the
+        // resolved list; the event tells the hook and a script reading `--json`.
+        let departed = firing.filter { !state.contains($0.key.conn) }
+        for (key, fired) in departed.sorted(by: {
+            ($0.key.conn, $0.key.rule) < ($1.key.conn, $1.key.rule)
+        }) {
+            firing[key] = nil
+            pending[key] = nil
+            events.append(event(key, .resolved, fired.value, rule: nil, since: fired.since, now))
         }
         return events
     }

@@ -68,6 +68,9 @@ public struct MonitorState: Equatable, Sendable {
     /// Links that left the session (`link_removed`), in the order they left; snapshots keep
     /// them so that a replay does not bring a header link back as `idle`.
     public private(set) var departed: [ConnectionID] = []
+    /// What the links in `departed` were, for words about them after they left (an alert
+    /// hook's `UPMON_CONN`); not part of snapshots.
+    public private(set) var departedInfo: [ConnectionID: ConnectionInfo] = [:]
     /// Alerts firing and recently resolved, as the `alert` events said.
     public internal(set) var alerts = AlertBook()
     var indexByID: [ConnectionID: Int]
@@ -104,6 +107,11 @@ public struct MonitorState: Equatable, Sendable {
     /// Whether `id` names a link of this session.
     public func contains(_ id: ConnectionID) -> Bool { indexByID[id] != nil }
 
+    /// What link `id` is or was (also after it left the session, when this state saw it go).
+    public func info(of id: ConnectionID) -> ConnectionInfo? {
+        self[id]?.info ?? departedInfo[id]
+    }
+
     public static func == (lhs: MonitorState, rhs: MonitorState) -> Bool {
         lhs.connections == rhs.connections && lhs.log == rhs.log && lhs.totals == rhs.totals
             && lhs.departed == rhs.departed
@@ -133,7 +141,7 @@ public struct MonitorState: Equatable, Sendable {
                     name: MonitorText.bounded(name), endpoint: MonitorText.bounded(endpoint)))
             return
         case .linkRemoved(let reason):
-            guard let conn = event.conn, let name = removeLink(conn) else { return }
+            guard let conn = event.conn, let name = removeLink(conn, t: event.t) else { return }
             appendLog(
                 event, .linkRemoved(name: name, reason: MonitorText.bounded(reason)))
             return
@@ -247,9 +255,9 @@ public struct MonitorState: Equatable, Sendable {
         totals.add(stats, sign: 1)
     }
 
-    /// A link leaves: its statistics go, its id is remembered in `departed`. Returns its
-    /// name, or nil when the state has no such link.
-    private mutating func removeLink(_ id: ConnectionID) -> String? {
+    /// A link leaves: its statistics go, its id is remembered in `departed`, its firing alerts
+    /// end. Returns its name, or nil when the state has no such link.
+    private mutating func removeLink(_ id: ConnectionID, t: Double) -> String? {
         guard let index = indexByID[id] else { return nil }
         let stats = connections.remove(at: index)
         totals.add(stats, sign: -1)
@@ -258,7 +266,8 @@ public struct MonitorState: Equatable, Sendable {
             indexByID[entry.id] = position
         }
         departed.append(id)
-        alerts.forget(id)
+        departedInfo[id] = stats.info
+        alerts.resolveDeparted(id, t: t)
         return stats.info.name
     }
 

@@ -250,14 +250,25 @@ struct AlertEvaluatorTests {
         #expect(replayed.alerts == scenario.state.alerts)
     }
 
-    @Test("a link that leaves takes its alert along; a rule turned off resolves")
-    func leavingAndOff() {
-        var scenario = Scenario(policy: only(.down, AlertRule(threshold: 1)))
+    @Test("a link that leaves ends its alert: resolved in the state at once, and as an event")
+    func leaving() {
+        var scenario = Scenario(links: 2, policy: only(.down, AlertRule(threshold: 1)))
         scenario.apply(.state(0, "c1", .idle, .connecting, "start"))
+        scenario.up("c2", at: 0.5)
         #expect(scenario.evaluate(at: 2).count == 1)
-        #expect(scenario.evaluator.firingCount == 1)
-        #expect(scenario.evaluator.evaluate(MonitorState(connections: []), now: 3).isEmpty)
+        scenario.apply(MonitorEvent(t: 2.5, conn: "c1", kind: .linkRemoved(reason: "removed")))
+        #expect(scenario.state.alerts.firing.isEmpty)
+        let ended = scenario.state.alerts.resolved.elements
+        #expect(ended.map(\.conn) == ["c1"] && ended.first?.resolvedT == 2.5)
+        #expect(scenario.state.info(of: "c1")?.name == Fixtures.connection(0).name)
+
+        let changes = scenario.evaluate(at: 3)
+        #expect(changes.map(\.state) == [.resolved] && changes.first?.rule == "down")
+        #expect(scenario.alerts.last?.conn == "c1")
         #expect(scenario.evaluator.firingCount == 0)
+        // Applying that event changes nothing more: the alert is listed once.
+        #expect(scenario.state.alerts.resolved.count == 1)
+        #expect(scenario.evaluate(at: 4).isEmpty)
     }
 }
 

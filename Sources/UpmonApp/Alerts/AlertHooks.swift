@@ -105,7 +105,7 @@ struct AlertHooks: Sendable {
         _ change: AlertChange, conn: ConnectionID, t: Double, monitor: MonitorState,
         hook: AlertSettings.Hook, wallClockAtZero: Double
     ) -> AlertHookRequest {
-        let info = monitor[conn]?.info
+        let info = monitor.info(of: conn)
         let name = info?.name ?? conn.rawValue
         let since = t - change.forSeconds
         let environment = [
