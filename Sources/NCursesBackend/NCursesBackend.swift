@@ -61,6 +61,9 @@ public final class NCursesBackend: TerminalBackend {
     private var isCursorVisible = false
     /// The title set with `setTitle`, while the terminal's own is saved on its title stack.
     private var title: String?
+    /// After a stop: `title` is set again once the next `flush()` has re-entered the
+    /// alternate screen (whose `smcup` may push the title stack itself).
+    private var titleAfterResume = false
 
     /// Starts curses on the controlling terminal.
     ///
@@ -241,6 +244,10 @@ public final class NCursesBackend: TerminalBackend {
         guard !isShutDown else { return }
         wnoutrefresh(window)
         doupdate()
+        if titleAfterResume, let title {
+            titleAfterResume = false
+            Self.writeToTerminal(Array((Self.pushTitle + Self.setTitleSequence(title)).utf8))
+        }
     }
 
     /// Clears the screen so the next flush repaints everything.
@@ -273,6 +280,8 @@ public final class NCursesBackend: TerminalBackend {
         def_prog_mode()
         endwin()
         if mouse { Self.writeToTerminal(Self.mouseOff) }
+        // The shell gets its own title back while upmon is stopped.
+        if title != nil { Self.writeToTerminal(Array(Self.popTitle.utf8)) }
     }
 
     /// Takes the terminal back after a job-control stop. `endwin` switched keypad transmit
@@ -284,6 +293,7 @@ public final class NCursesBackend: TerminalBackend {
         reset_prog_mode()
         keypad(window, true)
         if mouse { Self.writeToTerminal(Self.mouseOn) }
+        titleAfterResume = title != nil
     }
 
     /// Restores the terminal (`endwin`) and disarms the crash guard. Safe to call more
@@ -296,7 +306,7 @@ public final class NCursesBackend: TerminalBackend {
         if mouse { Self.writeToTerminal(Self.mouseOff) }
         delscreen(screen)
         ctg_disarm()
-        if title != nil { writeToTerminal(Self.popTitle) }
+        if title != nil { Self.writeToTerminal(Array(Self.popTitle.utf8)) }
         title = nil
     }
 
@@ -306,6 +316,9 @@ public final class NCursesBackend: TerminalBackend {
     static let pushTitle = "\u{1B}[22;2t"
     /// `CSI 23;2 t`: restore the saved title.
     static let popTitle = "\u{1B}[23;2t"
+
+    /// OSC 2: set the window title to `text` (already free of control characters).
+    static func setTitleSequence(_ text: String) -> String { "\u{1B}]2;" + text + "\u{07}" }
 
     /// Rings the bell (`beep()`: the terminal's `bel`, or a flash where it has none).
     public func ringBell() {
@@ -319,8 +332,10 @@ public final class NCursesBackend: TerminalBackend {
     public func setTitle(_ text: String?) {
         guard !isShutDown else { return }
         guard let text else {
-            if title != nil { writeToTerminal(Self.popTitle) }
+            // Pushed only if the title was set since the last stop.
+            if title != nil, !titleAfterResume { Self.writeToTerminal(Array(Self.popTitle.utf8)) }
             title = nil
+            titleAfterResume = false
             return
         }
         let clean = String(
@@ -328,21 +343,13 @@ public final class NCursesBackend: TerminalBackend {
                 text.unicodeScalars.filter { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }
                     .prefix(200)))
         guard clean != title else { return }
+        guard !titleAfterResume else {
+            title = clean  // the next flush pushes and sets it
+            return
+        }
         let push = title == nil ? Self.pushTitle : ""
         title = clean
-        writeToTerminal(push + "\u{1B}]2;" + clean + "\u{07}")
-    }
-
-    private func writeToTerminal(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                return
-            }
-            bytes = bytes.dropFirst(written)
-        }
+        Self.writeToTerminal(Array((push + Self.setTitleSequence(clean)).utf8))
     }
 
     /// Writes mode switches straight to the terminal (curses has flushed its own output

@@ -46,10 +46,12 @@ struct AlertEndToEndTests {
         timeout = 500ms
         reconnect = 300ms
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        let tmux = try TmuxSession(
-            command:
-                "\(UpmonBinary.path) --config \(config) --log-file \(directory)/upmon.log")
+        // In a shell with job control, so that Ctrl-Z stops upmon.
+        let tmux = try TmuxSession.interactiveShell()
         defer { tmux.close() }
+        await tmux.waitForScreen(containing: TmuxSession.prompt)
+        tmux.typeCommand(
+            "\(UpmonBinary.path) --config \(config) --log-file \(directory)/upmon.log")
         // Each bell the pane rings appends a line (the window's bell flag would only say "once").
         _ = try tmux.run([
             "set-hook", "-g", "alert-bell", "run-shell 'echo bell >> \(directory)/bells'",
@@ -90,6 +92,22 @@ struct AlertEndToEndTests {
         #expect(tmux.format("#{window_bell_flag}") == "1")
         #expect(tmux.format("#{pane_title}") == "upmon: 1 alert — api down")
 
+        // Stopped (Ctrl-Z), upmon gives the terminal its own title back; after `fg` it sets
+        // its own again.
+        let pid = try #require(tmux.upmonPID())
+        defer { if ProcStat.state(pid) == "T" { kill(pid, SIGCONT) } }
+        tmux.send("C-z")
+        #expect(
+            await eventually(timeout: .seconds(10)) {
+                ProcStat.state(pid) == "T" && tmux.format("#{pane_title}") == originalTitle
+            }, "while stopped: \(tmux.format("#{pane_title}"))")
+        tmux.typeCommand("fg")
+        #expect(
+            await eventually(timeout: .seconds(10)) {
+                tmux.format("#{pane_title}") == "upmon: 1 alert — api down"
+            }, "after fg: \(tmux.format("#{pane_title}"))")
+        await tmux.waitForScreen(containing: "1 alert — api down")
+
         tmux.send("a")
         let list = await tmux.waitForScreen { $0.contains("FIRING") && $0.contains("Alerts") }
         #expect(list.contains("1 firing,"), "\(list)")
@@ -115,8 +133,7 @@ struct AlertEndToEndTests {
         #expect(history.contains("resolved"), "\(history)")
         tmux.send("Escape")
         tmux.send("q")
-        let exit = await tmux.waitForExit()
-        #expect(exit.dead && exit.status == 0)
+        #expect(await tmux.waitForShellExit(pid: pid) == 0)
         server.kill()
     }
 }
