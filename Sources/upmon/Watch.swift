@@ -1,11 +1,7 @@
 import ArgumentParser
-import DnodeProtocol
 import Foundation
 import Synchronization
-import TerminalUI
 import UpmonApp
-import Upnode
-import UpnodeMonitor
 
 #if canImport(Glibc)
     import Glibc
@@ -65,64 +61,12 @@ struct Watch: AsyncParsableCommand {
             flags.demo
             ? "demo seed \(flags.demoSeed)"
             : (connectionOptions.config.map { ($0 as NSString).lastPathComponent } ?? "command line")
-
-        let snapshot = StateSnapshot(MonitorState(connections: session.infos))
-        let metricsServer = await startMetricsServer(flags.metrics, snapshot: snapshot)
-
-        if flags.once {
-            let (text, code) = await Headless.once(
-                session: session, wait: flags.wait.duration, configName: label, json: flags.json)
-            // For people: UTF-8 text as it is, not \u escapes (the file format stays ASCII).
-            StandardOutput.write(
-                flags.json ? JSONPrinter.readable(Array(text.utf8)) : Array(text.utf8))
-            await demoCluster?.stop()
-            Platform.exit(code)
-        }
-        let startedMilliseconds = SystemFacts.epochMilliseconds()
-        let header = SystemFacts.header(
-            connections: session.infos, thresholds: config.thresholds,
-            argsRecorded: connectionOptions.recordArgs,
-            epochMilliseconds: startedMilliseconds)
-        let alerts = HeadlessAlerts(
-            settings: config.alerts, wallClockAtZero: Double(startedMilliseconds) / 1000)
-        let configPath = connectionOptions.configPath(
-            environment: ProcessInfo.processInfo.environment)
-        if flags.json
-            || (flags.metrics != nil && !isatty(STDOUT_FILENO).asBool && flags.record == nil)
-        {
-            let stop = signalStream()
-            // SIGHUP re-reads the config file, as exporters do (docs/ARCHITECTURE.md, "Configuration").
-            let reloader = Headless.reloadOnSignal(
-                session: session, configPath: configPath, signals: signalStream([SIGHUP]))
-            defer { reloader.cancel() }
-            if flags.json {
-                await Headless.stream(
-                    session: session, header: header, snaps: flags.snaps, snapshot: snapshot,
-                    stop: stop, alerts: alerts
-                ) { StandardOutput.write(JSONPrinter.readable($0)) }
-            } else {
-                await Headless.serveMetricsOnly(
-                    session: session, snapshot: snapshot, stop: stop, alerts: alerts)
-            }
-            await metricsServer?.close()
-            await demoCluster?.stop()
-            return
-        }
-        var options = DashboardOptions(
-            sessionLabel: label, thresholds: config.thresholds,
-            theme: flags.display.theme ?? config.theme,
-            themesDir: flags.display.themesDir,
-            color: flags.display.color, ascii: flags.display.ascii, logFile: flags.logFile,
-            recordPath: flags.record,
-            overwriteRecording: flags.force,
-            header: header, mouse: !flags.display.noMouse && config.mouse != false)
-        options.configPath = configPath
-        options.alerts = config.alerts
-        let code = await Dashboard.runLive(
-            session: session, options: options, snapshot: flags.metrics == nil ? nil : snapshot)
-        await metricsServer?.close()
-        await demoCluster?.stop()
-        Platform.exit(code)
+        let plan = SessionPlan(
+            label: label, config: config, argsRecorded: connectionOptions.recordArgs,
+            configPath: connectionOptions.configPath(
+                environment: ProcessInfo.processInfo.environment),
+            cleanup: { [demoCluster] in await demoCluster?.stop() })
+        await runSession(session, output: flags.output, plan: plan)
     }
 }
 
@@ -141,39 +85,7 @@ struct WatchOptions: ParsableArguments {
     @Option(help: "Seed for the demo's personalities (same seed, same behaviour).")
     var demoSeed: UInt64 = 7
 
-    @Flag(
-        help:
-            "Print a report (a JSON snapshot with --json) once every link has settled (or --wait passed), then exit 0 if all are up."
-    )
-    var once = false
-    @Flag(
-        help: "Without --once: stream JSON Lines (the recording format) to stdout, no terminal UI.")
-    var json = false
-    @Flag(help: "With --json: include periodic snap lines.")
-    var snaps = false
-    @Option(
-        help: "How long --once waits for links to settle (default: 5s).",
-        transform: DurationArgument.parse)
-    var wait: DurationArgument = DurationArgument(.seconds(5))
-    @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
-    var metrics: String?
-
-    @Option(
-        help: "Record the session to FILE (JSON Lines; the format is in docs/RECORDING.md).",
-        completion: .file(extensions: ["upmon"]))
-    var record: String?
-    @Flag(help: "Overwrite an existing recording file.")
-    var force = false
-
-    @OptionGroup var display: DisplayOptions
-    @Option(
-        help: "Log file while the dashboard runs (default: $XDG_STATE_HOME/upmon/upmon.log).",
-        completion: .file())
-    var logFile: String?
-
-    func validate() throws {
-        if snaps && !json { throw ValidationError("--snaps goes with --json") }
-    }
+    @OptionGroup var output: OutputOptions
 }
 
 extension Int32 {
