@@ -95,8 +95,7 @@ func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
         ("Tab S-Tab", "focus table / log / detail"), ("?  F1", "this help"),
         ("Ctrl-L", "redraw"), ("q F10 Ctrl-C", "quit"),
         ("a", "alerts: firing, then recently resolved"),
-        ("M", "methods of a tapped link (on the tap's row: all its connections)"),
-        ("  Enter Esc", "a method's recent calls / back"),
+        ("M", "methods of a tapped row; Enter a method's calls"),
     ]
     if isReplay {
         entries += [
