@@ -251,6 +251,15 @@ struct MethodsViewTests {
         #expect(model.ui.methods?.selected == Key(caller: .client, method: "fail"))
     }
 
+    @Test("the connections table shows a tapped row's last traffic in LAST, closed rows too")
+    func lastActivity() throws {
+        let lines = TapFixture.render(TapFixture.model()).lines
+        let first = try #require(lines.first { $0.contains(" tap#1 ") })
+        let second = try #require(lines.first { $0.contains(" tap#2 ") })
+        #expect(first.contains(" 10s "), "\(first)")  // the `slow` call at 50, now 60
+        #expect(second.contains(" 52s "), "\(second)")  // closed at 8
+    }
+
     @Test("replay: the same view opens at the playback position")
     func replay() {
         var status = ReplayStatus(fileName: "tap.upmon", position: TapFixture.now, duration: 60)
