@@ -145,6 +145,20 @@ struct MethodsViewTests {
         #expect(model.selectedName == "tap#1")
     }
 
+    @Test("M in a tapped row's connection view opens its Methods view instead")
+    func fromConnectionView() {
+        var model = TapFixture.model(selecting: "tap#1")
+        press(&model, .enter)
+        #expect(model.ui.overlay == .connectionView("c1.1"))
+        press(&model, .char("M"))
+        #expect(model.ui.overlay == .none)
+        #expect(model.ui.methods?.scope == "c1.1")
+        var plain = TapFixture.model(selecting: "api")
+        press(&plain, .enter, .char("M"))
+        #expect(plain.ui.overlay == .connectionView("c2"))
+        #expect(plain.ui.methods == nil)
+    }
+
     @Test("M on the tap's own row sums the methods of all its connections, closed ones too")
     func tapRowAggregates() {
         var model = TapFixture.model(selecting: "tap")

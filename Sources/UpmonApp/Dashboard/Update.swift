@@ -180,6 +180,12 @@ func handleConnectionViewKey(_ model: inout AppModel, id: ConnectionID, _ key: I
     case .escape, .enter, .backspace:
         model.ui.overlay = .none
         return []
+    case .char("M"):
+        // The Methods view takes the screen; the connection view stays when it refuses.
+        model.ui.selected = id
+        openMethods(&model)
+        if model.ui.methods != nil { model.ui.overlay = .none }
+        return []
     default:
         break
     }
