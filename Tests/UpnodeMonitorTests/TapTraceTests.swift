@@ -51,6 +51,24 @@ struct TapTraceTests {
         #expect(trace?.payload == ["<int>"])
     }
 
+    @Test("a large recorded argument or answer is kept as its shape")
+    func largeValues() {
+        var tap = TapConnectionStats(client: "a", target: "b", t: 0)
+        let big = JSONValue.string(String(repeating: "x", count: 10_000))
+        tap.apply(
+            .call(id: "1", method: "put", caller: .client, args: [big, 7], awaits: true), t: 1)
+        tap.apply(
+            .result(
+                id: "1", method: "put", caller: .client, n: 1, ok: true, durMs: 1, late: false,
+                payload: [.null, "small"]), t: 2)
+        let trace = tap.methods.values.first?.traces.first
+        #expect(trace?.args == ["<string>", "<int>"])
+        #expect(trace?.payload == [.null, "small"])
+        let wide = JSONValue.object(
+            .init(uniqueKeysWithValues: (0..<3000).map { ("\($0)", JSONValue.int(1)) }))
+        #expect(TapConnectionStats.kept(wide) == Redaction.shape(of: wide))
+    }
+
     @Test("at most tracesPerMethod calls are kept per method, the newest")
     func bounded() {
         var tap = TapConnectionStats(client: "a", target: "b", t: 0)

@@ -22,6 +22,9 @@ public struct TapConnectionStats: Equatable, Sendable {
     public static let rateWindow = 10.0
     /// Calls kept per method for the Methods view's call list (in flight ones included).
     public static let tracesPerMethod = 100
+    /// Bytes (roughly, as JSON) of arguments or an answer a trace keeps; a larger value (only
+    /// with recorded arguments) is kept as its shape, so 100 traces stay small.
+    public static let traceValueBudget = 2048
 
     /// A method as called by one side: server methods are called by the client, and the
     /// other way round (the server's heartbeat calls the client's `ping`).
@@ -93,7 +96,7 @@ public struct TapConnectionStats: Equatable, Sendable {
         public var outcome: String
         /// First-answer (or waiting) time, ms.
         public var durMs: Double
-        /// The result's shape (or value, when arguments are recorded).
+        /// The result's shape (or value, when arguments are recorded and it is small).
         public var payload: JSONValue
         /// A finished call of `key`.
         public init(t: Double, key: MethodKey, outcome: String, durMs: Double, payload: JSONValue) {
@@ -196,7 +199,9 @@ public struct TapConnectionStats: Equatable, Sendable {
                 if awaits { stats.inFlight += 1 }
                 stats.recentStarts.append(t)
                 stats.traces.append(
-                    CallTrace(id: id, t: t, args: args, outcome: awaits ? .inFlight : .noReply))
+                    CallTrace(
+                        id: id, t: t, args: Self.kept(args),
+                        outcome: awaits ? .inFlight : .noReply))
                 if stats.traces.count > Self.tracesPerMethod { stats.traces.removeFirst() }
             }
             if !kept { otherCalls += 1 }
@@ -219,7 +224,7 @@ public struct TapConnectionStats: Equatable, Sendable {
                     if !late || stats.traces[index].durMs == nil {
                         stats.traces[index].durMs = durMs
                     }
-                    stats.traces[index].payload = payload
+                    stats.traces[index].payload = Self.kept(payload)
                 }
                 stats.answered += 1
                 if !late { stats.inFlight = max(0, stats.inFlight - 1) }
@@ -233,7 +238,8 @@ public struct TapConnectionStats: Equatable, Sendable {
             }
             recent.append(
                 CallRecord(
-                    t: t, key: key, outcome: ok ? "ok" : "error", durMs: durMs, payload: payload))
+                    t: t, key: key, outcome: ok ? "ok" : "error", durMs: durMs,
+                    payload: Self.kept(payload)))
             return ok
         case .unanswered(let id, let method, let caller, let afterMs, let reason):
             let key = MethodKey(caller: caller, method: method)
@@ -255,6 +261,35 @@ public struct TapConnectionStats: Equatable, Sendable {
             self.linesS2C = linesS2C
             return nil
         }
+    }
+
+    /// `value` when it is small, else its shape (else `"<large>"`): what a trace keeps.
+    static func kept(_ value: JSONValue) -> JSONValue {
+        if fits(value, budget: traceValueBudget) { return value }
+        let shape = Redaction.shape(of: value)
+        return fits(shape, budget: traceValueBudget) ? shape : .string("<large>")
+    }
+
+    /// Whether `value` written as JSON takes about `budget` bytes or fewer; stops early.
+    private static func fits(_ value: JSONValue, budget: Int) -> Bool {
+        var left = budget
+        func walk(_ value: JSONValue) -> Bool {
+            switch value {
+            case .null, .bool, .int, .double: left -= 8
+            case .string(let text): left -= text.utf8.count + 2
+            case .array(let items):
+                left -= 2
+                for item in items where left >= 0 { _ = walk(item) }
+            case .object(let members):
+                left -= 2
+                for (key, item) in members where left >= 0 {
+                    left -= key.utf8.count + 3
+                    _ = walk(item)
+                }
+            }
+            return left >= 0
+        }
+        return walk(value)
     }
 
     /// Runs `body` on `key`'s figures; `false` when the method table is full.
