@@ -203,6 +203,24 @@ struct MethodsViewTests {
         #expect(model.selectedName == "tap#1")
     }
 
+    @Test("G, End, g and Home move to the last and first method; in replay Home still seeks")
+    func firstAndLast() {
+        var model = TapFixture.model(selecting: "tap#1")
+        press(&model, .char("M"), .char("G"))
+        #expect(model.ui.methods?.selected == Key(caller: .server, method: "ping"))
+        press(&model, .home)
+        #expect(model.ui.methods?.selected == Key(caller: .client, method: "add"))
+        press(&model, .end)
+        #expect(model.ui.methods?.selected == Key(caller: .server, method: "ping"))
+        var status = ReplayStatus(fileName: "tap.upmon", position: 30, duration: 60)
+        status.isPaused = true
+        var replay = TapFixture.model(selecting: "tap#1", mode: .replay(status))
+        press(&replay, .char("M"))
+        let effects = press(&replay, .home)
+        #expect(effects == [.seek(to: 0)])
+        #expect(replay.ui.methods?.scope == "c1.1")
+    }
+
     @Test("s sorts the methods (calls: most first), S reverses; selection follows the method")
     func sorting() {
         var model = TapFixture.model(selecting: "tap#1")

@@ -31,6 +31,9 @@ func handleMethodsKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
         case .pageDown: state.callsScroll += callsPageSize(model)
         case .char("g"): state.callsScroll = 0
         case .char("G"): state.callsScroll = Int.max / 2
+        // Replay keeps Home and End for seeking.
+        case .home where !model.isReplay: state.callsScroll = 0
+        case .end where !model.isReplay: state.callsScroll = Int.max / 2
         default: return nil
         }
         state.callsScroll = min(max(0, state.callsScroll), maxCallsScroll(model, state))
@@ -48,6 +51,8 @@ func handleMethodsKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect]? {
     case .pageDown: moveMethodSelection(&model, by: pageSize(model))
     case .char("g"): moveMethodSelection(&model, by: Int.min / 2)
     case .char("G"): moveMethodSelection(&model, by: Int.max / 2)
+    case .home where !model.isReplay: moveMethodSelection(&model, by: Int.min / 2)
+    case .end where !model.isReplay: moveMethodSelection(&model, by: Int.max / 2)
     case .enter:
         let rows = methodRows(model)
         guard let index = MethodsQuery.selectedIndex(rows, state: state) else {
