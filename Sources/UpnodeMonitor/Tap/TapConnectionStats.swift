@@ -129,6 +129,7 @@ public struct TapConnectionStats: Equatable, Sendable {
         public var t: Double
         /// Its arguments: shapes, or values when arguments are recorded.
         public var args: JSONValue
+        /// Where it stands now.
         public var outcome: Outcome
         /// Time to the first answer (or until it counted unanswered), ms.
         public var durMs: Double?
