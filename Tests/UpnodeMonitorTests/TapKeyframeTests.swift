@@ -148,6 +148,16 @@ struct TapKeyframeTests {
         }
     }
 
+    @Test("the replay cache counts a tapped row's figures in a state's cost")
+    func cacheCost() throws {
+        let state = Self.reference(Self.events(), upTo: .infinity)
+        let tap = try #require(state["c1.1"]?.tap)
+        let traces = tap.methods.values.reduce(0) { $0 + $1.traces.count }
+        #expect(traces > 60)
+        #expect(tap.approximateByteCount >= traces * 192)
+        #expect(state.approximateByteCount > tap.approximateByteCount)
+    }
+
     @Test("a keyframe written before tapped rows were carried still opens, without them")
     func olderKeyframe() throws {
         let state = Self.reference(Self.events(), upTo: .infinity)
