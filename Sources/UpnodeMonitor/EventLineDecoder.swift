@@ -129,6 +129,8 @@ struct EventLineDecoder: Sendable {
                     forSeconds: line.number("for_s") ?? 0))
         case .snap?, .linkAdded?, .linkRemoved?, nil:
             return nil  // `snap`, the rare membership lines and unknown kinds
+        case .tapOpen?, .tapCall?, .tapResult?, .tapUnanswered?, .tapTraffic?:
+            return nil  // tap events: `RecordingDecoder`
         }
         // Every other kind belongs to a connection.
         guard let conn else { return nil }

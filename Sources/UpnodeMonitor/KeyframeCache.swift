@@ -82,6 +82,20 @@ extension MonitorState {
             total += stats.rtt.count * MemoryLayout<ConnectionStats.RTTSample>.stride
             total += stats.history.count * MemoryLayout<ConnectionStats.StateChange>.stride
             total += stats.methods.count * 48 + stats.pendingCalls.count * 64
+            if let tap = stats.tap { total += tap.approximateByteCount }
+        }
+        return total
+    }
+}
+
+extension TapConnectionStats {
+    /// A rough upper bound of a tapped row's figures: durations, start times, traces (their
+    /// values are bounded by `traceValueBudget`, usually a few shapes) and recent calls.
+    var approximateByteCount: Int {
+        var total = 512 + recent.count * 160
+        for stats in methods.values {
+            total += 256 + (stats.durations.count + stats.recentStarts.count) * 8
+            total += stats.traces.count * 192
         }
         return total
     }

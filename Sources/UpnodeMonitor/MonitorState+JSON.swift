@@ -125,6 +125,8 @@ extension MonitorState {
         }
         let log = try Self.decodeLog(json["log"]?.arrayValue ?? [])
         Self.fillDownReasons(&stats, from: log, of: older)
+        Self.placeTapRows(
+            try Self.decodeTapRows(links, known: Set((infos + joined).map(\.id))), into: &stats)
         let alerts = try Self.decodeAlerts(json["alerts"], connections: infos)
         self.init(stats: stats, log: log, departed: departed, alerts: alerts)
     }
@@ -264,7 +266,7 @@ extension MonitorState {
     private static func json(of stats: ConnectionStats) -> JSONValue {
         let queue = stats.queue
         let calls = stats.calls
-        return .makeObject([
+        var members: [(String, JSONValue)] = [
             ("state", .string(stats.state.rawValue)),
             ("since", .time(stats.since)),
             ("phase", stats.phase.map { .string($0.rawValue) } ?? .null),
@@ -310,7 +312,10 @@ extension MonitorState {
                 "pending",
                 .array(stats.pendingCalls.map { .array([.string($0.id), .string($0.method)]) })
             ),
-        ])
+        ]
+        // A tapped row (docs/RECORDING.md, "Keyframes"): older readers ignore the row.
+        if let tap = stats.tap { members.append(("tap", tap.toJSON(name: stats.info.name))) }
+        return .makeObject(members)
     }
 
     /// One link of a snapshot, read through `SnapFields` so that the byte-level reader of

@@ -33,6 +33,30 @@ extension ConnectionStats {
         copy.nextRetryT = nextRetryT.map { $0 + offset }
         copy.queue.oldestT = queue.oldestT.map { $0 + offset }
         copy.firstAttemptT = firstAttemptT.map { $0 + offset }
+        copy.tap = tap?.shifted(by: offset)
+        return copy
+    }
+}
+
+extension TapConnectionStats {
+    func shifted(by offset: Double) -> TapConnectionStats {
+        var copy = self
+        copy.lastActivityT += offset
+        copy.methods = methods.mapValues { stats in
+            var moved = stats
+            moved.recentStarts = RingBuffer(
+                capacity: stats.recentStarts.capacity,
+                elements: stats.recentStarts.map { $0 + offset })
+            for index in moved.traces.indices { moved.traces[index].t += offset }
+            return moved
+        }
+        copy.recent = RingBuffer(
+            capacity: recent.capacity,
+            elements: recent.map { record in
+                var moved = record
+                moved.t += offset
+                return moved
+            })
         return copy
     }
 }

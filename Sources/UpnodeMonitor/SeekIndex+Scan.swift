@@ -174,7 +174,14 @@ extension SeekIndex {
     ) -> String? {
         if LineScanner.isNull(bytes, value) { return nil }
         let id = LineScanner.string(bytes, value) ?? ""
-        return connections.position(of: id) == nil ? id : nil
+        if connections.position(of: id) != nil { return nil }
+        // A tapped connection of a known link (`c1.3`; docs/RECORDING.md, "Tap events").
+        if let link = TapEvent.tapLink(of: ConnectionID(id)),
+            connections.position(of: link.rawValue) != nil
+        {
+            return nil
+        }
+        return id
     }
 
     /// An event line through `RecordingDecoder`; `nil` when it is damaged (or not an event).

@@ -94,6 +94,12 @@ public struct SeekIndex: Sendable {
         case linkAdded = "link_added"
         case linkRemoved = "link_removed"
         case alert
+        // `upmon tap` (docs/RECORDING.md, "Tap events"); applied through `RecordingDecoder`.
+        case tapOpen = "tap_open"
+        case tapCall = "tap_call"
+        case tapResult = "tap_result"
+        case tapUnanswered = "tap_unanswered"
+        case tapTraffic = "tap_traffic"
 
         /// The kind whose name is `bytes[range]`, compared byte for byte (the common
         /// four- and five-letter names as one little-endian word).
@@ -126,12 +132,20 @@ public struct SeekIndex: Sendable {
                 }
             case 3: return matches("end") ? .end : nil
             case 6: return matches("result") ? .result : nil
+            case 8:
+                if matches("tap_call") { return .tapCall }
+                return matches("tap_open") ? .tapOpen : nil
             case 9: return matches("reconnect") ? .reconnect : nil
-            case 10: return matches("link_added") ? .linkAdded : nil
+            case 10:
+                if matches("link_added") { return .linkAdded }
+                return matches("tap_result") ? .tapResult : nil
+            case 11: return matches("tap_traffic") ? .tapTraffic : nil
             case 12:
                 if matches("ping_timeout") { return .pingTimeout }
                 return matches("link_removed") ? .linkRemoved : nil
-            case 14: return matches("remote_methods") ? .remoteMethods : nil
+            case 14:
+                if matches("remote_methods") { return .remoteMethods }
+                return matches("tap_unanswered") ? .tapUnanswered : nil
             default: return nil
             }
         }

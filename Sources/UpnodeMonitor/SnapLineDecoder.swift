@@ -64,7 +64,12 @@ struct SnapLineDecoder: Sendable {
         let links = try ObjectBytes(bytes, linksValue, capacity: 2 * infos.count + 16)
         var linkOf = [Int](repeating: -1, count: infos.count)
         for (index, member) in links.members.enumerated() {
-            if let position = connections.position(bytes, member.key) { linkOf[position] = index }
+            if let position = connections.position(bytes, member.key) {
+                linkOf[position] = index
+            } else if bytes[member.key].contains(UInt8(ascii: ".")) {
+                // Possibly a tapped row (`c1.3`): `MonitorState(json:connections:)` reads those.
+                throw Self.giveUp
+            }
         }
         var departed: [ConnectionID] = []
         if let leftValue = state["left"] {

@@ -57,6 +57,68 @@ struct TapEndToEndTests {
         let exit = await tmux.waitForExit()
         #expect(exit.dead && exit.status == 0)
     }
+
+    @Test("M on the tap's row lists the methods of its connections; Enter lists a method's calls")
+    func methodsView() async throws {
+        let server = try ServeProcess()
+        let tapPort = try ServeProcess.freePort()
+        let tmux = try TmuxSession(
+            command:
+                "\(upmon) tap 127.0.0.1:\(tapPort) 127.0.0.1:\(server.port) --log-file /tmp/upmon-e2e-methods-\(getpid()).log"
+        )
+        defer { tmux.close() }
+        let listening = await tmux.waitForScreen { $0.contains("LIVE") && $0.contains("● up") }
+        #expect(listening.contains(" tap "), "\(listening)")
+        for _ in 0..<5 {
+            #expect(await runToEnd(upmon, ["call", "127.0.0.1:\(tapPort)", "add", "2", "3"]) == 0)
+        }
+        for _ in 0..<2 {
+            #expect(await runToEnd(upmon, ["call", "127.0.0.1:\(tapPort)", "fail"]) == 1)
+        }
+        // Every answer is in once the seventh connection has closed.
+        let rows = await tmux.waitForScreen { screen in
+            screen.split(separator: "\n").contains { $0.contains("tap#7") && $0.contains("closed") }
+        }
+        #expect(rows.contains("tap#7"), "\(rows)")
+
+        // `tap` sorts first by name: the tap's own row.
+        tmux.send("g")
+        tmux.send("M")
+        let methods = await tmux.waitForScreen { $0.contains("Methods of tap (") }
+        #expect(methods.contains("7 connections"), "\(methods)")
+        func cells(_ screen: String, _ method: String) -> [String] {
+            for line in screen.split(separator: "\n") {
+                // Borders and the selection marker (`│▶`) are not cells.
+                let words = line.split(separator: " ").map(String.init).filter {
+                    !$0.allSatisfy { "│▶".contains($0) }
+                }
+                if words.first == method, words.count > 8 { return words }
+            }
+            return []
+        }
+        // METHOD CALLER CALLS CALLS/S IN-FLIGHT P50 P95 P99 ERRORS UNANSWERED LAST
+        let add = cells(methods, "add")
+        #expect(add.count > 9 && add[2] == "5" && add[8] == "0", "\(methods)")
+        let fail = cells(methods, "fail")
+        #expect(fail.count > 9 && fail[2] == "2" && fail[8] == "2", "\(methods)")
+
+        tmux.send("Down")
+        tmux.send("Enter")
+        let calls = await tmux.waitForScreen { $0.contains("Calls of fail on tap") }
+        let errorLines = calls.split(separator: "\n").filter {
+            $0.contains(" error ") && $0.contains("tap#")
+        }
+        #expect(errorLines.count == 2, "\(calls)")
+        tmux.send("Escape")
+        let back = await tmux.waitForScreen { $0.contains("Methods of tap (") }
+        #expect(back.contains("Methods of tap ("), "\(back)")
+        tmux.send("Escape")
+        let table = await tmux.waitForScreen { !$0.contains("Methods of") }
+        #expect(table.contains("NAME") && table.contains("tap#7"), "\(table)")
+        tmux.send("q")
+        let exit = await tmux.waitForExit()
+        #expect(exit.dead && exit.status == 0)
+    }
 }
 
 /// Runs a command to its end and returns its exit status, polling rather than blocking a

@@ -38,6 +38,9 @@ private func modeFooterHints(_ model: AppModel, glyphs: Glyphs) -> [Hint] {
     case .none:
         break
     }
+    if let methods = model.ui.methods, model.ui.focus != .log {
+        return methodsFooterHints(methods, glyphs: glyphs)
+    }
     if model.ui.focus == .log {
         return [
             char("?", "Help"), hint(upDown, "Scroll"), char("/", "Filter"),

@@ -95,6 +95,7 @@ func helpEntries(isReplay: Bool) -> [(key: String, action: String)] {
         ("Tab S-Tab", "focus table / log / detail"), ("?  F1", "this help"),
         ("Ctrl-L", "redraw"), ("q F10 Ctrl-C", "quit"),
         ("a", "alerts: firing, then recently resolved"),
+        ("M", "methods of a tapped row; Enter a method's calls"),
     ]
     if isReplay {
         entries += [
@@ -123,6 +124,7 @@ func columnLegend() -> [(key: String, action: String)] {
         ("FOR", "time since the link last went up or stopped being up"),
         ("REASON", "why the link is not up: connection refused, auth refused, timeout, …"),
         ("LAST", "newest round trip time; empty while the link is not up"),
+        ("LAST (tap#N)", "time since the tapped connection's last traffic"),
         ("P50 P95", "median and 95th percentile RTT of the last 120 pings (ms)"),
         ("JIT", "jitter: mean change between consecutive RTTs (ms)"),
         ("LOSS", "share of the last 120 pings that timed out"),

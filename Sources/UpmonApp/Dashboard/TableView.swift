@@ -211,6 +211,12 @@ func tableCell(
         guard let why = stats.whyNotUp else { return Line("") }
         return Line(sanitize(why), style: context.style(ThemeRoles.state(stats)))
     case .last:
+        // A tapped connection is never pinged: how long since its last traffic instead.
+        if let tap = stats.tap {
+            return Line(
+                DashboardFormat.duration(context.now - tap.lastActivityT),
+                style: context.style("muted"))
+        }
         // Empty while not up: the last RTT belongs to a link that is gone.
         guard stats.state == .up else { return Line("") }
         if rtt.lastTimedOut { return Line("timeout", style: context.style("latency_timeout")) }

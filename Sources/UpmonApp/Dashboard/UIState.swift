@@ -60,6 +60,8 @@ public struct UIState: Sendable, Equatable {
     public var isUnicode = true
     /// The terminal reports the mouse (off with `--no-mouse`); the help says which.
     public var mouse = true
+    /// `M`: the Methods view of a tapped link replaces the connections table while set.
+    public var methods: MethodsViewState?
 
     /// Links that can be pinned at once (series1…series6).
     public static let maxPins = 6

@@ -105,6 +105,7 @@ func handleDashboardKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] 
     default:
         return handleOverlayKey(&model, key)
     }
+    if let effects = handleMethodsKey(&model, key) { return effects }
     if model.isReplay, let effects = handleReplayKey(&model, key) { return effects }
     if model.ui.focus == .log, let effects = handleLogKey(&model, key) { return effects }
     return handleGlobalKey(&model, key)
@@ -148,6 +149,7 @@ func handleGlobalKey(_ model: inout AppModel, _ key: InputEvent) -> [Effect] {
     case .backTab: cycleFocus(&model, by: -1)
     case .char("?"), .function(1): model.ui.overlay = .help(scroll: 0)
     case .char("a"): model.ui.overlay = .alerts(scroll: 0)
+    case .char("M"): openMethods(&model)
     case .ctrl("l"): return [.redrawAll]
     case .char("q"), .function(10): return requestQuit(&model)
     default: break
@@ -177,6 +179,12 @@ func handleConnectionViewKey(_ model: inout AppModel, id: ConnectionID, _ key: I
     switch key {
     case .escape, .enter, .backspace:
         model.ui.overlay = .none
+        return []
+    case .char("M"):
+        // The Methods view takes the screen; the connection view stays when it refuses.
+        model.ui.selected = id
+        openMethods(&model)
+        if model.ui.methods != nil { model.ui.overlay = .none }
         return []
     default:
         break
@@ -219,7 +227,7 @@ func moveSelection(_ model: inout AppModel, by delta: Int) {
 }
 
 func pageSize(_ model: AppModel) -> Int {
-    let rows = ConnectionQuery.rows(model.displayedMonitor, ui: model.ui).count
+    let rows = mainTableRowCount(model)
     return DashboardLayout(
         width: model.ui.screenWidth, height: model.ui.screenHeight, isReplay: model.isReplay,
         rowCount: rows

@@ -18,7 +18,7 @@ func handleMouse(_ model: inout AppModel, _ event: MouseEvent) -> [Effect] {
     let rows = ConnectionQuery.rows(model.displayedMonitor, ui: ui)
     let layout = DashboardLayout(
         width: ui.screenWidth, height: ui.screenHeight, isReplay: model.isReplay,
-        rowCount: rows.count)
+        rowCount: ui.methods == nil ? rows.count : mainTableRowCount(model))
     // The footer's hints stand for keys, so they work over every overlay as the keys do.
     if layout.footer.contains(position) {
         guard event.button == .left,
@@ -46,6 +46,11 @@ func handleMouse(_ model: inout AppModel, _ event: MouseEvent) -> [Effect] {
     }
     if let progress = layout.progress, progress.contains(position) {
         return mouseOnReplayBar(&model, event)
+    }
+    if let methods = ui.methods,
+        methods.openCalls == nil ? layout.table.contains(position) : layout.body.contains(position)
+    {
+        return mouseInMethods(&model, event, table: layout.table)
     }
     if layout.table.contains(position) {
         return mouseInTable(&model, event, area: layout.table, rows: rows)

@@ -16,13 +16,25 @@ public func view(
         drawTooSmall(into: &buffer, context: context)
         return buffer
     }
+    let methods = model.ui.methods.map {
+        (state: $0, rows: MethodsQuery.rows(context.monitor, state: $0, now: context.now))
+    }
     let layout = DashboardLayout(
-        width: width, height: height, isReplay: model.isReplay, rowCount: context.rows.count)
+        width: width, height: height, isReplay: model.isReplay,
+        rowCount: methods?.rows.count ?? context.rows.count)
     drawHeader(into: &buffer, area: layout.header, context: context)
     if case .connectionView(let id) = model.ui.overlay {
         drawConnectionView(id, into: &buffer, area: layout.body, context: context)
+    } else if let methods, let key = methods.state.openCalls {
+        drawMethodCalls(methods.state, key: key, into: &buffer, area: layout.body, context: context)
     } else {
-        drawTablePane(into: &buffer, area: layout.table, context: context)
+        if let methods {
+            drawMethodsPane(
+                methods.state, rows: methods.rows, into: &buffer, area: layout.table,
+                context: context)
+        } else {
+            drawTablePane(into: &buffer, area: layout.table, context: context)
+        }
         if let graph = layout.graph {
             drawLatencyPane(into: &buffer, area: graph, context: context)
         }

@@ -59,12 +59,7 @@ extension MonitorState {
                 indexByID[entry.id] = position
             }
         }
-        var stats = ConnectionStats(
-            info: ConnectionInfo(
-                id: conn, name: MonitorText.bounded(name),
-                endpoint: MonitorText.bounded(client),
-                options: ConnectionOptions(
-                    pingMilliseconds: 0, timeoutMilliseconds: 0, reconnect: "tap")))
+        var stats = ConnectionStats(info: Self.tapRowInfo(conn, name: name, client: client))
         stats.tap = TapConnectionStats(
             client: MonitorText.bounded(client), target: MonitorText.bounded(target), t: t)
         stats.since = t

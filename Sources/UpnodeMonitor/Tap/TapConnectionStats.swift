@@ -1,3 +1,4 @@
+import DequeModule
 import DnodeProtocol
 import OrderedCollections
 
@@ -19,6 +20,11 @@ public struct TapConnectionStats: Equatable, Sendable {
     ]
     /// Seconds of recent calls the calls/s rate covers.
     public static let rateWindow = 10.0
+    /// Calls kept per method for the Methods view's call list (in flight ones included).
+    public static let tracesPerMethod = 100
+    /// Bytes (roughly, as JSON) of arguments or an answer a trace keeps; a larger value (only
+    /// with recorded arguments) is kept as its shape, so 100 traces stay small.
+    public static let traceValueBudget = 2048
 
     /// A method as called by one side: server methods are called by the client, and the
     /// other way round (the server's heartbeat calls the client's `ping`).
@@ -62,8 +68,13 @@ public struct TapConnectionStats: Equatable, Sendable {
         public var buckets = [Int](repeating: 0, count: bucketBounds.count)
         /// Start times of recent calls, for calls/s.
         public var recentStarts = RingBuffer<Double>(capacity: 256)
+        /// The latest `tracesPerMethod` calls, oldest first, updated as their answers come.
+        public var traces = Deque<CallTrace>()
         /// Nothing counted.
         public init() {}
+
+        /// The newest trace of call `id`, by position.
+        func traceIndex(of id: String) -> Int? { traces.lastIndex { $0.id == id } }
 
         /// Nearest-rank percentile of the recent durations (ms).
         public func percentile(_ p: Int) -> Double? {
@@ -85,7 +96,7 @@ public struct TapConnectionStats: Equatable, Sendable {
         public var outcome: String
         /// First-answer (or waiting) time, ms.
         public var durMs: Double
-        /// The result's shape (or value, when arguments are recorded).
+        /// The result's shape (or value, when arguments are recorded and it is small).
         public var payload: JSONValue
         /// A finished call of `key`.
         public init(t: Double, key: MethodKey, outcome: String, durMs: Double, payload: JSONValue) {
@@ -93,6 +104,50 @@ public struct TapConnectionStats: Equatable, Sendable {
             self.key = key
             self.outcome = outcome
             self.durMs = durMs
+            self.payload = payload
+        }
+    }
+
+    /// One call of a method as the Methods view lists it: when, who, how it ended.
+    public struct CallTrace: Equatable, Sendable {
+        /// Where a call stands.
+        public enum Outcome: Equatable, Sendable {
+            /// Waiting for its first answer.
+            case inFlight
+            /// Made without a callback: nothing to wait for.
+            case noReply
+            /// The first answer was a result.
+            case ok
+            /// The first answer was an error.
+            case error
+            /// No first answer in time (`timeout`, `culled`, `evicted`, `closed`).
+            case unanswered(reason: String)
+        }
+        /// The call's id within its connection.
+        public var id: String
+        /// When it was made.
+        public var t: Double
+        /// Its arguments: shapes, or values when arguments are recorded.
+        public var args: JSONValue
+        /// Where it stands now.
+        public var outcome: Outcome
+        /// Time to the first answer (or until it counted unanswered), ms.
+        public var durMs: Double?
+        /// Answers seen, streaming ones and late ones included.
+        public var answers = 0
+        /// The first answer's value or error (shape, or value when arguments are recorded).
+        public var payload: JSONValue = .null
+        /// A call `id` made at `t`.
+        public init(
+            id: String, t: Double, args: JSONValue, outcome: Outcome, durMs: Double? = nil,
+            answers: Int = 0, payload: JSONValue = .null
+        ) {
+            self.id = id
+            self.t = t
+            self.args = args
+            self.outcome = outcome
+            self.durMs = durMs
+            self.answers = answers
             self.payload = payload
         }
     }
@@ -138,22 +193,40 @@ public struct TapConnectionStats: Equatable, Sendable {
         switch event {
         case .open:
             return nil
-        case .call(_, let method, let caller, _, let awaits):
+        case .call(let id, let method, let caller, let args, let awaits):
             let key = MethodKey(caller: caller, method: method)
             let kept = update(key) { stats in
                 stats.calls += 1
                 if awaits { stats.inFlight += 1 }
                 stats.recentStarts.append(t)
+                stats.traces.append(
+                    CallTrace(
+                        id: id, t: t, args: Self.kept(args),
+                        outcome: awaits ? .inFlight : .noReply))
+                if stats.traces.count > Self.tracesPerMethod { stats.traces.removeFirst() }
             }
             if !kept { otherCalls += 1 }
             return nil
-        case .result(_, let method, let caller, let n, let ok, let durMs, let late, let payload):
+        case .result(
+            let id, let method, let caller, let n, let ok, let durMs, let late, let payload):
             let key = MethodKey(caller: caller, method: method)
             guard n == 1 else {
-                update(key) { $0.streamed += 1 }
+                update(key) { stats in
+                    stats.streamed += 1
+                    if let index = stats.traceIndex(of: id) { stats.traces[index].answers += 1 }
+                }
                 return nil
             }
             update(key) { stats in
+                if let index = stats.traceIndex(of: id) {
+                    stats.traces[index].answers += 1
+                    // A late answer leaves the call unanswered, as the counts do.
+                    if !late { stats.traces[index].outcome = ok ? .ok : .error }
+                    if !late || stats.traces[index].durMs == nil {
+                        stats.traces[index].durMs = durMs
+                    }
+                    stats.traces[index].payload = Self.kept(payload)
+                }
                 stats.answered += 1
                 if !late { stats.inFlight = max(0, stats.inFlight - 1) }
                 if !ok { stats.errors += 1 }
@@ -166,13 +239,18 @@ public struct TapConnectionStats: Equatable, Sendable {
             }
             recent.append(
                 CallRecord(
-                    t: t, key: key, outcome: ok ? "ok" : "error", durMs: durMs, payload: payload))
+                    t: t, key: key, outcome: ok ? "ok" : "error", durMs: durMs,
+                    payload: Self.kept(payload)))
             return ok
-        case .unanswered(_, let method, let caller, let afterMs, let reason):
+        case .unanswered(let id, let method, let caller, let afterMs, let reason):
             let key = MethodKey(caller: caller, method: method)
             update(key) { stats in
                 stats.unanswered += 1
                 stats.inFlight = max(0, stats.inFlight - 1)
+                if let index = stats.traceIndex(of: id) {
+                    stats.traces[index].outcome = .unanswered(reason: reason)
+                    stats.traces[index].durMs = afterMs
+                }
             }
             recent.append(
                 CallRecord(t: t, key: key, outcome: reason, durMs: afterMs, payload: .null))
@@ -184,6 +262,35 @@ public struct TapConnectionStats: Equatable, Sendable {
             self.linesS2C = linesS2C
             return nil
         }
+    }
+
+    /// `value` when it is small, else its shape (else `"<large>"`): what a trace keeps.
+    static func kept(_ value: JSONValue) -> JSONValue {
+        if fits(value, budget: traceValueBudget) { return value }
+        let shape = Redaction.shape(of: value)
+        return fits(shape, budget: traceValueBudget) ? shape : .string("<large>")
+    }
+
+    /// Whether `value` written as JSON takes about `budget` bytes or fewer; stops early.
+    private static func fits(_ value: JSONValue, budget: Int) -> Bool {
+        var left = budget
+        func walk(_ value: JSONValue) -> Bool {
+            switch value {
+            case .null, .bool, .int, .double: left -= 8
+            case .string(let text): left -= text.utf8.count + 2
+            case .array(let items):
+                left -= 2
+                for item in items where left >= 0 { _ = walk(item) }
+            case .object(let members):
+                left -= 2
+                for (key, item) in members where left >= 0 {
+                    left -= key.utf8.count + 3
+                    _ = walk(item)
+                }
+            }
+            return left >= 0
+        }
+        return walk(value)
     }
 
     /// Runs `body` on `key`'s figures; `false` when the method table is full.
