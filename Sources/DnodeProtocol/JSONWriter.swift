@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// The printer's output buffer and value writer (`JSONPrinter`'s work).
 ///
 /// The bytes go to a buffer the writer grows itself, starting on the stack, and are appended
@@ -108,18 +106,17 @@ struct JSONWriter: ~Copyable {
     }
 
     mutating func writeObject(
-        _ members: OrderedDictionary<String, JSONValue>, style: JSONPrinter.Style
+        _ members: JSONObject, style: JSONPrinter.Style
     ) {
         append(UInt8(ascii: "{"))
-        // Through the storage, not the dictionary's iterators: no copies (and their retains)
-        // of the keys, values and views.
-        let keys = members.keys
-        members.values.withUnsafeBufferPointer { values in
-            for index in values.indices {
+        // Through the storage, not the object's iterator: no copies (and their retains) of
+        // the members.
+        _ = members.withContiguousStorageIfAvailable { members in
+            for index in members.indices {
                 if index > 0 { append(UInt8(ascii: ",")) }
-                writeString(keys[index], style: style)
+                writeString(members[index].key, style: style)
                 append(UInt8(ascii: ":"))
-                write(values[index], style: style)
+                write(members[index].value, style: style)
             }
         }
         append(UInt8(ascii: "}"))
