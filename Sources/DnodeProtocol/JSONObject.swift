@@ -65,7 +65,7 @@ public struct JSONObject: @unchecked Sendable {
                 position += 1
             }
         }
-        storage.header.count = count
+        storage.fields.count = count
         if count > JSONObject.indexThreshold { storage.rebuildIndex() }
         self.storage = storage
     }
@@ -132,15 +132,15 @@ extension JSONObject {
         precondition(position >= 0 && position < count, "JSONObject index out of range")
         makeUnique(minimumCapacity: count)
         let storage = storage.unsafelyUnwrapped
-        let count = storage.header.count
+        let count = storage.fields.count
         let removed = storage.withUnsafeMutablePointerToElements { members in
             let removed = (members + position).move()
             (members + position).moveInitialize(
                 from: members + position + 1, count: count - position - 1)
             return removed
         }
-        storage.header.count = count - 1
-        if storage.header.buckets != nil { storage.rebuildIndex() }
+        storage.fields.count = count - 1
+        if storage.fields.buckets != nil { storage.rebuildIndex() }
         return removed
     }
 
@@ -156,7 +156,7 @@ extension JSONObject {
     /// The object with every value transformed, keys and order unchanged.
     public func mapValues(_ transform: (JSONValue) throws -> JSONValue) rethrows -> JSONObject {
         guard let storage else { return self }
-        let count = storage.header.count
+        let count = storage.fields.count
         let result = JSONObjectStorage.make(capacity: count)
         try storage.withUnsafeMutablePointerToElements { source in
             try result.withUnsafeMutablePointerToElements { target in
@@ -164,11 +164,11 @@ extension JSONObject {
                     let member = source[position]
                     (target + position).initialize(to: (member.key, try transform(member.value)))
                     // Counted as it goes: a throwing transform leaves a consistent buffer.
-                    result.header.count = position + 1
+                    result.fields.count = position + 1
                 }
             }
         }
-        result.header.buckets = storage.header.buckets
+        result.fields.buckets = storage.fields.buckets
         return JSONObject(storage: result)
     }
 
@@ -184,10 +184,10 @@ extension JSONObject {
     private mutating func append(key: String, value: JSONValue) {
         makeUnique(minimumCapacity: count + 1)
         let storage = storage.unsafelyUnwrapped
-        let position = storage.header.count
+        let position = storage.fields.count
         storage.withUnsafeMutablePointerToElements { ($0 + position).initialize(to: (key, value)) }
-        storage.header.count = position + 1
-        if storage.header.buckets != nil {
+        storage.fields.count = position + 1
+        if storage.fields.buckets != nil {
             storage.indexAppended(position)
         } else if position + 1 > Self.indexThreshold {
             storage.rebuildIndex()
@@ -198,7 +198,7 @@ extension JSONObject {
     @inline(__always)
     private mutating func makeUnique(minimumCapacity: Int) {
         let isUnique = isKnownUniquelyReferenced(&storage)
-        if isUnique, storage.unsafelyUnwrapped.header.capacity >= minimumCapacity { return }
+        if isUnique, storage.unsafelyUnwrapped.fields.capacity >= minimumCapacity { return }
         reallocate(minimumCapacity: minimumCapacity, moving: isUnique)
     }
 
@@ -206,25 +206,25 @@ extension JSONObject {
     /// or copied into it; growing doubles, so that appending one by one stays linear.
     @inline(never)
     private mutating func reallocate(minimumCapacity: Int, moving: Bool) {
-        let oldCapacity = storage?.header.capacity ?? 0
+        let oldCapacity = storage?.fields.capacity ?? 0
         let capacity =
             minimumCapacity > oldCapacity
             ? Swift.max(minimumCapacity, 2 * oldCapacity) : oldCapacity
         let new = JSONObjectStorage.make(capacity: Swift.max(capacity, 1))
         if let old = storage {
-            let count = old.header.count
+            let count = old.fields.count
             old.withUnsafeMutablePointerToElements { source in
                 new.withUnsafeMutablePointerToElements { target in
                     if moving {
                         target.moveInitialize(from: source, count: count)
-                        old.header.count = 0
+                        old.fields.count = 0
                     } else {
                         target.initialize(from: source, count: count)
                     }
                 }
             }
-            new.header.count = count
-            new.header.buckets = old.header.buckets  // positions are unchanged
+            new.fields.count = count
+            new.fields.buckets = old.fields.buckets  // positions are unchanged
         }
         storage = new
     }
@@ -243,7 +243,7 @@ extension JSONObject: RandomAccessCollection {
     /// One past the position of the last member: `count`.
     public var endIndex: Int { count }
     /// The number of members.
-    public var count: Int { storage?.header.count ?? 0 }
+    public var count: Int { storage?.fields.count ?? 0 }
     /// Whether the object has no members.
     public var isEmpty: Bool { count == 0 }
     /// The positions of all members.
@@ -266,7 +266,7 @@ extension JSONObject: RandomAccessCollection {
     ) rethrows -> Result? {
         guard let storage else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
         return try storage.withUnsafeMutablePointerToElements { members in
-            try body(UnsafeBufferPointer(start: members, count: storage.header.count))
+            try body(UnsafeBufferPointer(start: members, count: storage.fields.count))
         }
     }
 }
@@ -326,6 +326,19 @@ struct JSONObjectHeader {
 /// members' own (specialised) destructor. Only `JSONObject` holds one (see its `Sendable`
 /// conformance).
 final class JSONObjectStorage: ManagedBuffer<JSONObjectHeader, JSONObject.Element> {
+    /// The header, reached through its address. (`header` is a class property: each access
+    /// to it is checked for exclusivity at run time, which cost more than the rest of a
+    /// small object's making.) The address is that of this object's own header, which lives
+    /// as long as the object, and an addressor keeps the object alive while it is used.
+    var fields: JSONObjectHeader {
+        @inline(__always) unsafeAddress {
+            UnsafePointer(withUnsafeMutablePointerToHeader { $0 })
+        }
+        @inline(__always) unsafeMutableAddress {
+            withUnsafeMutablePointerToHeader { $0 }
+        }
+    }
+
     /// A new, empty buffer with room for `capacity` members.
     @inline(__always)
     static func make(capacity: Int) -> JSONObjectStorage {
@@ -336,7 +349,7 @@ final class JSONObjectStorage: ManagedBuffer<JSONObjectHeader, JSONObject.Elemen
     }
 
     deinit {
-        let count = header.count
+        let count = fields.count
         withUnsafeMutablePointerToElements { members in
             // One by one: `move()` destroys through the member type's own code, where
             // `deinitialize(count:)` would call the runtime's generic array destroy.
@@ -347,8 +360,8 @@ final class JSONObjectStorage: ManagedBuffer<JSONObjectHeader, JSONObject.Elemen
     /// The position of `key`, through the index if there is one.
     @inline(__always)
     func position(of key: String) -> Int? {
-        if let buckets = header.buckets { return hashedPosition(of: key, in: buckets) }
-        let count = header.count
+        if let buckets = fields.buckets { return hashedPosition(of: key, in: buckets) }
+        let count = fields.count
         return withUnsafeMutablePointerToElements { members in
             for position in 0..<count where members[position].key == key { return position }
             return nil
@@ -371,9 +384,9 @@ final class JSONObjectStorage: ManagedBuffer<JSONObjectHeader, JSONObject.Elemen
     /// Builds the index from scratch for the current members (keys all different), or drops
     /// it when there are too few members to need one.
     func rebuildIndex() {
-        let count = header.count
+        let count = fields.count
         guard count > JSONObject.indexThreshold else {
-            header.buckets = nil
+            fields.buckets = nil
             return
         }
         var size = 32
@@ -384,19 +397,19 @@ final class JSONObjectStorage: ManagedBuffer<JSONObjectHeader, JSONObject.Elemen
                 Self.insert(position, key: members[position].key, into: &buckets)
             }
         }
-        header.buckets = buckets
+        fields.buckets = buckets
     }
 
     /// Adds the member just appended at `position` to the index, growing it when half full.
     func indexAppended(_ position: Int) {
-        guard var buckets = header.buckets, 2 * (position + 1) <= buckets.count else {
+        guard var buckets = fields.buckets, 2 * (position + 1) <= buckets.count else {
             rebuildIndex()
             return
         }
-        header.buckets = nil  // the array is ours alone while it is changed
+        fields.buckets = nil  // the array is ours alone while it is changed
         let key = withUnsafeMutablePointerToElements { $0[position].key }
         Self.insert(position, key: key, into: &buckets)
-        header.buckets = buckets
+        fields.buckets = buckets
     }
 
     private static func insert(_ position: Int, key: String, into buckets: inout [Int]) {

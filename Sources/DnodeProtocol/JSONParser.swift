@@ -276,7 +276,7 @@ public enum JSONParser {
             if !scanner.stringHadEscapes {
                 // `content` lies inside what the scanner just read.
                 let raw = UnsafeBufferPointer(rebasing: scanner.bytes[content])
-                guard JSONParser.isValidUTF8(raw) else {
+                guard isShortASCII(content) || JSONParser.isValidUTF8(raw) else {
                     throw JSONError(offset: start, problem: .invalidUTF8)
                 }
                 // Valid, so nothing is repaired: the same string `String(validating:)` makes,
@@ -289,6 +289,21 @@ public enum JSONParser {
             }
             guard let text else { throw JSONError(offset: start, problem: .invalidUTF8) }
             return text
+        }
+
+        /// Whether the input bytes in `content` (at most 8 of them) are ASCII, checked with
+        /// one load of the 8 bytes that end where `content` ends: most keys and short values
+        /// are this, and `isValidUTF8` goes byte by byte below 8 bytes.
+        @inline(__always)
+        func isShortASCII(_ content: Range<Int>) -> Bool {
+            guard content.count <= 8, content.upperBound >= 8,
+                let base = scanner.bytes.baseAddress
+            else { return false }
+            // In range: reads `upperBound - 8 ..< upperBound`, inside the input. Bytes before
+            // `content` may fail the check too; then `isValidUTF8` decides.
+            let word = UnsafeRawPointer(base + content.upperBound - 8).loadUnaligned(
+                as: UInt64.self)
+            return word & 0x8080_8080_8080_8080 == 0
         }
 
         /// Decodes the contents of a string whose escapes the scanner has checked.

@@ -21,7 +21,7 @@ struct JSONObjectTests {
                 object[key] == value, object.index(forKey: key) == position
             else { return false }
         }
-        let hasIndex = object.storage?.header.buckets != nil
+        let hasIndex = object.storage?.fields.buckets != nil
         return absent.allSatisfy { object[$0] == nil && object.index(forKey: $0) == nil }
             && hasIndex == (model.count > JSONObject.indexThreshold)
     }
