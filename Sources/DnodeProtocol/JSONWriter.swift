@@ -93,7 +93,7 @@ struct JSONWriter: ~Copyable {
     // MARK: Values
 
     /// Writes `value` as compact JSON, strings in `style`.
-    mutating func write(_ value: JSONValue, style: JSONPrinter.Style) {
+    mutating func write(_ value: borrowing JSONValue, style: JSONPrinter.Style) {
         switch value {
         case .null: append("null")
         case .bool(let flag): flag ? append("true") : append("false")
@@ -253,8 +253,8 @@ struct JSONWriter: ~Copyable {
             return
         }
         append(UInt8(ascii: "\""))
-        var text = text
         if text.utf8.withContiguousStorageIfAvailable({ writeStringBody($0) }) == nil {
+            var text = text  // a bridged string, copied only here
             text.makeContiguousUTF8()
             _ = text.utf8.withContiguousStorageIfAvailable { writeStringBody($0) }
         }
