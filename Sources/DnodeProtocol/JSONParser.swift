@@ -164,7 +164,7 @@ public enum JSONParser {
                     throw JSONError(offset: position, problem: .unexpectedByte(byte))
                 }
                 let keyStart = position + 1
-                let key = try parseString()
+                let key = try parseKey()
                 // The span of an escape-free key is its text; others compare as strings.
                 let span =
                     scanner.stringHadEscapes
@@ -272,7 +272,45 @@ public enum JSONParser {
         mutating func parseString() throws(JSONError) -> String {
             let start = position + 1
             guard scanner.skipString() else { throw scanner.failure }
+            return try makeString(start..<(position - 1))
+        }
+
+        /// An object key at `position` (its opening quote): the field names of dnode's
+        /// messages are written as literals (the same strings, without decoding them), any
+        /// other key as `parseString` makes it.
+        @inline(__always)
+        mutating func parseKey() throws(JSONError) -> String {
+            let start = position + 1
+            guard scanner.skipString() else { throw scanner.failure }
             let content = start..<(position - 1)
+            if !scanner.stringHadEscapes, let known = Self.dnodeKey(scanner.bytes, content) {
+                return known
+            }
+            return try makeString(content)
+        }
+
+        /// The dnode field name that `bytes[content]` is, if it is one.
+        @inline(__always)
+        static func dnodeKey(_ bytes: UnsafeBufferPointer<UInt8>, _ content: Range<Int>)
+            -> String?
+        {
+            switch content.count {
+            case 9:
+                if JSONScanner.equals(bytes, content, "arguments") { return "arguments" }
+                if JSONScanner.equals(bytes, content, "callbacks") { return "callbacks" }
+            case 6: if JSONScanner.equals(bytes, content, "method") { return "method" }
+            case 5: if JSONScanner.equals(bytes, content, "links") { return "links" }
+            case 4: if JSONScanner.equals(bytes, content, "from") { return "from" }
+            case 2: if JSONScanner.equals(bytes, content, "to") { return "to" }
+            default: break
+            }
+            return nil
+        }
+
+        /// The string whose contents (between its quotes) the scanner has just read at
+        /// `content`: made a `String` directly or, with escapes, decoded.
+        mutating func makeString(_ content: Range<Int>) throws(JSONError) -> String {
+            let start = content.lowerBound
             if !scanner.stringHadEscapes {
                 // `content` lies inside what the scanner just read.
                 let raw = UnsafeBufferPointer(rebasing: scanner.bytes[content])

@@ -116,6 +116,26 @@ struct JSONObjectTests {
         }
     }
 
+    @Test("dnode's field names, taken as literals, are the keys any other parse makes")
+    func dnodeFieldNames() throws {
+        let names = ["method", "arguments", "callbacks", "links", "from", "to"]
+        let nearMisses = [
+            "methoe", "argumentz", "callbackz", "linkz", "frum", "tu", "metho", "t", "linkss",
+            "méthod", "callbacks ",
+        ]
+        for key in names + nearMisses {
+            // Plain, and with an escape (which takes the general path).
+            let escaped =
+                "\\u00" + String(key.unicodeScalars.first!.value, radix: 16) + key.dropFirst()
+            for written in [key, escaped] {
+                let object = try #require(try JSONValue(parsing: "{\"\(written)\":1}").objectValue)
+                #expect(object.keys.first == key)
+                #expect(object.keys.first?.utf8.elementsEqual(key.utf8) == true)
+                #expect(object[key] == 1)
+            }
+        }
+    }
+
     @Test("copies are independent, with and without an index")
     func copyOnWrite() {
         for count in [3, 30] {
