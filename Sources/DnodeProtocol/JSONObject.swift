@@ -150,6 +150,7 @@ extension JSONObject {
     /// Makes room for `minimumCapacity` members in all, so that appending up to that many
     /// allocates no more.
     public mutating func reserveCapacity(_ minimumCapacity: Int) {
+        guard minimumCapacity > 0 else { return }
         makeUnique(minimumCapacity: minimumCapacity)
     }
 

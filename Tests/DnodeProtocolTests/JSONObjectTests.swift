@@ -151,6 +151,9 @@ struct JSONObjectTests {
             var reserved = original
             reserved.reserveCapacity(100)
             #expect(reserved == original && matches(reserved, model))
+            var empty = JSONObject()
+            empty.reserveCapacity(0)
+            #expect(empty.storage == nil && empty == [:])
         }
     }
 
