@@ -62,14 +62,14 @@ public struct DnodeMessage: Sendable, Equatable {
 extension DnodeMessage {
     /// The JSON object as Node writes it: all four keys in order, callbacks by ascending id.
     public var json: JSONValue {
-        var object = OrderedDictionary<String, JSONValue>()
+        var object = JSONObject()
         switch method {
         case .name(let name): object["method"] = .string(name)
         case .callback(let id): object["method"] = .int(Int64(id))
         }
         object["arguments"] = .array(arguments)
         if isCull && callbacks.isEmpty && links.isEmpty { return .object(object) }
-        var callbackObject = OrderedDictionary<String, JSONValue>()
+        var callbackObject = JSONObject()
         for (id, path) in callbacks.sorted(by: { $0.key < $1.key }) {
             callbackObject[String(id)] = .array(path.map(JSONValue.string))
         }

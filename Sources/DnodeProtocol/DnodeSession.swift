@@ -310,7 +310,7 @@ struct Scrubber {
             }
             return .array(result)
         case .object(let members):
-            var result = OrderedDictionary<String, JSONValue>()
+            var result = JSONObject()
             result.reserveCapacity(members.count)
             for (key, member) in members {
                 path.append(key)

@@ -89,7 +89,10 @@ extension DnodeValue {
         case .double(let value): self = .double(value)
         case .string(let value): self = .string(value)
         case .array(let values): self = .array(values.map(DnodeValue.init))
-        case .object(let members): self = .object(members.mapValues(DnodeValue.init))
+        case .object(let members):
+            self = .object(
+                OrderedDictionary(
+                    uniqueKeysWithValues: members.lazy.map { ($0.key, DnodeValue($0.value)) }))
         }
     }
 
@@ -109,7 +112,8 @@ extension DnodeValue {
         case .double(let value): .double(value)
         case .string(let value): .string(value)
         case .array(let values): .array(values.map(\.json))
-        case .object(let members): .object(members.mapValues(\.json))
+        case .object(let members):
+            .object(JSONObject(members.lazy.map { ($0.key, $0.value.json) }))
         case .function: .string("[Function]")
         case .cycle: .string("[Circular]")
         }

@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// A strict RFC 8259 parser that keeps integers and doubles apart.
 ///
 /// Leading and trailing JSON whitespace (including a CR before the line's LF) is accepted,
@@ -51,20 +49,24 @@ public enum JSONParser {
         let maxDepth: Int
         /// Decoded bytes of a string with escapes, reused.
         var scratch: [UInt8] = []
-        /// Elements of the open arrays and member values of the open objects.
+        /// Elements of the open arrays.
         var values: PendingStack<JSONValue>
-        /// Member keys of the open objects.
+        /// Members of the open objects.
+        var members: PendingStack<JSONObject.Element>
+        /// The keys of the path `DnodeMessage`'s decoder is reading.
         var keys: PendingStack<String>
         /// Where each pending key is in the input, for the duplicate check.
         var keySpans: PendingStack<KeySpan>
 
         private init(
             _ scanner: JSONScanner, maxDepth: Int, values: UnsafeMutableBufferPointer<JSONValue>,
+            members: UnsafeMutableBufferPointer<JSONObject.Element>,
             keys: UnsafeMutableBufferPointer<String>, keySpans: UnsafeMutableBufferPointer<KeySpan>
         ) {
             self.scanner = scanner
             self.maxDepth = maxDepth
             self.values = PendingStack(initial: values)
+            self.members = PendingStack(initial: members)
             self.keys = PendingStack(initial: keys)
             self.keySpans = PendingStack(initial: keySpans)
         }
@@ -77,12 +79,15 @@ public enum JSONParser {
             _ body: (inout Reader) -> Result
         ) -> Result {
             withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: 32) { values in
-                withUnsafeTemporaryAllocation(of: String.self, capacity: 16) { keys in
-                    withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: 16) { keySpans in
-                        var reader = Reader(
-                            JSONScanner(buffer), maxDepth: maxDepth, values: values, keys: keys,
-                            keySpans: keySpans)
-                        return body(&reader)
+                withUnsafeTemporaryAllocation(of: JSONObject.Element.self, capacity: 16) {
+                    members in
+                    withUnsafeTemporaryAllocation(of: String.self, capacity: 8) { keys in
+                        withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: 16) { keySpans in
+                            var reader = Reader(
+                                JSONScanner(buffer), maxDepth: maxDepth, values: values,
+                                members: members, keys: keys, keySpans: keySpans)
+                            return body(&reader)
+                        }
                     }
                 }
             }
@@ -151,7 +156,7 @@ public enum JSONParser {
                 scanner.position += 1
                 return .object([:])
             }
-            let first = keys.count
+            let first = members.count
             while true {
                 skipWhitespace()
                 let byte = try peek()
@@ -159,7 +164,7 @@ public enum JSONParser {
                     throw JSONError(offset: position, problem: .unexpectedByte(byte))
                 }
                 let keyStart = position + 1
-                let key = try parseString()
+                let key = try parseKey()
                 // The span of an escape-free key is its text; others compare as strings.
                 let span =
                     scanner.stringHadEscapes
@@ -173,9 +178,8 @@ public enum JSONParser {
                 scanner.position += 1
                 skipWhitespace()
                 let value = try parseValue(depth: depth)
-                keys.push(key)
+                members.push((key, value))
                 keySpans.push(span)
-                values.push(value)
                 skipWhitespace()
                 let next = try peek()
                 scanner.position += 1
@@ -211,28 +215,19 @@ public enum JSONParser {
             }
         }
 
-        /// The members pushed since key `first` (and the values pushed with them) as one
-        /// object. A repeated key keeps its first position and its last value, as in Node.
-        mutating func popObject(from first: Int) -> OrderedDictionary<String, JSONValue> {
-            let count = keys.count - first
-            let firstValue = values.count - count
-            if count <= Self.linearKeyLimit && !hasRepeatedKey(from: first) {
-                let keyArray = keys.popContiguousArray(from: first)
-                keySpans.pop(to: first)
-                let valueArray = values.popContiguousArray(from: firstValue)
-                return OrderedDictionary(uncheckedUniqueKeys: keyArray, values: valueArray)
-            }
-            // Many keys (hashed) or a repeated one: insert one by one.
-            var members = OrderedDictionary<String, JSONValue>(minimumCapacity: count)
-            let keyArray = keys.popContiguousArray(from: first)
+        /// The members pushed since member `first`, as one object. A repeated key keeps its
+        /// first position and its last value, as in Node.
+        mutating func popObject(from first: Int) -> JSONObject {
+            let isUnique =
+                members.count - first <= Self.linearKeyLimit && !hasRepeatedKey(from: first)
             keySpans.pop(to: first)
-            let valueArray = values.popContiguousArray(from: firstValue)
-            for index in 0..<count { members[keyArray[index]] = valueArray[index] }
-            return members
+            if isUnique { return JSONObject(uniqueMembers: members.popMoving(from: first)) }
+            // Many keys (hashed) or a repeated one: insert one by one.
+            return JSONObject(resolvingRepeats: members.popMoving(from: first))
         }
 
         /// Objects with at most this many members check their keys for repeats pairwise.
-        static var linearKeyLimit: Int { 12 }
+        static var linearKeyLimit: Int { JSONObject.indexThreshold }
 
         /// Whether two of the pending keys from `first` on are equal.
         func hasRepeatedKey(from first: Int) -> Bool {
@@ -247,7 +242,7 @@ public enum JSONParser {
                         if a.count == b.count && sameBytes(a.start, b.start, a.count) {
                             return true
                         }
-                    } else if keys[earlier] == keys[later] {
+                    } else if members[earlier].key == members[later].key {
                         return true
                     }
                     earlier += 1
@@ -277,11 +272,49 @@ public enum JSONParser {
         mutating func parseString() throws(JSONError) -> String {
             let start = position + 1
             guard scanner.skipString() else { throw scanner.failure }
+            return try makeString(start..<(position - 1))
+        }
+
+        /// An object key at `position` (its opening quote): the field names of dnode's
+        /// messages are written as literals (the same strings, without decoding them), any
+        /// other key as `parseString` makes it.
+        @inline(__always)
+        mutating func parseKey() throws(JSONError) -> String {
+            let start = position + 1
+            guard scanner.skipString() else { throw scanner.failure }
             let content = start..<(position - 1)
+            if !scanner.stringHadEscapes, let known = Self.dnodeKey(scanner.bytes, content) {
+                return known
+            }
+            return try makeString(content)
+        }
+
+        /// The dnode field name that `bytes[content]` is, if it is one.
+        @inline(__always)
+        static func dnodeKey(_ bytes: UnsafeBufferPointer<UInt8>, _ content: Range<Int>)
+            -> String?
+        {
+            switch content.count {
+            case 9:
+                if JSONScanner.equals(bytes, content, "arguments") { return "arguments" }
+                if JSONScanner.equals(bytes, content, "callbacks") { return "callbacks" }
+            case 6: if JSONScanner.equals(bytes, content, "method") { return "method" }
+            case 5: if JSONScanner.equals(bytes, content, "links") { return "links" }
+            case 4: if JSONScanner.equals(bytes, content, "from") { return "from" }
+            case 2: if JSONScanner.equals(bytes, content, "to") { return "to" }
+            default: break
+            }
+            return nil
+        }
+
+        /// The string whose contents (between its quotes) the scanner has just read at
+        /// `content`: made a `String` directly or, with escapes, decoded.
+        mutating func makeString(_ content: Range<Int>) throws(JSONError) -> String {
+            let start = content.lowerBound
             if !scanner.stringHadEscapes {
                 // `content` lies inside what the scanner just read.
                 let raw = UnsafeBufferPointer(rebasing: scanner.bytes[content])
-                guard JSONParser.isValidUTF8(raw) else {
+                guard isShortASCII(content) || JSONParser.isValidUTF8(raw) else {
                     throw JSONError(offset: start, problem: .invalidUTF8)
                 }
                 // Valid, so nothing is repaired: the same string `String(validating:)` makes,
@@ -294,6 +327,21 @@ public enum JSONParser {
             }
             guard let text else { throw JSONError(offset: start, problem: .invalidUTF8) }
             return text
+        }
+
+        /// Whether the input bytes in `content` (at most 8 of them) are ASCII, checked with
+        /// one load of the 8 bytes that end where `content` ends: most keys and short values
+        /// are this, and `isValidUTF8` goes byte by byte below 8 bytes.
+        @inline(__always)
+        func isShortASCII(_ content: Range<Int>) -> Bool {
+            guard content.count <= 8, content.upperBound >= 8,
+                let base = scanner.bytes.baseAddress
+            else { return false }
+            // In range: reads `upperBound - 8 ..< upperBound`, inside the input. Bytes before
+            // `content` may fail the check too; then `isValidUTF8` decides.
+            let word = UnsafeRawPointer(base + content.upperBound - 8).loadUnaligned(
+                as: UInt64.self)
+            return word & 0x8080_8080_8080_8080 == 0
         }
 
         /// Decodes the contents of a string whose escapes the scanner has checked.

@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// A JSON value that keeps integers, doubles, booleans and null apart.
 ///
 /// Foundation's `JSONSerialization` cannot tell `1` from `true` or `1.0`; dnode peers care,
@@ -18,9 +16,9 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     /// An array, in order.
     case array([JSONValue])
-    /// An object with its keys in the order they were written (a repeated key keeps its last
-    /// value).
-    case object(OrderedDictionary<String, JSONValue>)
+    /// An object with its keys in the order they were written (a repeated key keeps its first
+    /// place and its last value).
+    case object(JSONObject)
 }
 
 extension JSONValue {
@@ -75,7 +73,7 @@ extension JSONValue {
     }
 
     /// The members of an `.object`, in order; `nil` for anything else.
-    public var objectValue: OrderedDictionary<String, JSONValue>? {
+    public var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
@@ -117,7 +115,7 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(OrderedDictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(elements))
     }
 }
 

@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// The printer's output buffer and value writer (`JSONPrinter`'s work).
 ///
 /// The bytes go to a buffer the writer grows itself, starting on the stack, and are appended
@@ -95,7 +93,7 @@ struct JSONWriter: ~Copyable {
     // MARK: Values
 
     /// Writes `value` as compact JSON, strings in `style`.
-    mutating func write(_ value: JSONValue, style: JSONPrinter.Style) {
+    mutating func write(_ value: borrowing JSONValue, style: JSONPrinter.Style) {
         switch value {
         case .null: append("null")
         case .bool(let flag): flag ? append("true") : append("false")
@@ -108,18 +106,17 @@ struct JSONWriter: ~Copyable {
     }
 
     mutating func writeObject(
-        _ members: OrderedDictionary<String, JSONValue>, style: JSONPrinter.Style
+        _ members: JSONObject, style: JSONPrinter.Style
     ) {
         append(UInt8(ascii: "{"))
-        // Through the storage, not the dictionary's iterators: no copies (and their retains)
-        // of the keys, values and views.
-        let keys = members.keys
-        members.values.withUnsafeBufferPointer { values in
-            for index in values.indices {
+        // Through the storage, not the object's iterator: no copies (and their retains) of
+        // the members.
+        _ = members.withContiguousStorageIfAvailable { members in
+            for index in members.indices {
                 if index > 0 { append(UInt8(ascii: ",")) }
-                writeString(keys[index], style: style)
+                writeString(members[index].key, style: style)
                 append(UInt8(ascii: ":"))
-                write(values[index], style: style)
+                write(members[index].value, style: style)
             }
         }
         append(UInt8(ascii: "}"))
@@ -256,8 +253,8 @@ struct JSONWriter: ~Copyable {
             return
         }
         append(UInt8(ascii: "\""))
-        var text = text
         if text.utf8.withContiguousStorageIfAvailable({ writeStringBody($0) }) == nil {
+            var text = text  // a bridged string, copied only here
             text.makeContiguousUTF8()
             _ = text.utf8.withContiguousStorageIfAvailable { writeStringBody($0) }
         }

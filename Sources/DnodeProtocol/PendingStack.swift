@@ -62,19 +62,10 @@ struct PendingStack<Element>: ~Copyable {
         return result
     }
 
-    /// `popArray` as a `ContiguousArray` (what `OrderedDictionary` stores).
-    @inline(__always)
-    mutating func popContiguousArray(from first: Int) -> ContiguousArray<Element> {
-        var result: ContiguousArray<Element> = []
-        result.reserveCapacity(count - first)
-        result.append(contentsOf: popMoving(from: first))
-        return result
-    }
-
     /// The elements from index `first` up, popped, to be moved out exactly once each by
     /// iterating the returned sequence to its end.
     @inline(__always)
-    private mutating func popMoving(from first: Int) -> MovingElements<Element> {
+    mutating func popMoving(from first: Int) -> MovingElements<Element> {
         precondition(first >= 0 && first <= count, "pending stack index out of range")
         let moved = MovingElements(start: base.map { $0 + first }, count: count - first)
         count = first

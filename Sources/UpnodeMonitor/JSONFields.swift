@@ -1,11 +1,10 @@
 import DnodeProtocol
-import OrderedCollections
 
 /// Typed member access and construction helpers for recording lines and snapshots.
 extension JSONValue {
     /// Builds an object keeping `members` in order (later duplicates win).
     static func makeObject(_ members: [(String, JSONValue)]) -> JSONValue {
-        .object(OrderedDictionary(members, uniquingKeysWith: { _, last in last }))
+        .object(JSONObject(members))
     }
 
     /// A number of milliseconds rounded to the microsecond; integral values print as integers.

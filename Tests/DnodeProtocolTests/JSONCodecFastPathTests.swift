@@ -4,7 +4,7 @@ import Testing
 
 /// The codec's fast paths agree with the general ones: the shortcut for short doubles with
 /// the printing of Swift's shortest digits, the word-at-a-time string writer with a
-/// scalar-by-scalar reference, the parser's container building with `OrderedDictionary`'s own
+/// scalar-by-scalar reference, the parser's container building with `JSONObject`'s own
 /// rules, and the direct `DnodeMessage` decoder with decoding through `JSONValue`.
 @Suite("JSON codec fast paths")
 struct JSONCodecFastPathTests {
