@@ -1,5 +1,4 @@
 import DnodeProtocol
-import OrderedCollections
 
 /// The `tap` member of a tapped row in a keyframe (docs/RECORDING.md, "Keyframes"): every
 /// figure `TapConnectionStats` keeps, so that a replay seeking from a keyframe shows the
@@ -155,7 +154,7 @@ extension MonitorState {
     /// The tapped rows of a snapshot's `connections` (ids `<link>.<n>` of a link in `known`,
     /// with a `tap` member), each with the id of the row written before it (nil: first).
     static func decodeTapRows(
-        _ links: OrderedDictionary<String, JSONValue>, known: Set<ConnectionID>
+        _ links: JSONObject, known: Set<ConnectionID>
     ) throws(SnapDecodingError) -> [(after: ConnectionID?, stats: ConnectionStats)] {
         var rows: [(after: ConnectionID?, stats: ConnectionStats)] = []
         var previous: ConnectionID?
