@@ -22,9 +22,9 @@
 # How it builds (no SwiftPM, no Package.swift changes): swiftc directly into .build-fuzz/
 # (ignored by git through the `.build-*/` pattern), everything instrumented with
 # -sanitize=fuzzer,address and optimised with checks kept (-O: overflow and bounds traps fire):
-#   1. swift-collections' OrderedCollections (plus InternalCollectionsUtilities, folded in with
-#      -DCOLLECTIONS_SINGLE_MODULE, the package's own single-module switch) as a module named
-#      OrderedCollections. Its sources come from the SwiftPM checkout (.build/checkouts/…, or
+#   1. swift-collections' OrderedCollections and DequeModule (each with
+#      InternalCollectionsUtilities, and for DequeModule ContainersPreview, folded in with -DCOLLECTIONS_SINGLE_MODULE, the package's own
+#      single-module switch) as modules of those names. Its sources come from the SwiftPM checkout (.build/checkouts/…, or
 #      .build-*/checkouts/…); if there is none, `swift package resolve` fetches it.
 #   2. Library modules the target needs (DnodeProtocol, TerminalUI, a NIO-free Upnode subset),
 #      each a static library in .build-fuzz/modules, with `-package-name upmon` as SwiftPM uses.
@@ -66,10 +66,14 @@ if [ -z "$collections" ]; then
     collections="$ROOT/.build/checkouts/swift-collections"
 fi
 
-# 1. OrderedCollections as its own module (rebuilt only when missing).
-if [ ! -f "$OUT/collections/OrderedCollections.swiftmodule" ] || [ ! -f "$OUT/collections/libOrderedCollections.a" ]; then
-    echo "building OrderedCollections from $collections"
-    features=()
+# 1. OrderedCollections and DequeModule, each a module of its own with the shared utilities
+#    folded in (rebuilt only when missing; their symbols carry their module's name, so the two
+#    copies of the utilities do not clash).
+collections_module() {
+    local name="$1"; shift  # then the other swift-collections modules it needs
+    if [ -f "$OUT/collections/$name.swiftmodule" ] && [ -f "$OUT/collections/lib$name.a" ]; then return; fi
+    echo "building $name from $collections"
+    local features=() v f sources
     for f in BuiltinModule Lifetimes InoutLifetimeDependence AddressableParameters AddressableTypes; do
         features+=(-enable-experimental-feature "$f")
     done
@@ -78,13 +82,15 @@ if [ ! -f "$OUT/collections/OrderedCollections.swiftmodule" ] || [ ! -f "$OUT/co
     for v in 5.0 5.1 5.6 5.7 5.8 5.9 5.10 6.0 6.1 6.2 6.3 6.4 6.5; do
         features+=(-enable-experimental-feature "AvailabilityMacro=SwiftStdlib $v:macOS 9999, iOS 9999, watchOS 9999, tvOS 9999, visionOS 9999")
     done
-    mapfile -d '' sources < <(find "$collections/Sources/InternalCollectionsUtilities" "$collections/Sources/OrderedCollections" -name '*.swift' -print0 | sort -z)
-    (cd "$OUT/collections" && swiftc -module-name OrderedCollections -package-name swift_collections -parse-as-library -swift-version 5 \
+    mapfile -d '' sources < <(find "$collections/Sources/InternalCollectionsUtilities" "${@/#/$collections/Sources/}" "$collections/Sources/$name" -name '*.swift' -print0 | sort -z)
+    (cd "$OUT/collections" && swiftc -module-name "$name" -package-name swift_collections -parse-as-library -swift-version 5 \
         -DCOLLECTIONS_SINGLE_MODULE "${features[@]}" "${OPT[@]}" "${SAN[@]}" \
-        -emit-module -emit-module-path OrderedCollections.swiftmodule -emit-library -static \
-        -o libOrderedCollections.a "${sources[@]}" 2>build.log) \
-        || { cat "$OUT/collections/build.log" >&2; rm -f "$OUT/collections/libOrderedCollections.a"; exit 1; }
-fi
+        -emit-module -emit-module-path "$name.swiftmodule" -emit-library -static \
+        -o "lib$name.a" "${sources[@]}" 2>"build-$name.log") \
+        || { cat "$OUT/collections/build-$name.log" >&2; rm -f "$OUT/collections/lib$name.a"; exit 1; }
+}
+collections_module OrderedCollections
+collections_module DequeModule ContainersPreview
 
 SEARCH=(-I "$OUT/collections" -L "$OUT/collections" -I "$MODULES" -L "$MODULES")
 
@@ -108,9 +114,10 @@ executable() {
 # The UpnodeMonitor sources that do not need Upnode (and so NIO).
 monitor_sources() {
     local file
-    for file in Sources/UpnodeMonitor/*.swift; do
+    # Subfolders too (Tap/): the target is every .swift file below the folder.
+    while IFS= read -r -d '' file; do
         grep -q '^import Upnode$' "$file" || printf '%s\0' "$file"
-    done
+    done < <(find Sources/UpnodeMonitor -name '*.swift' -print0 | sort -z)
 }
 
 CORPUS="$OUT/corpus-$target"
@@ -160,7 +167,7 @@ PY
 recording)
     library DnodeProtocol Sources/DnodeProtocol/*.swift
     mapfile -d '' sources < <(monitor_sources)
-    executable RecordingFuzzer UpnodeMonitor -lDnodeProtocol -lOrderedCollections \
+    executable RecordingFuzzer UpnodeMonitor -lDnodeProtocol -lOrderedCollections -lDequeModule \
         "${sources[@]}" Fuzz/RecordingFuzzer/main.swift
     binary="$OUT/RecordingFuzzer"
     # The fixture recordings (whole files, header included) and their lines one by one.
