@@ -205,7 +205,9 @@ final class TapPair {
         let who = TapConnectionMonitor.words(direction)
         var detail = "\(who): \(TapServer.describe(error))"
         if beforeReady, isTLS {
-            detail = "\(who): TLS handshake failed: \(error)" + Self.hint(direction, error)
+            detail =
+                "\(who): TLS handshake failed: \(TapServer.describe(error))"
+                + Self.hint(direction, error)
         }
         if beforeReady, direction == .c2s, setupFailure == nil {
             setupFailure = (reason, detail)

@@ -5,6 +5,12 @@ import Synchronization
 import Upnode
 import UpnodeMonitor
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One `LISTEN TARGET` pair of `upmon tap`.
 public struct TapRoute: Sendable {
     /// The tap's own row in the monitor (`c1`); its connections are `c1.1`, `c1.2`, …
@@ -110,6 +116,14 @@ public final class TapServer: Sendable {
             serverContext = try await listenTLS.serverContext()
         }
         if let targetTLS = route.targetTLS {
+            if case .tls(let host, _) = route.target, targetTLS.serverName == nil,
+                isIPAddress(host)
+            {
+                throw TapError(
+                    "target \(route.target.normalized): an IP address cannot be the name its"
+                        + " certificate is verified for; give that name (--tls-server-name, or"
+                        + " tls_server_name in the config)")
+            }
             _ = try await targetTLS.clientContext(on: group.next()).get()
         }
         let box = Mutex<TapServer?>(nil)
@@ -283,15 +297,8 @@ public final class TapServer: Sendable {
             case .success:
                 boundPair.value.dialFinished(failure: nil)
             case .failure(let error):
-                // The TLS handler refuses an IP address as the name to verify, as a link's does.
-                let isTLS = error is NIOSSLError || error is NIOSSLExtraError
-                let text =
-                    isTLS
-                    ? "target \(target.normalized): TLS: \(error) (give the name its certificate"
-                        + " has: --tls-server-name, or tls_server_name in the config)"
-                    : "target \(target.normalized) refused: \(Self.describe(error))"
-                boundPair.value.dialFinished(
-                    failure: (isTLS ? LinkReasonName.tlsError : LinkReasonName.refused, text))
+                let text = "target \(target.normalized) refused: \(Self.describe(error))"
+                boundPair.value.dialFinished(failure: (LinkReasonName.refused, text))
             }
         }
     }
@@ -313,9 +320,44 @@ public final class TapServer: Sendable {
         }
     }
 
+    /// A short reason: `connection refused`, `connect timed out`, the TLS library's reason
+    /// codes (`wrong version number`), else the error as it prints.
     static func describe(_ error: any Error) -> String {
-        if let io = error as? IOError { return io.description }
-        return "\(error)"
+        if let connection = error as? NIOConnectionError {
+            if let first = connection.connectionErrors.first { return describe(first.error) }
+            return "cannot connect to \(connection.host):\(connection.port)"
+        }
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return "connect timed out"
+        }
+        return tlsReasons(error) ?? "\(error)"
+    }
+
+    /// `certificate verify failed` from BoringSSL's `…:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED
+    /// at /path/file.cc:123`; nil when the text has no such code.
+    static func tlsReasons(_ error: any Error) -> String? {
+        let text = "\(error)"
+        var reasons: [String] = []
+        var rest = Substring(text)
+        while let range = rest.firstRange(of: "OPENSSL_internal:") {
+            let code = rest[range.upperBound...].prefix {
+                $0.isUppercase || $0 == "_" || $0.isNumber
+            }
+            if !code.isEmpty {
+                reasons.append(String(code.lowercased().map { $0 == "_" ? " " : $0 }))
+            }
+            rest = rest[range.upperBound...]
+        }
+        guard !reasons.isEmpty else { return nil }
+        return reasons.joined(separator: ", ")
+    }
+
+    /// An IP address as a `tls://` host: it cannot be the name a certificate is verified for.
+    static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 }
 

@@ -217,7 +217,9 @@ extension Tap {
                 let server = try await TapServer.start(route, options: options, sink: sink)
                 session.onClose { await server.close() }
             } catch let error as UpnodeError {
-                exitWith("tap \(route.name): \(TapTLSFiles.loadFailure(error))", code: 2)
+                exitWith("\(route.name): \(TapTLSFiles.loadFailure(error))", code: 2)
+            } catch let error as TapError {
+                exitWith("\(route.name): \(error)", code: 2)
             } catch {
                 var port: Int?
                 if case .tcp(_, let number) = route.listen { port = number }
@@ -228,6 +230,25 @@ extension Tap {
                             error, address: route.listen.description, port: port,
                             otherPort: "pick another \(role) address"), code: 2)
             }
+        }
+    }
+}
+
+extension Tap {
+    /// The taps of `config`'s `tap =` links, rows after the links; a PEM file of theirs that
+    /// cannot be used ends upmon with exit 2, naming the config file, the link and the key.
+    static func configured(_ config: UpmonConfig, options: ConnectionOptions) -> [ConfigTaps.Tap] {
+        if let problem = ConfigTaps.fileProblem(in: config.connections) {
+            let path = options.configPath(environment: ProcessInfo.processInfo.environment)
+            exitWith("\(path ?? "config"): \(problem)", code: 2)
+        }
+        return ConfigTaps.taps(for: config.connections, recordsArguments: options.recordArgs)
+    }
+
+    /// Starts the taps of config links into `session` (before anything reads its feed).
+    static func start(_ taps: [ConfigTaps.Tap], session: LiveSession) async {
+        for tap in taps {
+            await start([tap.route], options: tap.options, session: session, role: "tap")
         }
     }
 }

@@ -6,7 +6,6 @@ import TerminalUI
 import UpmonApp
 import Upnode
 import UpnodeMonitor
-import UpnodeTap
 
 #if canImport(Glibc)
     import Glibc
@@ -58,21 +57,12 @@ struct Watch: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment.merging(
             demoCluster?.environment ?? [:]
         ) { _, demo in demo }
-        // `tap =` links: their taps are rows after the links, started before anything reads.
-        let taps = ConfigTaps.taps(
-            for: config.connections, recordsArguments: connectionOptions.recordArgs)
-        if let problem = ConfigTaps.fileProblem(in: config.connections) {
-            let path = connectionOptions.configPath(
-                environment: ProcessInfo.processInfo.environment)
-            exitWith("\(path ?? "config"): \(problem)", code: 2)
-        }
+        let taps = Tap.configured(config, options: connectionOptions)
         let session = LiveSession(
             specs: config.connections, recordsArguments: connectionOptions.recordArgs,
             environment: environment, pacing: config.connectPacing,
             extraLinks: taps.map(\.route.info))
-        for tap in taps {
-            await Tap.start([tap.route], options: tap.options, session: session, role: "tap")
-        }
+        await Tap.start(taps, session: session)
         demoCluster?.startTraffic(session: session, seed: flags.demoSeed)
         let label =
             flags.demo

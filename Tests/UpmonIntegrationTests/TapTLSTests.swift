@@ -279,11 +279,20 @@ struct TapTLSTests {
         let target = TapRoute(
             id: "c1", name: "tap", listen: .tcp(host: "127.0.0.1", port: 0),
             target: .tls(host: "127.0.0.1", port: 1),
-            targetTLS: TLSOptions(trustRootsFile: certificates.directory + "/no-ca.pem"))
+            targetTLS: TLSOptions(
+                trustRootsFile: certificates.directory + "/no-ca.pem", serverName: "localhost"))
         await #expect {
             _ = try await TapServer.start(target, sink: sink.sink)
         } throws: { error in
             "\(error)".contains("no-ca.pem")
+        }
+        // An IP address without a name to verify: said at start, not on every connection.
+        var unnamed = target
+        unnamed.targetTLS = TLSOptions()
+        await #expect {
+            _ = try await TapServer.start(unnamed, sink: sink.sink)
+        } throws: { error in
+            "\(error)".contains("an IP address cannot be the name")
         }
         #expect(sink.events.isEmpty)
     }
