@@ -2,8 +2,8 @@ import TerminalUI
 import Upnode
 
 /// `tap = …` in a link's section: a tap listening there and connecting every client on to
-/// the link's endpoint, with the link's TLS settings toward it (docs/PROTOCOL.md, "Decoding
-/// tapped traffic").
+/// the link's endpoint, with the link's TLS settings toward it
+/// (docs/PROTOCOL.md, "Decoding tapped traffic").
 public struct TapSpec: Sendable, Equatable {
     /// Where the tap listens: `host:port`, `tls://host:port` or `unix:/path`.
     public var listen: Endpoint
