@@ -83,6 +83,19 @@ final class TapPair {
         finishIfDone()
     }
 
+    /// The target's TLS handshake is not done `after` the dial: its channel is closed and the
+    /// row goes down (`connect_timeout`). Nothing happens once the pair is up or gone.
+    func handshakeTimedOut(after: TimeAmount) {
+        guard phase == .connecting, let serverHalf else { return }
+        if failure == nil {
+            failure = (
+                LinkReasonName.connectTimeout,
+                "the server: no TLS handshake within \(after.nanoseconds / 1_000_000) ms"
+            )
+        }
+        serverHalf.closeNow()
+    }
+
     /// The target could not be reached or set up: the client is closed, the row goes down.
     private func targetFailed(reason: String, detail: String) {
         if setupFailure == nil {

@@ -296,6 +296,11 @@ public final class TapServer: Sendable {
             switch result {
             case .success:
                 boundPair.value.dialFinished(failure: nil)
+                guard sslContext != nil else { return }
+                // A target that takes the connection but never finishes the handshake.
+                loop.scheduleTask(in: options.connectTimeout) {
+                    boundPair.value.handshakeTimedOut(after: options.connectTimeout)
+                }
             case .failure(let error):
                 let text = "target \(target.normalized) refused: \(Self.describe(error))"
                 boundPair.value.dialFinished(failure: (LinkReasonName.refused, text))

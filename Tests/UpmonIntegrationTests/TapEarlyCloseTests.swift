@@ -54,8 +54,9 @@ struct TapEarlyCloseTests {
         }
 
         /// The dial succeeded and the target's channel is up.
-        func connectTarget() throws {
-            let serverHalf = TapGlue(direction: .s2c, pair: pair)
+        func connectTarget(waitsForHandshake: Bool = false) throws {
+            let serverHalf = TapGlue(
+                direction: .s2c, pair: pair, waitsForHandshake: waitsForHandshake)
             pair.serverHalf = serverHalf
             try server.pipeline.syncOperations.addHandlers([serverCloses, serverHalf])
             pair.dialFinished(failure: nil)
@@ -233,6 +234,26 @@ struct TapEarlyCloseTests {
         #expect(sink.events.compactMap(\.tapSummary) == ["call add", "result add ok"])
         await tap.close()
         try await server.close()
+    }
+
+    @Test(
+        "a TLS target that never finishes its handshake: closed, and the row goes down with connect_timeout"
+    )
+    func handshakeTimeout() throws {
+        let rig = try Rig()
+        try rig.send(Self.call, on: rig.client)
+        try rig.connectTarget(waitsForHandshake: true)
+        #expect(rig.states.isEmpty)
+        // Nothing was forwarded to a target that is not ready.
+        #expect(try rig.received(rig.server) == "")
+        rig.pair.handshakeTimedOut(after: .seconds(10))
+        #expect(!rig.server.isActive)
+        #expect(!rig.client.isActive)
+        #expect(
+            rig.states == [
+                "connecting>down connect_timeout: the server: no TLS handshake within 10000 ms",
+                "down>closed connect_timeout",
+            ])
     }
 
     @Test("both ends in turn: each is mirrored after the bytes before it, then both close")
