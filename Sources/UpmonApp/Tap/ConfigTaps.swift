@@ -8,8 +8,11 @@ import UpnodeTap
 public enum ConfigTaps {
     /// One tap to start: its route and settings, and the link it is in front of.
     public struct Tap: Sendable {
+        /// Where it listens and what it connects on to.
         public var route: TapRoute
+        /// The decoding settings (the link's line cap, whether arguments are kept).
         public var options: TapOptions
+        /// The name of the link it is in front of.
         public var link: String
     }
 
