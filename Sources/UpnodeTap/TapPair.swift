@@ -256,6 +256,9 @@ final class TapPair {
         phase = .finished
         drainTimer?.cancel()
         tick?.cancel()
+        // They hold the pair (a client whose handshake failed never ran them).
+        dial = nil
+        onUp = nil
         monitor.closed()
         if wasUp {
             let closer = TapConnectionMonitor.words(firstEnded ?? .c2s)

@@ -358,18 +358,21 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
     let greeting: [[UInt8]]
     let reply: Mutex<[[UInt8]]?>
     let replyAfter: Int
+    /// Replies when the peer's end (FIN) comes, instead of after `replyAfter` bytes.
+    let replyOnEnd: Bool
     /// TLS under it: it starts once the handshake completed, not when the channel is active
     /// (a half-close before the handshake would go out before the TLS hello).
     let waitsForHandshake: Bool
 
     init(
         done: EventLoopPromise<[UInt8]>, greeting: [[UInt8]] = [], reply: [[UInt8]]? = nil,
-        replyAfter: Int = 0, waitsForHandshake: Bool = false
+        replyAfter: Int = 0, replyOnEnd: Bool = false, waitsForHandshake: Bool = false
     ) {
         self.done = done
         self.greeting = greeting
         self.reply = Mutex(reply)
-        self.replyAfter = replyAfter
+        self.replyAfter = replyOnEnd ? Int.max : replyAfter
+        self.replyOnEnd = replyOnEnd
         self.waitsForHandshake = waitsForHandshake
     }
 
@@ -400,7 +403,12 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event { done.succeed(bytes.withLock { $0 }) }
+        if case ChannelEvent.inputClosed = event {
+            done.succeed(bytes.withLock { $0 })
+            if replyOnEnd, let script = reply.withLock({ $0.take() }) {
+                play(script, on: context.channel)
+            }
+        }
         if waitsForHandshake, let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
             begin(context.channel)
         }
@@ -427,7 +435,8 @@ struct ScriptedServer {
 
     /// With `tls`, it serves TLS with that context.
     static func start(
-        greeting: [[UInt8]] = [], script: [[UInt8]], after: Int = 0, tls: NIOSSLContext? = nil
+        greeting: [[UInt8]] = [], script: [[UInt8]], after: Int = 0, onEnd: Bool = false,
+        tls: NIOSSLContext? = nil
     ) async throws -> ScriptedServer {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let promise = loop.makePromise(of: [UInt8].self)
@@ -442,7 +451,7 @@ struct ScriptedServer {
                     try child.pipeline.syncOperations.addHandler(
                         ByteCollector(
                             done: promise, greeting: greeting, reply: script, replyAfter: after,
-                            waitsForHandshake: tls != nil))
+                            replyOnEnd: onEnd, waitsForHandshake: tls != nil))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
