@@ -37,7 +37,8 @@ public struct TLSOptions: Sendable {
 
     /// The client context, built on the shared thread pool (never on `eventLoop`): once, and
     /// again only when a file changed (see `TLSContextCache`). Completes on `eventLoop`.
-    func clientContext(on eventLoop: any EventLoop) -> EventLoopFuture<NIOSSLContext> {
+    /// Public for `upmon tap`, whose `tls://` targets trust what a link's would.
+    public func clientContext(on eventLoop: any EventLoop) -> EventLoopFuture<NIOSSLContext> {
         let files = [trustRootsFile, certificateFile, privateKeyFile]
         return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
             try contextCache.context(key: files) { () throws(UpnodeError) in
@@ -82,8 +83,9 @@ public struct ServerTLSOptions: Sendable {
         self.privateKeyFile = privateKeyFile
     }
 
-    /// The server context, built on the shared thread pool (off every event loop).
-    func serverContext() async throws -> NIOSSLContext {
+    /// The server context, built on the shared thread pool (off every event loop). Public for
+    /// `upmon tap`'s `tls://` listen addresses.
+    public func serverContext() async throws -> NIOSSLContext {
         let files: [String?] = [certificateFile, privateKeyFile]
         return try await NIOThreadPool.singleton.runIfActive {
             try contextCache.context(key: files) { () throws(UpnodeError) in

@@ -46,6 +46,9 @@ final class TapConnectionMonitor {
 
     /// Bytes read from one side, before they are forwarded.
     func observe(_ buffer: UnsafeRawBufferPointer, direction: TapDirection) {
+        if bytes[direction, default: 0] == 0, Self.looksLikeTLS(buffer) {
+            note(.warning, Self.tlsMismatch(direction))
+        }
         bytes[direction, default: 0] += buffer.count
         let t = sink.now()
         let stillDecoding = splitters[direction]?.feed(buffer) { line in
@@ -136,6 +139,21 @@ final class TapConnectionMonitor {
 
     func note(_ level: NoteLevel, _ text: String) {
         sink.emit(.note(level: level, text: text), conn)
+    }
+
+    /// A TLS record (handshake or alert, version 3.x) where a dnode line starts with `{` or
+    /// blanks: the side speaks TLS to a side of the tap that does not.
+    static func looksLikeTLS(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        buffer.count >= 3 && (buffer[0] == 0x16 || buffer[0] == 0x15) && buffer[1] == 0x03
+            && buffer[2] <= 0x04
+    }
+
+    static func tlsMismatch(_ direction: TapDirection) -> String {
+        direction == .c2s
+            ? "the client speaks TLS to a listener without it: its bytes pass undecoded"
+                + " (listen on tls://host:port with a certificate to decode them)"
+            : "the server answers in TLS to a connection without it"
+                + " (the target is tls://host:port)"
     }
 
     static func words(_ direction: TapDirection) -> String {

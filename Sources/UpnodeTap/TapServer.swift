@@ -1,26 +1,49 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 import Upnode
 import UpnodeMonitor
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One `LISTEN TARGET` pair of `upmon tap`.
-public struct TapRoute: Sendable, Hashable {
+public struct TapRoute: Sendable {
     /// The tap's own row in the monitor (`c1`); its connections are `c1.1`, `c1.2`, …
     public var id: ConnectionID
     /// The row's name; tapped connections are `name#1`, `name#2`, …
     public var name: String
-    /// Where clients connect: `host:port` or `unix:/path`.
+    /// Where clients connect: `host:port`, `tls://host:port` or `unix:/path`.
     public var listen: Endpoint
-    /// Where each client is connected on to: `host:port` or `unix:/path`.
+    /// Where each client is connected on to: `host:port`, `tls://host:port` or `unix:/path`.
     public var target: Endpoint
+    /// Certificate and key of a `tls://` listen address.
+    public var listenTLS: ServerTLSOptions?
+    /// Trust (and client certificate) for a `tls://` target, as a link's; nil there trusts
+    /// the system store.
+    public var targetTLS: TLSOptions?
 
-    /// A route from `listen` to `target`.
-    public init(id: ConnectionID, name: String, listen: Endpoint, target: Endpoint) {
+    /// A route from `listen` to `target`; TLS on a side only where its endpoint is `tls://`.
+    public init(
+        id: ConnectionID, name: String, listen: Endpoint, target: Endpoint,
+        listenTLS: ServerTLSOptions? = nil, targetTLS: TLSOptions? = nil
+    ) {
         self.id = id
         self.name = name
         self.listen = listen
         self.target = target
+        self.listenTLS = listenTLS
+        if case .tls = target {
+            // One value for every connection: its context is built once (and again only when
+            // a file changed), as a link's is.
+            self.targetTLS = targetTLS ?? TLSOptions()
+        } else {
+            self.targetTLS = nil
+        }
     }
 
     /// The tap's row as a monitored link: its endpoint is the target.
@@ -45,6 +68,9 @@ public struct TapOptions: Sendable {
     /// Write-buffer water marks of each side: above `highWater` the other side is not read.
     public var highWater = 1 << 20
     public var lowWater = 256 << 10
+    /// How long a side is still read (and decoded) after the other side went away: the
+    /// answers to a client that left are counted.
+    public var drainTimeout: TimeAmount = .seconds(10)
     /// Defaults.
     public init() {}
 }
@@ -58,20 +84,48 @@ public final class TapServer: Sendable {
     let channel: any Channel
     let counter: Mutex<Int>
     let sink: TapSink
+    /// The listening side's TLS context (a `tls://` listen address), built at start.
+    let serverContext: NIOSSLContext?
 
-    private init(route: TapRoute, bound: Endpoint, channel: any Channel, sink: TapSink) {
+    private init(
+        route: TapRoute, bound: Endpoint, channel: any Channel, sink: TapSink,
+        serverContext: NIOSSLContext?
+    ) {
         self.route = route
         self.boundEndpoint = bound
         self.channel = channel
         self.counter = Mutex(0)
         self.sink = sink
+        self.serverContext = serverContext
     }
 
     /// Starts listening on `route.listen`. The tap's own row goes `up` (listening).
+    ///
+    /// The TLS files of both sides are read here, so a missing or bad certificate, key or
+    /// trust file fails the start (an `UpnodeError.tls` naming the files) rather than
+    /// every connection.
     public static func start(
         _ route: TapRoute, options: TapOptions = TapOptions(), sink: TapSink,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TapServer {
+        var serverContext: NIOSSLContext?
+        if case .tls = route.listen {
+            guard let listenTLS = route.listenTLS else {
+                throw TapError("a tls:// listen address needs a certificate and its key")
+            }
+            serverContext = try await listenTLS.serverContext()
+        }
+        if let targetTLS = route.targetTLS {
+            if case .tls(let host, _) = route.target, targetTLS.serverName == nil,
+                isIPAddress(host)
+            {
+                throw TapError(
+                    "target \(route.target.normalized): an IP address cannot be the name its"
+                        + " certificate is verified for; give that name (--tls-server-name, or"
+                        + " tls_server_name in the config)")
+            }
+            _ = try await targetTLS.clientContext(on: group.next()).get()
+        }
         let box = Mutex<TapServer?>(nil)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -92,20 +146,27 @@ public final class TapServer: Sendable {
             }
         let channel: any Channel
         switch route.listen {
-        case .tcp(let host, let port):
+        case .tcp(let host, let port), .tls(let host, let port):
             channel = try await bootstrap.bind(host: host, port: port).get()
         case .unix(let path):
             channel = try await bootstrap.bind(
                 unixDomainSocketPath: path, cleanupExistingSocketFile: true
             ).get()
         default:
-            throw TapError("a tap listens on host:port or unix:/path, not \(route.listen)")
+            throw TapError(
+                "a tap listens on host:port, tls://host:port or unix:/path, not \(route.listen)")
         }
         var bound = route.listen
-        if case .tcp(let host, _) = route.listen, let port = channel.localAddress?.port {
-            bound = .tcp(host: host, port: port)
+        if let port = channel.localAddress?.port {
+            switch route.listen {
+            case .tcp(let host, _): bound = .tcp(host: host, port: port)
+            case .tls(let host, _): bound = .tls(host: host, port: port)
+            default: break
+            }
         }
-        let server = TapServer(route: route, bound: bound, channel: channel, sink: sink)
+        let server = TapServer(
+            route: route, bound: bound, channel: channel, sink: sink,
+            serverContext: serverContext)
         box.withLock { $0 = server }
         sink.emit(
             .state(
@@ -122,7 +183,7 @@ public final class TapServer: Sendable {
             route.id)
     }
 
-    /// Wires one accepted client: its half now, the target's half once dialled.
+    /// Wires one accepted client: its half now, the target's half once it is ready.
     private func accept(_ child: any Channel, options: TapOptions) throws {
         let number = counter.withLock { count in
             count += 1
@@ -142,25 +203,60 @@ public final class TapServer: Sendable {
         let monitor = TapConnectionMonitor(
             conn: conn, sink: sink, options: options.decoder, maxLineBytes: options.maxLineBytes)
         let pair = TapPair(monitor: monitor)
-        let clientHalf = TapGlue(direction: .c2s, pair: pair)
+        pair.drainTimeout = options.drainTimeout
+        if let serverContext {
+            try child.pipeline.syncOperations.addHandler(
+                NIOSSLServerHandler(context: serverContext))
+        }
+        let clientHalf = TapGlue(
+            direction: .c2s, pair: pair, waitsForHandshake: serverContext != nil)
         pair.clientHalf = clientHalf
         try child.pipeline.syncOperations.addHandler(clientHalf)
+        if Self.isTCP(route.listen) {
+            try? child.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
         let loop = child.eventLoop
-        let boundChild = NIOLoopBound(child, eventLoop: loop)
-        clientHalf.onActive = { [self] in
-            dialTarget(for: boundChild.value, pair: pair, conn: conn, options: options)
+        let boundPair = NIOLoopBound(pair, eventLoop: loop)
+        pair.onUp = {
+            let pair = boundPair.value
+            pair.tick = loop.scheduleRepeatedTask(
+                initialDelay: options.tick, delay: options.tick
+            ) { _ in boundPair.value.monitor.tick() }
+        }
+        pair.dial = { [self] in
+            dialTarget(on: loop, pair: boundPair.value, options: options)
         }
     }
 
-    /// Dials the target for an active client; the pair starts reading once both are up.
-    private func dialTarget(
-        for child: any Channel, pair: TapPair, conn: ConnectionID, options: TapOptions
-    ) {
-        let sink = self.sink
+    /// Dials the target for a ready client: TLS context first for a `tls://` target (built
+    /// once, off the loop, as a link's), then the connection.
+    private func dialTarget(on loop: any EventLoop, pair: TapPair, options: TapOptions) {
         let target = route.target
-        let loop = child.eventLoop
         let boundPair = NIOLoopBound(pair, eventLoop: loop)
-        let boundChild = NIOLoopBound(child, eventLoop: loop)
+        guard let targetTLS = route.targetTLS else {
+            connect(on: loop, pair: boundPair, sslContext: nil, options: options)
+            return
+        }
+        targetTLS.clientContext(on: loop).whenComplete { [self] result in
+            switch result {
+            case .success(let context):
+                connect(on: loop, pair: boundPair, sslContext: context, options: options)
+            case .failure(let error):
+                boundPair.value.dialFinished(
+                    failure: (
+                        LinkReasonName.tlsError,
+                        "target \(target.normalized): \(Self.describe(error))"
+                    ))
+            }
+        }
+    }
+
+    private func connect(
+        on loop: any EventLoop, pair boundPair: NIOLoopBound<TapPair>, sslContext: NIOSSLContext?,
+        options: TapOptions
+    ) {
+        let target = route.target
+        let serverName = route.targetTLS?.serverName
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(options.connectTimeout)
             .channelOption(.autoRead, value: false)
@@ -171,63 +267,51 @@ public final class TapServer: Sendable {
             )
             .channelInitializer { server in
                 server.eventLoop.makeCompletedFuture {
-                    if case .tcp = target {
+                    if Self.isTCP(target) {
                         try server.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
                     }
+                    if let sslContext, case .tls(let host, _) = target {
+                        // As a link does: the name to verify is the configured one or the host.
+                        try server.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(
+                                context: sslContext, serverHostname: serverName ?? host))
+                    }
                     let pair = boundPair.value
-                    let serverHalf = TapGlue(direction: .s2c, pair: pair)
+                    let serverHalf = TapGlue(
+                        direction: .s2c, pair: pair, waitsForHandshake: sslContext != nil)
                     pair.serverHalf = serverHalf
                     try server.pipeline.syncOperations.addHandler(serverHalf)
                 }
             }
-        if case .tcp = target {
-            try? child.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
-        }
         let dial: EventLoopFuture<any Channel>
         switch target {
-        case .tcp(let host, let port): dial = bootstrap.connect(host: host, port: port)
+        case .tcp(let host, let port), .tls(let host, let port):
+            dial = bootstrap.connect(host: host, port: port)
         case .unix(let path): dial = bootstrap.connect(unixDomainSocketPath: path)
         default:
-            dial = loop.makeFailedFuture(TapError("a tap connects on to host:port or unix:/path"))
+            dial = loop.makeFailedFuture(
+                TapError("a tap connects on to host:port, tls://host:port or unix:/path"))
         }
         dial.whenComplete { result in
-            let pair = boundPair.value
-            let child = boundChild.value
             switch result {
-            case .success(let server):
-                sink.emit(
-                    .state(
-                        from: .connecting, to: .up, reason: LinkReasonName.ready,
-                        detail: nil, phase: nil), conn)
-                let tick = loop.scheduleRepeatedTask(
-                    initialDelay: options.tick, delay: options.tick
-                ) { _ in boundPair.value.monitor.tick() }
-                pair.onFinish = { reason, detail in
-                    tick.cancel()
-                    sink.emit(
-                        .state(from: .up, to: .closed, reason: reason, detail: detail, phase: nil),
-                        conn)
+            case .success:
+                boundPair.value.dialFinished(failure: nil)
+                guard sslContext != nil else { return }
+                // A target that takes the connection but never finishes the handshake.
+                loop.scheduleTask(in: options.connectTimeout) {
+                    boundPair.value.handshakeTimedOut(after: options.connectTimeout)
                 }
-                guard child.isActive else {
-                    // The client left while the target was being dialled.
-                    server.close(promise: nil)
-                    return
-                }
-                pair.paired()
             case .failure(let error):
                 let text = "target \(target.normalized) refused: \(Self.describe(error))"
-                pair.monitor.note(.warning, text)
-                sink.emit(
-                    .state(
-                        from: .connecting, to: .down, reason: LinkReasonName.refused,
-                        detail: text, phase: nil), conn)
-                sink.emit(
-                    .state(
-                        from: .down, to: .closed, reason: LinkReasonName.refused, detail: nil,
-                        phase: nil), conn)
-                pair.onFinish = nil
-                child.close(promise: nil)
+                boundPair.value.dialFinished(failure: (LinkReasonName.refused, text))
             }
+        }
+    }
+
+    static func isTCP(_ endpoint: Endpoint) -> Bool {
+        switch endpoint {
+        case .tcp, .tls: true
+        default: false
         }
     }
 
@@ -241,9 +325,44 @@ public final class TapServer: Sendable {
         }
     }
 
+    /// A short reason: `connection refused`, `connect timed out`, the TLS library's reason
+    /// codes (`wrong version number`), else the error as it prints.
     static func describe(_ error: any Error) -> String {
-        if let io = error as? IOError { return io.description }
-        return "\(error)"
+        if let connection = error as? NIOConnectionError {
+            if let first = connection.connectionErrors.first { return describe(first.error) }
+            return "cannot connect to \(connection.host):\(connection.port)"
+        }
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return "connect timed out"
+        }
+        return tlsReasons(error) ?? "\(error)"
+    }
+
+    /// `certificate verify failed` from BoringSSL's `…:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED
+    /// at /path/file.cc:123`; nil when the text has no such code.
+    static func tlsReasons(_ error: any Error) -> String? {
+        let text = "\(error)"
+        var reasons: [String] = []
+        var rest = Substring(text)
+        while let range = rest.firstRange(of: "OPENSSL_internal:") {
+            let code = rest[range.upperBound...].prefix {
+                $0.isUppercase || $0 == "_" || $0.isNumber
+            }
+            if !code.isEmpty {
+                reasons.append(String(code.lowercased().map { $0 == "_" ? " " : $0 }))
+            }
+            rest = rest[range.upperBound...]
+        }
+        guard !reasons.isEmpty else { return nil }
+        return reasons.joined(separator: ", ")
+    }
+
+    /// An IP address as a `tls://` host: it cannot be the name a certificate is verified for.
+    static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 }
 

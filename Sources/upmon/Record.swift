@@ -35,9 +35,12 @@ struct Record: AsyncParsableCommand {
         guard !config.connections.isEmpty else {
             exitWith("nothing to record: give connections or a config file", code: 64)
         }
+        let taps = Tap.configured(config, options: connectionOptions)
         let session = LiveSession(
             specs: config.connections, recordsArguments: connectionOptions.recordArgs,
-            environment: ProcessInfo.processInfo.environment, pacing: config.connectPacing)
+            environment: ProcessInfo.processInfo.environment, pacing: config.connectPacing,
+            extraLinks: taps.map(\.route.info))
+        await Tap.start(taps, session: session)
         let startedMilliseconds = SystemFacts.epochMilliseconds()
         let header = SystemFacts.header(
             connections: session.infos, thresholds: config.thresholds,

@@ -53,9 +53,12 @@ struct Watch: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment.merging(
             demoCluster?.environment ?? [:]
         ) { _, demo in demo }
+        let taps = Tap.configured(config, options: connectionOptions)
         let session = LiveSession(
             specs: config.connections, recordsArguments: connectionOptions.recordArgs,
-            environment: environment, pacing: config.connectPacing)
+            environment: environment, pacing: config.connectPacing,
+            extraLinks: taps.map(\.route.info))
+        await Tap.start(taps, session: session)
         demoCluster?.startTraffic(session: session, seed: flags.demoSeed)
         let label =
             flags.demo

@@ -75,3 +75,24 @@ public enum Spawn {
         return (status >> 8) & 0xFF
     }
 }
+
+/// Self-signed certificates for TLS tests, made by openssl as `TLSContextTests` makes them.
+public enum TestCertificate {
+    /// Whether openssl is there to make them.
+    public static let isAvailable = FileManager.default.isExecutableFile(
+        atPath: "/usr/bin/openssl")
+
+    /// Makes `name.pem` and `name.key` (self-signed, CN and SAN localhost) in `directory`.
+    public static func make(_ name: String, in directory: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost",
+            "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem",
+        ]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+}

@@ -41,8 +41,8 @@ struct TapBackpressureTests {
             try client.pipeline.syncOperations.addHandlers([clientReads, clientHalf])
             try server.pipeline.syncOperations.addHandlers([serverReads, serverHalf])
             try activate(client)
+            // The target's channel is up: the pair is complete and starts reading.
             try activate(server)
-            pair.paired()
         }
     }
 
@@ -98,9 +98,8 @@ struct TapBackpressureTests {
         let serverHalf = TapGlue(direction: .s2c, pair: pair)
         pair.serverHalf = serverHalf
         try server.pipeline.syncOperations.addHandler(serverHalf)
-        try activate(server)
         #expect(try server.readOutbound(as: ByteBuffer.self) == nil)
-        pair.paired()
+        try activate(server)
         #expect(try server.readOutbound(as: ByteBuffer.self) == early)
     }
 }

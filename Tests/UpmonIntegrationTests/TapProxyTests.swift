@@ -2,6 +2,8 @@ import DnodeProtocol
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
 import Synchronization
 import Testing
 import UpmonApp
@@ -356,24 +358,34 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
     let greeting: [[UInt8]]
     let reply: Mutex<[[UInt8]]?>
     let replyAfter: Int
+    /// Replies when the peer's end (FIN) comes, instead of after `replyAfter` bytes.
+    let replyOnEnd: Bool
+    /// TLS under it: it starts once the handshake completed, not when the channel is active
+    /// (a half-close before the handshake would go out before the TLS hello).
+    let waitsForHandshake: Bool
 
     init(
         done: EventLoopPromise<[UInt8]>, greeting: [[UInt8]] = [], reply: [[UInt8]]? = nil,
-        replyAfter: Int = 0
+        replyAfter: Int = 0, replyOnEnd: Bool = false, waitsForHandshake: Bool = false
     ) {
         self.done = done
         self.greeting = greeting
         self.reply = Mutex(reply)
-        self.replyAfter = replyAfter
+        self.replyAfter = replyOnEnd ? Int.max : replyAfter
+        self.replyOnEnd = replyOnEnd
+        self.waitsForHandshake = waitsForHandshake
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        for chunk in greeting {
-            context.channel.writeAndFlush(
-                context.channel.allocator.buffer(bytes: chunk), promise: nil)
-        }
-        playIfDue(context.channel, received: 0)
+        if !waitsForHandshake { begin(context.channel) }
         context.fireChannelActive()
+    }
+
+    private func begin(_ channel: any Channel) {
+        for chunk in greeting {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: chunk), promise: nil)
+        }
+        playIfDue(channel, received: 0)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -391,7 +403,15 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event { done.succeed(bytes.withLock { $0 }) }
+        if case ChannelEvent.inputClosed = event {
+            done.succeed(bytes.withLock { $0 })
+            if replyOnEnd, let script = reply.withLock({ $0.take() }) {
+                play(script, on: context.channel)
+            }
+        }
+        if waitsForHandshake, let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            begin(context.channel)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -413,18 +433,25 @@ struct ScriptedServer {
     let endpoint: Endpoint
     let received: EventLoopFuture<[UInt8]>
 
-    static func start(greeting: [[UInt8]] = [], script: [[UInt8]], after: Int = 0) async throws
-        -> ScriptedServer
-    {
+    /// With `tls`, it serves TLS with that context.
+    static func start(
+        greeting: [[UInt8]] = [], script: [[UInt8]], after: Int = 0, onEnd: Bool = false,
+        tls: NIOSSLContext? = nil
+    ) async throws -> ScriptedServer {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let promise = loop.makePromise(of: [UInt8].self)
         let channel = try await ServerBootstrap(group: loop)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try child.pipeline.syncOperations.addHandler(
+                            NIOSSLServerHandler(context: tls))
+                    }
                     try child.pipeline.syncOperations.addHandler(
                         ByteCollector(
-                            done: promise, greeting: greeting, reply: script, replyAfter: after))
+                            done: promise, greeting: greeting, reply: script, replyAfter: after,
+                            replyOnEnd: onEnd, waitsForHandshake: tls != nil))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -441,18 +468,30 @@ struct ScriptedServer {
 struct ScriptedClient {
     let received: EventLoopFuture<[UInt8]>
 
-    static func connect(to endpoint: Endpoint, script: [[UInt8]], after: Int = 0) async throws
-        -> ScriptedClient
-    {
-        guard case .tcp(let host, let port) = endpoint else { throw CancellationError() }
+    /// With `tls`, it speaks TLS with that context, verifying the name `localhost`.
+    static func connect(
+        to endpoint: Endpoint, script: [[UInt8]], after: Int = 0, tls: NIOSSLContext? = nil
+    ) async throws -> ScriptedClient {
+        let host: String
+        let port: Int
+        switch endpoint {
+        case .tcp(let name, let number), .tls(let name, let number): (host, port) = (name, number)
+        default: throw CancellationError()
+        }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let promise = loop.makePromise(of: [UInt8].self)
         let channel = try await ClientBootstrap(group: loop)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: "localhost"))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteCollector(done: promise, reply: script, replyAfter: after))
+                        ByteCollector(
+                            done: promise, reply: script, replyAfter: after,
+                            waitsForHandshake: tls != nil))
                 }
             }
             .connect(host: host, port: port).get()

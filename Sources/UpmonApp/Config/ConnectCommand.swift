@@ -12,8 +12,11 @@ public enum ConnectCommand {
     public static let usage =
         "usage: :connect NAME=ENDPOINT [ping=1s timeout=5s reconnect=1s max_line=16MiB tls=on …]"
 
-    /// The keys `:connect` takes: the config file's link keys but `endpoint`.
-    public static var keys: [String] { UpmonConfig.connectionKeys.filter { $0 != "endpoint" } }
+    /// The keys `:connect` takes: the config file's link keys but `endpoint` and the tap's
+    /// (taps are set up at start).
+    public static var keys: [String] {
+        UpmonConfig.connectionKeys.filter { $0 != "endpoint" && !UpmonConfig.tapKeys.contains($0) }
+    }
 
     /// Parses the text after `:connect`. `exec:` commands may have spaces: every word up to
     /// the first `key=value` with a link key belongs to the command.

@@ -13,6 +13,8 @@ public struct ConnectionSpec: Sendable {
     public var tags: [String] = []
     /// Where the link came from (a reload only touches `configFile` links).
     public var origin = LinkOrigin.commandLine
+    /// `tap = …`: a tap in front of this link's endpoint (config files only).
+    public var tap: TapSpec?
 
     public init(name: String, endpoint: Endpoint) {
         self.name = name

@@ -34,7 +34,7 @@ public struct UpmonConfig: Sendable {
         "endpoint", "tls", "tls_ca", "tls_server_name", "tls_cert", "tls_key", "ping", "timeout",
         "reconnect",
         "reconnect_max", "connect_timeout", "max_queue", "max_line", "auth_method", "auth_args",
-        "tags",
+        "tags", "tap", "tap_cert", "tap_key",
     ]
 
     /// Reads and parses the config file at `path`. Every failure names the file (and the line
@@ -77,6 +77,11 @@ public struct UpmonConfig: Sendable {
                 throw ConfigError(
                     file: file, line: section.keys["auth_args"] ?? section.line,
                     message: "auth_args needs auth_method")
+            }
+            if let owner = tapOwner(of: spec, among: config.connections) {
+                throw ConfigError(
+                    file: file, line: section.keys["tap"] ?? section.line,
+                    message: "tap: [\(shownInMessage(owner))] already has a tap there")
             }
             config.connections.append(spec)
         }
@@ -211,6 +216,7 @@ public struct UpmonConfig: Sendable {
             spec.endpoint = .tls(host: host, port: port)
             spec.tls = tls
         }
+        try applyTap(pending.filter { tapKeys.contains($0.key) }, to: &spec, file: file)
         section.spec = spec
         current = section
     }

@@ -12,6 +12,8 @@ extension Headless {
         let feed = session.feed
         return Task {
             var registry = LinkRegistry(specs: session.specs)
+            // New links never take the id of a row that is not a link (a tap's).
+            registry.skipIDs(in: MonitorState(connections: session.infos))
             for await _ in signals {
                 guard let configPath else {
                     feed.emit(

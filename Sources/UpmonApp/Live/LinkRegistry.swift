@@ -56,10 +56,14 @@ public struct LinkRegistry: Sendable, Equatable {
             spec.origin = .configFile
             seen.insert(spec.name)
             guard let old = running.first(where: { $0.spec.name == spec.name }) else {
+                if spec.tap != nil { plan.tapsNeedingRestart.append(spec.name) }
                 plan.added.append(add(spec))
                 continue
             }
             let changed = spec.changedSettings(from: old.spec)
+            if spec.tapNeedsRestart(from: old.spec, changed: changed) {
+                plan.tapsNeedingRestart.append(spec.name)
+            }
             if changed.isEmpty {
                 plan.unchanged.append(old)
             } else {
@@ -68,6 +72,7 @@ public struct LinkRegistry: Sendable, Equatable {
             }
         }
         for old in running where !seen.contains(old.spec.name) {
+            if old.spec.tap != nil { plan.tapsNeedingRestart.append(old.spec.name) }
             remove(old.id)
             plan.removed.append(old)
         }
@@ -89,6 +94,9 @@ public struct ReloadPlan: Sendable, Equatable {
     public var changed: [Change] = []
     public var added: [LinkRegistry.Entry] = []
     public var removed: [LinkRegistry.Entry] = []
+    /// Links whose tap (`tap =`, or what it connects to) is new, gone or changed: taps are
+    /// set up at start, so these need a restart of upmon.
+    public var tapsNeedingRestart: [String] = []
 
     public init() {}
 
@@ -117,7 +125,10 @@ public struct ReloadPlan: Sendable, Equatable {
             parts.append("\(changed.count) changed (\(list.joined(separator: "; ")))")
         }
         parts.append("\(unchanged.count) unchanged")
-        return parts.joined(separator: ", ")
+        let text = parts.joined(separator: ", ")
+        guard !tapsNeedingRestart.isEmpty else { return text }
+        return text + "; taps are set up at start, restart upmon to apply the tap change of "
+            + tapsNeedingRestart.joined(separator: ", ")
     }
 }
 
