@@ -1,16 +1,9 @@
 import ArgumentParser
-import DnodeProtocol
 import Foundation
 import UpmonApp
 import Upnode
 import UpnodeMonitor
 import UpnodeTap
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// `upmon tap`: a transparent dnode proxy that shows an application's real calls.
 struct Tap: AsyncParsableCommand {
@@ -65,21 +58,7 @@ struct Tap: AsyncParsableCommand {
     @Flag(help: "Keep call arguments and results in --json and recordings (default: shapes).")
     var recordArgs = false
 
-    @Flag(help: "Stream JSON Lines (the recording format) to stdout, no terminal UI.")
-    var json = false
-    @Option(help: "Serve Prometheus metrics at [HOST]:PORT/metrics (':9464' binds 127.0.0.1).")
-    var metrics: String?
-    @Option(
-        help: "Record the session to FILE (JSON Lines; the format is in docs/RECORDING.md).",
-        completion: .file(extensions: ["upmon"]))
-    var record: String?
-    @Flag(help: "Overwrite an existing recording file.")
-    var force = false
-    @OptionGroup var display: DisplayOptions
-    @Option(
-        help: "Log file while the dashboard runs (default: $XDG_STATE_HOME/upmon/upmon.log).",
-        completion: .file())
-    var logFile: String?
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if endpoints.isEmpty || endpoints.count % 2 != 0 {
@@ -173,34 +152,10 @@ struct Tap: AsyncParsableCommand {
         }
         await Self.start(routes, options: options, session: session, role: "LISTEN")
 
-        let snapshot = StateSnapshot(MonitorState(connections: session.infos))
-        let metricsServer = await startMetricsServer(metrics, snapshot: snapshot)
-        let config = UpmonConfig()
-        let header = SystemFacts.header(
-            connections: session.infos, thresholds: config.thresholds, argsRecorded: recordArgs,
-            epochMilliseconds: SystemFacts.epochMilliseconds())
-        if json || (metrics != nil && !isatty(STDOUT_FILENO).asBool && record == nil) {
-            let stop = signalStream()
-            if json {
-                await Headless.stream(
-                    session: session, header: header, snaps: false, snapshot: snapshot, stop: stop
-                ) { StandardOutput.write(JSONPrinter.readable($0)) }
-            } else {
-                await Headless.serveMetricsOnly(session: session, snapshot: snapshot, stop: stop)
-            }
-            await metricsServer?.close()
-            return
-        }
         let label = routes.map { "\($0.listen) → \($0.target)" }.joined(separator: ", ")
-        let dashboard = DashboardOptions(
-            sessionLabel: "tap " + label, thresholds: config.thresholds,
-            theme: display.theme ?? config.theme, themesDir: display.themesDir,
-            color: display.color, ascii: display.ascii, logFile: logFile,
-            recordPath: record, overwriteRecording: force, header: header)
-        let code = await Dashboard.runLive(
-            session: session, options: dashboard, snapshot: metrics == nil ? nil : snapshot)
-        await metricsServer?.close()
-        Platform.exit(code)
+        await runSession(
+            session, output: output,
+            plan: SessionPlan(label: "tap " + label, argsRecorded: recordArgs))
     }
 }
 
