@@ -50,4 +50,64 @@ struct LoopTimersTests {
         }
         try await group.shutdownGracefully()
     }
+
+    @Test("a timer due before the armed one fires first; one re-arming itself at once ends")
+    func earlierTimerAndSelfRearming() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let order = Mutex<[String]>([])
+        let done = loop.makePromise(of: Void.self)
+        @Sendable func record(_ name: String) {
+            let count = order.withLock { fired in
+                fired.append(name)
+                return fired.count
+            }
+            if count == 3 { done.succeed() }
+        }
+        let rounds = Mutex(0)
+        @Sendable func again() {
+            let round = rounds.withLock { value in
+                value += 1
+                return value
+            }
+            guard round < 100 else { return record("rearmed") }
+            LoopTimers.current(on: loop).schedule(inNanoseconds: 0, again)
+        }
+        loop.execute {
+            let timers = LoopTimers.current(on: loop)
+            // Armed first for 40 ms; the 2 ms timer armed after it must not wait for it.
+            timers.schedule(inNanoseconds: 40_000_000) { record("late") }
+            timers.schedule(inNanoseconds: 2_000_000) { record("early") }
+            timers.schedule(inNanoseconds: 0, again)
+        }
+        try await done.futureResult.get()
+        let fired = order.withLock { $0 }
+        #expect(fired.sorted() == ["early", "late", "rearmed"])
+        #expect(fired.firstIndex(of: "early")! < fired.firstIndex(of: "late")!)
+        try await group.shutdownGracefully()
+    }
+
+    @Test("the bucket heap hands out keys in ascending order")
+    func bucketHeap() {
+        var heap = BucketHeap()
+        var random: UInt64 = 0x2545_F491_4F6C_DD1D
+        var keys: [UInt64] = []
+        for _ in 0..<500 {
+            random ^= random << 13
+            random ^= random >> 7
+            random ^= random << 17
+            let key = random % 10_000
+            if !keys.contains(key) {
+                keys.append(key)
+                heap.push(key)
+            }
+        }
+        var popped: [UInt64] = []
+        while let key = heap.min {
+            popped.append(key)
+            heap.popMin()
+        }
+        #expect(popped == keys.sorted())
+        #expect(heap.count == 0)
+    }
 }
