@@ -39,10 +39,6 @@ extension UpnodeClient {
             runConnectHook(generation)
         case .sendPing(let generation, let ping):
             sendPing(generation, ping)
-        case .arm(let timer, let delay) where timer.isPingTimeout:
-            armPingTimeout(timer, after: delay)
-        case .cancel(let timer) where timer.isPingTimeout:
-            if pingTimeout?.timer == timer { pingTimeout = nil }
         case .arm(let timer, let delay):
             // Timers are cancelled lazily: NIO's cancel searches the loop's whole timer heap
             // (O(n) in all links' timers: 9 % of CPU at 1,000 links), so a disarmed timer just
@@ -208,7 +204,6 @@ extension UpnodeClient {
     func finishClose() {
         isFinished = true
         timers.removeAll()  // pending firings find no token and do nothing
-        pingTimeout = nil
         handle?.close(reason: .closed)
         handle = nil
         transactions.failAll(.closed)

@@ -40,11 +40,6 @@ public actor UpnodeClient {
     /// Armed timers (event-loop tasks: a sleeping Swift Task costs ~2 KB per link) and the
     /// token of the arming each belongs to.
     var timers: [LinkStateMachine.Timer: UInt64] = [:]
-    /// The armed ping timeout and when it is due (uptime ns), apart from `timers`: one
-    /// wake-up serves the timeouts of several pings (UpnodeClient+PingTimeout.swift).
-    var pingTimeout: (timer: LinkStateMachine.Timer, due: UInt64)?
-    /// When the pending ping-timeout wake-up runs (uptime ns); nil when none is pending.
-    var pingWakeup: UInt64?
     var timerToken: UInt64 = 0
     var handle: ConnectionHandle?
     /// The raw remote's `ping`, looked up once per `methods` (the heartbeat calls it).
