@@ -31,6 +31,8 @@ final class DnodeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var onEventOverride: (@Sendable (ConnectionEvent) -> Void)?
     var heartbeat: RepeatedTask?
     var outstandingPingSince: NIODeadline?
+    /// The client's heartbeat, once it has sent a ping (HeartbeatPing.swift).
+    var heartbeatPing: HeartbeatPing?
 
     func onEvent(_ event: ConnectionEvent) {
         (onEventOverride ?? defaultOnEvent)(event)
@@ -159,6 +161,10 @@ final class DnodeConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handleLine(_ line: ByteBufferView) {
         guard !isClosed else { return }
+        if heartbeatPing != nil {
+            if heartbeatPing?.isReply(line) == true { return heartbeatReplied() }
+            if HeartbeatPing.mayBeCull(line) { heartbeatPing?.isStale = true }
+        }
         let actions =
             line.withContiguousStorageIfAvailable { session.receive(line: $0) }
             ?? session.receive(line: Array(line))
@@ -278,6 +284,7 @@ final class DnodeConnection: ChannelDuplexHandler, RemovableChannelHandler {
         framer.reset()
         scratch = []
         onWritabilityChanged = nil
+        heartbeatPing = nil  // its callback and waiting reply hold this connection and the client
         let unanswered = pending.values
         pending.removeAll()
         session.close()

@@ -106,14 +106,19 @@ extension UpnodeClient {
             // Same loop as the actor. Backpressure closes the fast path at once, so new
             // transactions queue (see LinkConfiguration.outboundHighWater).
             let transactions = self.transactions
-            handle.connection.value.onWritabilityChanged = { [weak self] writable in
+            // The client is held strongly (a weak reference would give every client a side
+            // table, and each of its retains a slower path); the connection drops the closure
+            // when it closes, which ends the cycle.
+            let connection = handle.connection.value
+            guard !connection.isClosed else { return }
+            connection.onWritabilityChanged = { writable in
                 if !writable { transactions.clearIdleRemote(generation: generation) }
-                self?.post(
+                self.post(
                     .machine(.writability(generation: generation, isWritable: writable), at: nil))
             }
         case .remoteReady(let generation, let remote, let methods):
             guard generation == machine.generation, let handle else { return }
-            rawRemote = remote
+            pingTarget = remote.value(atDottedPath: "ping")?.function
             if case .up = machine.state {
                 process(
                     .remoteReady(
@@ -121,7 +126,7 @@ extension UpnodeClient {
                 return
             }
             currentRemote = Remote(handle: handle, root: remote, metrics: telemetry?.metrics)
-            let hasPing = remote.value(atDottedPath: "ping")?.function != nil
+            let hasPing = pingTarget != nil
             process(
                 .remoteReady(
                     generation: generation, methods: methods, hasPing: hasPing,
@@ -149,14 +154,24 @@ extension UpnodeClient {
     }
 
     func sendPing(_ generation: UInt64, _ ping: Int) {
-        guard let handle, let root = rawRemote else { return }
+        guard let handle, let target = pingTarget else { return }
         let origin = self.origin
-        try? Remote(handle: handle, root: root).requestDetached("ping") { result in
+        // Same loop as the actor: the connection is ours to call.
+        handle.connection.value.sendHeartbeatPing(target, handle: handle) {
             // Time is taken on the event loop as the reply arrives.
-            let at = ContinuousClock.now - origin
-            if case .success = result {
-                self.post(.machine(.pingReplied(generation: generation, ping: ping), at: at))
-            }
+            self.pingAnswered(generation: generation, ping: ping, at: ContinuousClock.now - origin)
+        }
+    }
+
+    /// A heartbeat reply, on the loop inside the connection's read: handled at once (it only
+    /// cancels a timer and emits the `ping` event, so nothing re-enters the connection), or
+    /// queued when the actor is busy. Saves a loop task per ping.
+    nonisolated func pingAnswered(generation: UInt64, ping: Int, at: Duration) {
+        let command = ClientCommand.machine(
+            .pingReplied(generation: generation, ping: ping), at: at)
+        guard eventLoop.inEventLoop else { return post(command) }
+        assumeIsolated { client in
+            if client.isProcessing { client.post(command) } else { client.handle(command) }
         }
     }
 

@@ -42,7 +42,8 @@ public actor UpnodeClient {
     var timers: [LinkStateMachine.Timer: UInt64] = [:]
     var timerToken: UInt64 = 0
     var handle: ConnectionHandle?
-    var rawRemote: DnodeValue?
+    /// The raw remote's `ping`, looked up once per `methods` (the heartbeat calls it).
+    var pingTarget: DnodeFunction?
     var currentRemote: Remote?
     var isFinished = false
     /// Set while `process` runs, so that nothing re-enters it (see `progressed`).

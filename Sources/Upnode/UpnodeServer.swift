@@ -90,7 +90,11 @@ public final class UpnodeServer: Sendable {
         let registry = ConnectionRegistry()
         let counter = Mutex(0)
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            // Room for a crowd connecting at once (the kernel caps it at somaxconn): clients
+            // that start thousands of links pace themselves, but not every client does.
+            .serverChannelOption(.backlog, value: 4096)
+            // Accept up to 64 connections per wake-up instead of NIO's 4.
+            .serverChannelOption(.maxMessagesPerRead, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

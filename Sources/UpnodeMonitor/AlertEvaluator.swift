@@ -52,26 +52,38 @@ public struct AlertEvaluator: Sendable {
     /// for the rule's time and resolves as soon as it no longer does.
     public mutating func evaluate(_ state: MonitorState, now: Double) -> [MonitorEvent] {
         var events: [MonitorEvent] = []
-        for stats in state.connections {
-            let rules = rules(for: stats.info)
+        // Without per-link overrides every link has the policy's rules: no lookup per link.
+        let uniform = policy.overrides.isEmpty ? policy.rules : nil
+        // By index, not `for stats in`: a copy of each link's stats retains all its storage.
+        for index in state.connections.indices {
+            let rules = uniform ?? rules(for: state.connections[index].info)
             for kind in AlertRuleKind.allCases {
-                let key = Key(conn: stats.id, rule: kind)
+                // Nothing remembered anywhere (the usual case): skip the key's hashing.
+                let remembersAny = !pending.isEmpty || !firing.isEmpty
                 guard let rule = rules[kind] else {
+                    guard remembersAny else { continue }
                     // Turned off for this link: nothing may stay firing.
-                    pending[key] = nil
+                    let key = Key(conn: state.connections[index].id, rule: kind)
+                    forget(key)
                     if let fired = firing.removeValue(forKey: key) {
                         events.append(
                             event(key, .resolved, fired.value, rule: nil, since: fired.since, now))
                     }
                     continue
                 }
-                let reading = Self.read(kind, rule: rule, stats, now: now)
+                // Most links hold no condition: skip the value (a sort for p95) when the
+                // condition cannot hold and nothing about this key is remembered.
+                let mayHold = Self.mayHold(kind, rule: rule, state.connections[index])
+                if !mayHold && !remembersAny { continue }
+                let key = Key(conn: state.connections[index].id, rule: kind)
+                if !mayHold && !isTracked(key) { continue }
+                let reading = Self.read(kind, rule: rule, state.connections[index], now: now)
                 var since = reading.since
                 if reading.holds, since == nil {
                     since = pending[key] ?? now
                     pending[key] = since
                 } else if !reading.holds {
-                    pending[key] = nil
+                    forget(key)
                 }
                 let isActive = reading.holds && now - (since ?? now) >= Self.hold(kind, rule)
                 if isActive, let start = since {
@@ -80,9 +92,11 @@ public struct AlertEvaluator: Sendable {
                             event(key, .firing, reading.value, rule: rule, since: start, now))
                     }
                     firing[key] = Firing(since: start, value: reading.value)
-                } else if let fired = firing.removeValue(forKey: key) {
+                } else if !firing.isEmpty, let fired = firing.removeValue(forKey: key) {
                     let value =
-                        kind == .down ? Self.outage(stats, since: fired.since, now) : reading.value
+                        kind == .down
+                        ? Self.outage(state.connections[index], since: fired.since, now)
+                        : reading.value
                     events.append(event(key, .resolved, value, rule: rule, since: fired.since, now))
                 }
             }
@@ -98,6 +112,16 @@ public struct AlertEvaluator: Sendable {
             events.append(event(key, .resolved, fired.value, rule: nil, since: fired.since, now))
         }
         return events
+    }
+
+    /// Whether the evaluator remembers anything about `key` (a pending start, a firing alert).
+    private func isTracked(_ key: Key) -> Bool {
+        (!pending.isEmpty && pending[key] != nil) || (!firing.isEmpty && firing[key] != nil)
+    }
+
+    /// Drops the pending start of `key` (no hashing when nothing is pending at all).
+    private mutating func forget(_ key: Key) {
+        if !pending.isEmpty { pending[key] = nil }
     }
 
     private func event(
@@ -183,6 +207,41 @@ public struct AlertEvaluator: Sendable {
         }
     }
 
+    /// False only when `read` would say the condition does not hold; cheap for every kind
+    /// (p95: one pass counting the window's replies above the threshold, no array, no sort).
+    /// Runs for every link and rule twice a second.
+    @inline(__always)
+    static func mayHold(_ kind: AlertRuleKind, rule: AlertRule, _ stats: ConnectionStats) -> Bool {
+        switch kind {
+        case .p95:
+            guard stats.state == .up else { return false }
+            let window = stats.rtt.count - min(stats.rtt.count, ConnectionStats.statsWindow)
+            var replies = 0
+            var above = 0
+            for index in window..<stats.rtt.count {
+                guard let rtt = stats.rtt[index].rttMs else { continue }
+                replies += 1
+                if !(rtt <= rule.threshold) { above += 1 }
+            }
+            guard replies > 0 else { return false }
+            // Nearest rank: p95 is the rank-th smallest; it is above the threshold exactly
+            // when fewer than `rank` replies are at or below it.
+            let rank = min(replies, max(1, (95 * replies + 99) / 100))
+            return replies - above < rank
+        case .loss:
+            return stats.state == .up && windowLossPercent(stats) > rule.threshold
+        case .down:
+            return isOutage(stats)
+        case .queue:
+            return stats.queue.depth > 0
+        case .flap:
+            // A drop is an `up` followed by another state: not in one entry, nor in two
+            // that end up.
+            let count = stats.history.count
+            return count > 2 || (count == 2 && stats.history.last?.state != .up)
+        }
+    }
+
     /// The p95 of the ping window (as `RTTStats.p95`), without the other statistics.
     static func windowP95(_ stats: ConnectionStats) -> Double? {
         var rtts: [Double] = []
@@ -196,10 +255,13 @@ public struct AlertEvaluator: Sendable {
 
     /// The share of the ping window that timed out, in percent (as `RTTStats.loss`).
     static func windowLossPercent(_ stats: ConnectionStats) -> Double {
-        let window = stats.rtt.suffix(ConnectionStats.statsWindow)
-        guard !window.isEmpty else { return 0 }
-        let timeouts = window.reduce(0) { $0 + ($1.isTimeout ? 1 : 0) }
-        return Double(timeouts) / Double(window.count) * 100
+        let count = min(stats.rtt.count, ConnectionStats.statsWindow)
+        guard count > 0 else { return 0 }
+        var timeouts = 0
+        for index in (stats.rtt.count - count)..<stats.rtt.count where stats.rtt[index].isTimeout {
+            timeouts += 1
+        }
+        return Double(timeouts) / Double(count) * 100
     }
 
     /// Times the link left `up` within `window` seconds before `now` (in the kept history),

@@ -23,11 +23,19 @@ public struct RingBuffer<Element: Sendable>: Sendable {
     /// Number of elements held.
     public var count: Int { storage.count }
 
+    /// Elements the storage has room for (tests hold it near `capacity`).
+    var reservedCapacity: Int { storage.capacity }
+
     public var isEmpty: Bool { storage.isEmpty }
 
     /// Adds `element` as the newest, dropping the oldest when full.
     public mutating func append(_ element: Element) {
         if storage.count < capacity {
+            if storage.count == storage.capacity {
+                // Grow by doubling, but never past `capacity`: Array's own doubling would
+                // leave a full 600-sample ring with room for 1,024 (10,000 links: ~100 MB).
+                storage.reserveCapacity(Swift.min(capacity, Swift.max(4, storage.count * 2)))
+            }
             storage.append(element)
         } else {
             storage[head] = element

@@ -64,8 +64,10 @@ public final class MonitorFeed: Sendable {
     /// Starts forwarding `client`'s events as connection `id`.
     public func watch(_ client: UpnodeClient, as id: ConnectionID) {
         // A handler, not a stream + task per link: no hop per event, nothing per link to keep.
-        client.addEventHandler { [weak self] event in
-            self?.emit(Self.kind(of: event), conn: id)
+        // Held strongly: the feed holds no client, so there is no cycle, and a weak reference
+        // costs every event a side-table retain on the one object all loops share.
+        client.addEventHandler { event in
+            self.emit(Self.kind(of: event), conn: id)
         }
     }
 

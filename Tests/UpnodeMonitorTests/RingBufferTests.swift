@@ -72,4 +72,16 @@ struct RingBufferTests {
         #expect(state.log.count <= MonitorState.logCapacity)
         #expect(stats?.pingCount == samples)
     }
+
+    @Test("a full ring keeps room for its capacity, not for the next power of two")
+    func storageStaysNearCapacity() {
+        var ring = RingBuffer<ConnectionStats.RTTSample>(capacity: ConnectionStats.rttCapacity)
+        for index in 0..<(ConnectionStats.rttCapacity * 2) {
+            ring.append(.init(t: Double(index), rttMs: 1))
+        }
+        #expect(ring.count == ConnectionStats.rttCapacity)
+        // Allocators round sizes up a little; Array's doubling would give 1,024.
+        #expect(ring.reservedCapacity < ConnectionStats.rttCapacity + 64)
+        #expect(ring.first?.t == Double(ConnectionStats.rttCapacity))
+    }
 }

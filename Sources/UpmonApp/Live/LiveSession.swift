@@ -160,7 +160,6 @@ public final class LiveSession: Sendable {
                 }
             }
         }
-        for (id, client) in running { begin(client, as: id) }
     }
 
     private func begin(_ client: UpnodeClient, as id: ConnectionID) {
