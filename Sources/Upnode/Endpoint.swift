@@ -120,6 +120,12 @@ public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
         text.count > 60 ? text.prefix(60) + "…" : String(text)
     }
 
+    /// Whether `host` is an IPv4 or IPv6 address (not a name): a `tls://` host that is one
+    /// cannot be the name its certificate is verified for.
+    public static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
+    }
+
     /// `'='` for a printable ASCII character, `U+0009` for anything else.
     static func describe(_ scalar: Unicode.Scalar) -> String {
         if scalar.value > 0x20, scalar.value < 0x7F { return "'\(Character(scalar))'" }

@@ -71,9 +71,8 @@ extension UpnodeClient {
             case .success:
                 self.post(.machine(.dialed(generation: generation), at: nil))
             case .failure(let error):
-                let reason: LinkReason =
-                    error is NIOSSLError ? .tlsError("\(error)") : .refused(Self.describe(error))
-                self.post(.machine(.connectFailed(generation: generation, reason), at: nil))
+                self.post(
+                    .machine(.connectFailed(generation: generation, Self.reason(error)), at: nil))
             }
         }
     }
@@ -134,9 +133,8 @@ extension UpnodeClient {
                 }.get()
                 self.post(.machine(.dialed(generation: generation), at: nil))
             } catch {
-                let reason: LinkReason =
-                    error is NIOSSLError ? .tlsError("\(error)") : .refused(Self.describe(error))
-                self.post(.machine(.connectFailed(generation: generation, reason), at: nil))
+                self.post(
+                    .machine(.connectFailed(generation: generation, Self.reason(error)), at: nil))
             }
         }
     }
@@ -185,12 +183,35 @@ extension UpnodeClient {
             case .tls(let name, _), .tcp(let name, _): host = name
             case .unix, .exec, .channel: host = "localhost"
             }
+            // NIOSSL would refuse the address as the name to verify, in words of its own.
+            if tls?.serverName == nil, Endpoint.isIPAddress(host) {
+                throw TLSNameError(endpoint: endpoint.normalized)
+            }
             let handler = try NIOSSLClientHandler(
                 context: sslContext, serverHostname: tls?.serverName ?? host)
             try channel.pipeline.syncOperations.addHandler(handler)
         }
         try channel.pipeline.syncOperations.addHandler(connection)
         post(.connected(generation: generation, handle: handle))
+    }
+
+    /// Why a dial failed, as the link's reason: TLS failures apart from refusals.
+    static func reason(_ error: any Error) -> LinkReason {
+        // A failure of the channel's setup comes wrapped in the bootstrap's connection error.
+        let cause = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+        switch cause {
+        case is NIOSSLError, is TLSNameError: return .tlsError("\(cause)")
+        default: return .refused(describe(error))
+        }
+    }
+
+    /// A `tls://` endpoint given by IP address with no name to verify its certificate for.
+    struct TLSNameError: Error, CustomStringConvertible {
+        let endpoint: String
+        var description: String {
+            "\(endpoint): an IP address cannot be the name its certificate is verified for; "
+                + "give that name (tls_server_name in the config, TLSOptions.serverName)"
+        }
     }
 
     /// A short reason for a failed dial: "connection refused", "connect timed out", …

@@ -117,7 +117,7 @@ public final class TapServer: Sendable {
         }
         if let targetTLS = route.targetTLS {
             if case .tls(let host, _) = route.target, targetTLS.serverName == nil,
-                isIPAddress(host)
+                Endpoint.isIPAddress(host)
             {
                 throw TapError(
                     "target \(route.target.normalized): an IP address cannot be the name its"
@@ -358,11 +358,6 @@ public final class TapServer: Sendable {
         }
         guard !reasons.isEmpty else { return nil }
         return reasons.joined(separator: ", ")
-    }
-
-    /// An IP address as a `tls://` host: it cannot be the name a certificate is verified for.
-    static func isIPAddress(_ host: String) -> Bool {
-        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 }
 

@@ -100,4 +100,47 @@ struct TLSContextTests {
             })
         #expect(tls.contextCache.builds.load(ordering: .relaxed) == 0)
     }
+
+    @Test(
+        "a tls:// link to an IP address without a server name says what to give, not NIOSSL's words"
+    )
+    func ipAddressWithoutName() async throws {
+        let directory = try temporaryDirectory()
+        try Self.makeCertificate("good", in: directory)
+        var serverOptions = UpnodeServer.Options()
+        serverOptions.tls = ServerTLSOptions(
+            certificateFile: "\(directory)/good.pem", privateKeyFile: "\(directory)/good.key")
+        let server = try await serve(.tcp(host: "127.0.0.1", port: 0), serverOptions: serverOptions)
+        defer { Task { await server.close() } }
+        guard case .tls(_, let port) = server.boundEndpoint else {
+            Issue.record("not a TLS endpoint: \(server.boundEndpoint)")
+            return
+        }
+        let trust = TLSOptions(trustRootsFile: "\(directory)/good.pem")
+        let byAddress = UpnodeClient(
+            endpoint: .tls(host: "127.0.0.1", port: port), configuration: testConfiguration(),
+            tls: trust)
+        let log = EventLog(byAddress)
+        byAddress.start()
+        defer { byAddress.close() }
+        #expect(
+            await eventually {
+                log.reasons(to: .down).first.map {
+                    $0.code == "tls_error"
+                        && $0.detail?.contains("an IP address cannot be the name") == true
+                        && $0.detail?.contains("tls_server_name") == true
+                } ?? false
+            }, "\(log.reasons(to: .down))")
+
+        // With the certificate's name given, the same address works.
+        let named = UpnodeClient(
+            endpoint: .tls(host: "127.0.0.1", port: port), configuration: testConfiguration(),
+            tls: TLSOptions(trustRootsFile: "\(directory)/good.pem", serverName: "localhost"))
+        named.start()
+        defer { named.close() }
+        let sum = try await named.up(timeout: upGuard) {
+            try await $0.request("add", [.int(2), .int(3)])
+        }
+        #expect(sum.json == [.int(5)])
+    }
 }
