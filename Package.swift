@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "UpnodeTests",
             dependencies: [
-                "Upnode", "UpnodeServe", "UpnodeTestSupport", "DnodeProtocol",
+                "Upnode", "UpnodeServe", "UpnodeTestSupport", "DnodeProtocol", "ProcessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -154,6 +154,7 @@ let package = Package(
             name: "UpnodeMonitorEndpointTests",
             dependencies: [
                 "UpnodeMonitorEndpoint", "UpnodeMonitor", "Upnode", "UpnodeServe", "DnodeProtocol",
+                "ProcessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

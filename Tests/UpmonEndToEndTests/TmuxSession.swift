@@ -165,16 +165,6 @@ final class TmuxSession {
     }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` passes (a hang guard, not a speed assertion).
-func eventually(timeout: Duration, _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return await condition()
-}
-
 /// What /proc says about a process.
 enum ProcStat {
     /// The state letter of /proc/PID/stat (R, S, T, Z, …), nil when there is no such process.

@@ -51,7 +51,9 @@ struct AttachProcessTests {
         var demo = try ChildProcess(AttachDemoBinary.path, demoArguments)
         defer { demo.terminate() }
         #expect(
-            await poll(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: socket) },
+            await eventually(timeout: .seconds(30)) {
+                FileManager.default.fileExists(atPath: socket)
+            },
             "the demo never opened its endpoint")
 
         let output = directory + "/attach.jsonl"
@@ -64,7 +66,7 @@ struct AttachProcessTests {
             waitpid(attach, &status, 0)
         }
         func seen(_ match: @escaping (JSONValue) -> Bool) async -> Bool {
-            await poll(timeout: .seconds(60)) { jsonLines(output).contains(where: match) }
+            await eventually(timeout: .seconds(60)) { jsonLines(output).contains(where: match) }
         }
         func isUp(_ conn: String) -> (JSONValue) -> Bool {
             {
@@ -103,7 +105,7 @@ struct AttachProcessTests {
         let upsBefore = jsonLines(output).filter(isUp("c1")).count
         demo = try ChildProcess(AttachDemoBinary.path, demoArguments)
         #expect(
-            await poll(timeout: .seconds(60)) {
+            await eventually(timeout: .seconds(60)) {
                 jsonLines(output).filter(isUp("c1")).count > upsBefore
             }, "not attached again")
 

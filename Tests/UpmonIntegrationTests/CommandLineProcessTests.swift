@@ -61,7 +61,7 @@ final class InstalledRun {
     /// Waits for the exit (at most 30 s, a hang guard) and returns the exit code.
     @discardableResult
     func exitCode() async -> Int32 {
-        if !(await poll(timeout: .seconds(30)) { !self.process.isRunning }) {
+        if !(await eventually(timeout: .seconds(30)) { !self.process.isRunning }) {
             Issue.record("upmon did not exit within 30 s")
             kill(process.processIdentifier, SIGKILL)
         }
@@ -239,7 +239,7 @@ struct CommandLineProcessTests {
         let json = try InstalledRun([
             "--json", "--ping", "250ms", "--timeout", "2s", "--reconnect", "never", "127.0.0.1:1",
         ])
-        #expect(await poll(timeout: .seconds(30)) { json.stdout.contains("\n") }, "no header")
+        #expect(await eventually(timeout: .seconds(30)) { json.stdout.contains("\n") }, "no header")
         kill(json.process.processIdentifier, SIGTERM)
         await json.exitCode()
         let header = try JSONValue(parsing: String(json.stdout.prefix { $0 != "\n" }))
@@ -251,7 +251,7 @@ struct CommandLineProcessTests {
         // record: the same settings in the file's header.
         let record = try InstalledRun(["record", "r.upmon", "--ping", "3s", "127.0.0.1:1"])
         let file = record.directory + "/r.upmon"
-        #expect(await poll(timeout: .seconds(30)) { InstalledRun.read(file).contains("\n") })
+        #expect(await eventually(timeout: .seconds(30)) { InstalledRun.read(file).contains("\n") })
         kill(record.process.processIdentifier, SIGINT)
         await record.exitCode()
         let recorded = try JSONValue(
@@ -285,7 +285,7 @@ struct CommandLineProcessTests {
 
         let record = try InstalledRun(["record", "r.upmon", "café=127.0.0.1:\(port)"])
         let file = record.directory + "/r.upmon"
-        #expect(await poll(timeout: .seconds(30)) { InstalledRun.read(file).contains("\n") })
+        #expect(await eventually(timeout: .seconds(30)) { InstalledRun.read(file).contains("\n") })
         kill(record.process.processIdentifier, SIGINT)
         await record.exitCode()
         #expect(InstalledRun.read(file).contains(#""name":"caf\u00e9""#))

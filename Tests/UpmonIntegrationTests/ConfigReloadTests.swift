@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 import UpnodeMonitor
 
@@ -16,7 +17,7 @@ struct ConfigReloadTests {
     func startServe() async throws -> (InstalledRun, String) {
         let path = NSTemporaryDirectory() + "upmon-reload-\(UUID().uuidString.prefix(8)).sock"
         let run = try InstalledRun(["serve", "--unix", path])
-        #expect(await poll(timeout: .seconds(30)) { run.stdout.contains("listening on") })
+        #expect(await eventually(timeout: .seconds(30)) { run.stdout.contains("listening on") })
         return (run, path)
     }
 
@@ -45,7 +46,7 @@ struct ConfigReloadTests {
         let pid = watch.process.processIdentifier
         let c1Ping = #""kind":"ping","conn":"c1""#
         #expect(
-            await poll(timeout: .seconds(60)) {
+            await eventually(timeout: .seconds(60)) {
                 self.count(c1Ping, in: watch.stdout) >= 3
                     && watch.stdout.contains(#""conn":"c2","from":"connecting","to":"up""#)
             }, "\(watch.stdout.suffix(2000))")
@@ -54,7 +55,7 @@ struct ConfigReloadTests {
             "[a]\nendpoint = unix:\(a)\nping = 100ms\n[c]\nendpoint = unix:\(c)\nping = 100ms\n")
         kill(pid, SIGHUP)
         #expect(
-            await poll(timeout: .seconds(60)) {
+            await eventually(timeout: .seconds(60)) {
                 watch.stdout.contains("config reloaded: 1 added (c), 1 removed (b), 1 unchanged")
                     && watch.stdout.contains(#""conn":"c3","from":"connecting","to":"up""#)
             }, "\(watch.stdout.suffix(2000))")
@@ -68,7 +69,7 @@ struct ConfigReloadTests {
         try write("[a]\nendpoint = unix:\(a)\nping = soon\n")
         kill(pid, SIGHUP)
         #expect(
-            await poll(timeout: .seconds(60)) {
+            await eventually(timeout: .seconds(60)) {
                 watch.stdout.contains(
                     "config reload failed, links unchanged: \(config):3: ping: 'soon' is not a duration"
                 )
@@ -76,7 +77,7 @@ struct ConfigReloadTests {
         let pingsBefore = count(c1Ping, in: watch.stdout)
         let c3Pings = count(#""kind":"ping","conn":"c3""#, in: watch.stdout)
         #expect(
-            await poll(timeout: .seconds(60)) {
+            await eventually(timeout: .seconds(60)) {
                 self.count(c1Ping, in: watch.stdout) > pingsBefore + 2
                     && self.count(#""kind":"ping","conn":"c3""#, in: watch.stdout) > c3Pings + 2
             })
@@ -84,7 +85,7 @@ struct ConfigReloadTests {
         try FileManager.default.removeItem(atPath: config)
         kill(pid, SIGHUP)
         #expect(
-            await poll(timeout: .seconds(60)) {
+            await eventually(timeout: .seconds(60)) {
                 watch.stdout.contains(
                     "config reload failed, links unchanged: \(config): config file: no such file")
             }, "\(watch.stdout.suffix(2000))")

@@ -74,7 +74,7 @@ struct ExecLinkTests {
             try await $0.request("add", [.int(2), .int(3)])
         }
         #expect(sum.map(\.json) == [.int(5)])
-        #expect(await poll(timeout: .seconds(10)) { Self.childPIDs(log).count == 1 })
+        #expect(await eventually(timeout: .seconds(10)) { Self.childPIDs(log).count == 1 })
         let first = try #require(Self.childPIDs(log).first)
         #expect(Self.isOurChild(first))
 
@@ -100,10 +100,10 @@ struct ExecLinkTests {
             }
         }
         kill(first, SIGKILL)
-        #expect(await poll(timeout: .seconds(20)) { answers.value.count == 3 })
+        #expect(await eventually(timeout: .seconds(20)) { answers.value.count == 3 })
         // The event stream may lag the callbacks: wait for the queue's report.
         #expect(
-            await poll(timeout: .seconds(10)) {
+            await eventually(timeout: .seconds(10)) {
                 log.events.value.contains {
                     if case .queue(let stats) = $0 { stats.enqueued >= 3 } else { false }
                 }
@@ -111,20 +111,20 @@ struct ExecLinkTests {
         for tag in ["a", "b", "c"] {
             #expect(answers.value[tag] == [[.string(tag), .int(1)]])
         }
-        #expect(await poll(timeout: .seconds(10)) { log.ups == 2 })
+        #expect(await eventually(timeout: .seconds(10)) { log.ups == 2 })
         // The killed child was reaped and said how it ended; a fresh one serves now.
         #expect(
-            await poll(timeout: .seconds(10)) {
+            await eventually(timeout: .seconds(10)) {
                 log.events.value.contains(.warning("exec '/bin/sh': killed by signal 9"))
             })
         #expect(!Self.isOurChild(first))
-        #expect(await poll(timeout: .seconds(10)) { Self.childPIDs(log).count == 2 })
+        #expect(await eventually(timeout: .seconds(10)) { Self.childPIDs(log).count == 2 })
         let pids = Self.childPIDs(log)
         let second = try #require(pids.last)
         #expect(second != first && Self.isOurChild(second))
 
         client.close()
-        #expect(await poll(timeout: .seconds(10)) { !Self.isOurChild(second) })
+        #expect(await eventually(timeout: .seconds(10)) { !Self.isOurChild(second) })
     }
 
     @Test("upmon killed with SIGKILL leaves no exec: child behind (PR_SET_PDEATHSIG)")
@@ -140,7 +140,7 @@ struct ExecLinkTests {
                 "call", "exec:sh -c 'echo $$ > \(pidFile); exec sleep 600'", "add", "2", "3",
             ])
         #expect(
-            await poll(timeout: .seconds(10)) {
+            await eventually(timeout: .seconds(10)) {
                 (try? String(contentsOfFile: pidFile, encoding: .utf8))?.hasSuffix("\n") == true
             })
         let text = try String(contentsOfFile: pidFile, encoding: .utf8)
@@ -149,7 +149,7 @@ struct ExecLinkTests {
         var status: Int32 = 0
         while waitpid(upmon, &status, 0) < 0 && errno == EINTR {}
         // The orphan gets SIGKILL from the kernel; gone, or a zombie its new parent reaps.
-        #expect(await poll(timeout: .seconds(10)) { Self.isGoneOrZombie(child) })
+        #expect(await eventually(timeout: .seconds(10)) { Self.isGoneOrZombie(child) })
     }
 
     static func isGoneOrZombie(_ pid: pid_t) -> Bool {

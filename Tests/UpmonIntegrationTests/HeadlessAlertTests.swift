@@ -54,7 +54,9 @@ struct HeadlessAlertTests {
         var server = try ChildProcess(UpmonBinary.path, ["serve", "--unix", socket, "--quiet"])
         defer { server.terminate() }
         #expect(
-            await poll(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: socket) })
+            await eventually(timeout: .seconds(30)) {
+                FileManager.default.fileExists(atPath: socket)
+            })
         let output = directory + "/out.jsonl"
         let watcher = try Spawn.start(
             UpmonBinary.path, ["--config", config, "--json"], stdoutPath: output,
@@ -74,7 +76,7 @@ struct HeadlessAlertTests {
             }
         }
         #expect(
-            await poll(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) {
                 lines().contains { $0.contains(#""kind":"ping""#) }
             },
             "never up: \(lines().suffix(5))")
@@ -82,7 +84,7 @@ struct HeadlessAlertTests {
 
         server.terminate()
         #expect(
-            await poll(timeout: .seconds(30)) { !alertLines("firing").isEmpty },
+            await eventually(timeout: .seconds(30)) { !alertLines("firing").isEmpty },
             "no alert after the server died: \(lines().suffix(5))")
         let firing = try #require(alertLines("firing").first)
         #expect(firing.contains(#""conn":"c1","rule":"down""#))
@@ -91,10 +93,10 @@ struct HeadlessAlertTests {
         unlink(socket)
         server = try ChildProcess(UpmonBinary.path, ["serve", "--unix", socket, "--quiet"])
         #expect(
-            await poll(timeout: .seconds(30)) { !alertLines("resolved").isEmpty },
+            await eventually(timeout: .seconds(30)) { !alertLines("resolved").isEmpty },
             "no resolution after the restart: \(lines().suffix(5))")
         #expect(
-            await poll(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) {
                 FileManager.default.fileExists(atPath: directory + "/hook-resolved.env")
             })
         let fired = try String(contentsOfFile: directory + "/hook-firing.env", encoding: .utf8)
@@ -112,7 +114,9 @@ struct HeadlessAlertTests {
         // The output is a recording: a replay shows the alert that fired and resolved.
         kill(watcher, SIGTERM)
         #expect(
-            await poll(timeout: .seconds(30)) { lines().last?.contains(#""kind":"end""#) == true })
+            await eventually(timeout: .seconds(30)) {
+                lines().last?.contains(#""kind":"end""#) == true
+            })
         let replayer = try Replayer(path: output)
         let end = replayer.state(at: replayer.lastT)
         #expect(end.alerts.firing.isEmpty)

@@ -96,7 +96,7 @@ struct PrometheusTests {
         defer { server.terminate() }
 
         var values: [String: String] = [:]
-        let answered = await poll(timeout: .seconds(40)) {
+        let answered = await eventually(timeout: .seconds(40)) {
             values = (try? await server.query("upnode_link_up")) ?? [:]
             return values["api"] == "1" && values["gone"] == "0"
         }
@@ -234,7 +234,7 @@ enum PrometheusTool {
             command[0], Array(command.dropFirst()), stdoutPath: base + ".out",
             stderrPath: base + ".err")
         defer { process.terminate() }
-        guard await poll(timeout: .seconds(40), { process.hasExited }),
+        guard await eventually(timeout: .seconds(40), { process.hasExited }),
             let status = process.exitStatus
         else {
             throw AgentFailure(message: "\(tool) \(arguments) did not finish within 40 s")
@@ -269,7 +269,8 @@ final class MetricsAgent: Sendable {
         let socket = directory + "/s.sock"
         let serve = try TestProcess(UpmonBinary.path, ["serve", "--unix", socket, "--quiet"])
         guard
-            await poll(timeout: .seconds(30), { FileManager.default.fileExists(atPath: socket) })
+            await eventually(
+                timeout: .seconds(30), { FileManager.default.fileExists(atPath: socket) })
         else {
             serve.terminate()
             throw AgentFailure(message: "upmon serve never listened on \(socket)")
@@ -292,7 +293,7 @@ final class MetricsAgent: Sendable {
             let upmon = try TestProcess(
                 UpmonBinary.path, ["watch", "--metrics", address, "--config", config],
                 stderrPath: directory + "/upmon-\(attempt).err")
-            let serving = await poll(timeout: .seconds(30)) {
+            let serving = await eventually(timeout: .seconds(30)) {
                 if upmon.hasExited { return true }
                 return (try? await httpGet(address, path: "/metrics"))?.contains("# TYPE") == true
             }
@@ -312,7 +313,7 @@ final class MetricsAgent: Sendable {
     /// A scrape taken once `api` has answered a ping (so its quantiles are numbers).
     func scrapeAfterFirstPing() async throws -> String {
         var body = ""
-        let pinged = await poll(timeout: .seconds(30)) {
+        let pinged = await eventually(timeout: .seconds(30)) {
             body = (try? await httpGet(address, path: "/metrics")) ?? ""
             return body.contains("upnode_ping_seconds_count{conn=\"api\"} ")
                 && !body.contains("upnode_ping_seconds_count{conn=\"api\"} 0\n")
@@ -368,7 +369,7 @@ final class PrometheusServer: Sendable {
                     "--storage.tsdb.path=\(directory)/tsdb-\(attempt)",
                     "--web.listen-address=\(address)",
                 ], stderrPath: logPath)
-            let ready = await poll(timeout: .seconds(30)) {
+            let ready = await eventually(timeout: .seconds(30)) {
                 if process.hasExited { return true }
                 return (try? await httpGet(address, path: "/-/ready"))?.contains("Ready") == true
             }

@@ -1,5 +1,6 @@
 import DnodeProtocol
 import Foundation
+import ProcessTestSupport
 import Testing
 import Upnode
 
@@ -16,7 +17,7 @@ struct ServeProcessTests {
     private func startServe(_ extra: [String] = []) async throws -> (InstalledRun, Endpoint) {
         let path = NSTemporaryDirectory() + "upmon-serve-\(UUID().uuidString.prefix(8)).sock"
         let run = try InstalledRun(["serve", "--unix", path] + extra)
-        #expect(await poll(timeout: .seconds(30)) { run.stdout.contains("listening on") })
+        #expect(await eventually(timeout: .seconds(30)) { run.stdout.contains("listening on") })
         return (run, .unix(path: path))
     }
 
@@ -36,7 +37,7 @@ struct ServeProcessTests {
         kill(serve.process.processIdentifier, SIGTERM)
         #expect(await serve.exitCode() == 0, "stderr: \(serve.stderr)")
         #expect(serve.stdout.hasSuffix("stopped\n"), "\(serve.stdout)")
-        #expect(await poll(timeout: .seconds(30)) { await client.state != .up })
+        #expect(await eventually(timeout: .seconds(30)) { await client.state != .up })
     }
 
     @Test("--max-line: a longer line drops that client, and the notice names --max-line")
@@ -60,7 +61,8 @@ struct ServeProcessTests {
         let notice =
             "(frame_too_long: the peer sent a line over the 2 KiB limit (raise --max-line))"
         #expect(
-            await poll(timeout: .seconds(30)) { serve.stdout.contains(notice) }, "\(serve.stdout)")
+            await eventually(timeout: .seconds(30)) { serve.stdout.contains(notice) },
+            "\(serve.stdout)")
     }
 
     @Test("--max-line refuses sizes it cannot take, saying which it can")

@@ -29,7 +29,7 @@ struct StoppedServerTests {
         // Whatever happens, the child is resumed and killed: a stopped child would outlive us.
         defer { server.terminate() }
         #expect(
-            await poll(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) {
                 FileManager.default.fileExists(atPath: socketPath)
             }, "serve never listened")
 
@@ -51,12 +51,13 @@ struct StoppedServerTests {
         #expect(sum.map(\.json) == [.int(5)])
         // A healthy heartbeat first: at least two answered pings (the immediate one and one on the interval).
         #expect(
-            await poll(timeout: .seconds(30)) { log.pings >= 2 }, "the heartbeat never answered")
+            await eventually(timeout: .seconds(30)) { log.pings >= 2 },
+            "the heartbeat never answered")
 
         let downsBefore = log.downs(reason: .pingTimeout)
         kill(server.pid, SIGSTOP)
         let stoppedAt = ContinuousClock.now
-        let noticed = await poll(timeout: .seconds(30)) {
+        let noticed = await eventually(timeout: .seconds(30)) {
             log.downs(reason: .pingTimeout) > downsBefore
         }
         let detected = ContinuousClock.now - stoppedAt
@@ -72,7 +73,7 @@ struct StoppedServerTests {
         let upsBefore = log.ups
         kill(server.pid, SIGCONT)
         let resumedAt = ContinuousClock.now
-        let back = await poll(timeout: .seconds(30)) {
+        let back = await eventually(timeout: .seconds(30)) {
             let state = await client.state
             return log.ups > upsBefore && state == .up
         }
@@ -93,16 +94,6 @@ func ms(_ duration: Duration) -> Int {
     Int(
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     )
-}
-
-/// Polls `condition` every 20 ms until it holds or `timeout` passes (a hang guard, not a speed assertion).
-func poll(timeout: Duration, _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return await condition()
 }
 
 /// Everything one client reported, collected from its event stream.

@@ -28,7 +28,9 @@ struct TapProcessTests {
         let serve = try TestProcess(UpmonBinary.path, ["serve", "--unix", socket, "--quiet"])
         defer { serve.terminate() }
         #expect(
-            await poll(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: socket) })
+            await eventually(timeout: .seconds(30)) {
+                FileManager.default.fileExists(atPath: socket)
+            })
 
         // A port picked by binding port 0 can be taken before upmon binds it: retry then.
         var started: (InstalledRun, String, Int)?
@@ -36,7 +38,7 @@ struct TapProcessTests {
             let address = "127.0.0.1:\(try freeLoopbackPort())"
             let run = try InstalledRun(
                 ["tap", "--json", "--metrics", address, "127.0.0.1:0", "unix:" + socket])
-            _ = await poll(timeout: .seconds(30)) {
+            _ = await eventually(timeout: .seconds(30)) {
                 !run.process.isRunning || Self.listeningPort(run.stdout) != nil
             }
             if run.process.isRunning, let port = Self.listeningPort(run.stdout) {
@@ -61,7 +63,7 @@ struct TapProcessTests {
         for _ in 0..<2 { _ = try await client.up { try await $0.request("fail") } }
         client.close()
         #expect(
-            await poll(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) {
                 tap.stdout.contains(#""conn":"c1.1","from":"up","to":"closed""#)
             })
         let lines = tap.stdout.split(separator: "\n").map(String.init)
@@ -114,14 +116,16 @@ struct TapProcessTests {
         let serve = try TestProcess(UpmonBinary.path, ["serve", "--unix", socket, "--quiet"])
         defer { serve.terminate() }
         #expect(
-            await poll(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: socket) })
+            await eventually(timeout: .seconds(30)) {
+                FileManager.default.fileExists(atPath: socket)
+            })
         let config = directory + "/upmon.conf"
         try "[api]\nendpoint = unix:\(socket)\ntap = unix:\(tapSocket)\n".write(
             toFile: config, atomically: true, encoding: .utf8)
 
         let run = try InstalledRun(["--json", "--config", config])
         #expect(
-            await poll(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) {
                 run.stdout.contains("listening on unix:\(tapSocket)")
             }, "stderr: \(run.stderr)")
         var configuration = LinkConfiguration()
@@ -138,7 +142,7 @@ struct TapProcessTests {
         _ = try await client.up { try await $0.request("fail") }
         client.close()
         #expect(
-            await poll(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) {
                 run.stdout.contains(#""conn":"c2.1","from":"up","to":"closed""#)
             })
         let lines = run.stdout.split(separator: "\n").map(String.init)

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import ProcessTestSupport
 import Synchronization
 import Testing
 import UpmonApp
@@ -314,12 +315,7 @@ final class CollectingSink: Sendable {
 
     /// Waits (as a hang guard, not a timing assertion) until `condition` holds.
     func eventually(_ condition: @Sendable ([MonitorEvent]) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if condition(events) { return true }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return condition(events)
+        await ProcessTestSupport.eventually(timeout: .seconds(30)) { condition(events) }
     }
 
     /// The monitor state these events make.

@@ -1,6 +1,7 @@
 import DnodeProtocol
 import Foundation
 import OrderedCollections
+import ProcessTestSupport
 import Testing
 import Upnode
 import UpnodeMonitor
@@ -179,13 +180,15 @@ struct EndpointTests {
         let endpoint = try await UpnodeMonitorEndpoint(
             path: directory + "/slow.sock", options: options)
         let stalled = try LineReader(path: endpoint.path)  // connects, never reads
-        #expect(await poll { endpoint.statistics.subscribers == 1 })
+        #expect(await eventually(timeout: .seconds(30)) { endpoint.statistics.subscribers == 1 })
 
         // Far more than the buffer and the kernel's socket buffers hold: 8 MiB of notes.
         let text = String(repeating: "x", count: 1000)
         let count = 8 << 10
         for _ in 0..<count { endpoint.feed.emit(.note(level: .info, text: text), conn: nil) }
-        #expect(await poll { endpoint.statistics.events == count }, "every event was published")
+        #expect(
+            await eventually(timeout: .seconds(30)) { endpoint.statistics.events == count },
+            "every event was published")
         #expect(endpoint.statistics.droppedSubscribers == 1)
         #expect(endpoint.statistics.subscribers == 0)
 
@@ -284,14 +287,4 @@ struct EndpointTests {
         #expect(lines.contains { $0.contains(#""method":"add""#) }, "the app's call is there")
         #expect(!lines.contains { $0.contains("hunter2") || $0.contains(#""method":"auth""#) })
     }
-}
-
-/// Waits until `condition` holds (true) or `timeout` passes (false); yields between checks.
-func poll(timeout: Duration = .seconds(30), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
 }

@@ -2,6 +2,7 @@ import DnodeProtocol
 import NIOCore
 import NIOEmbedded
 import NIOPosix
+import ProcessTestSupport
 import Testing
 import UpnodeServe
 

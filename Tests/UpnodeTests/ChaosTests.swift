@@ -2,6 +2,7 @@ import DnodeProtocol
 import Foundation
 import NIOCore
 import NIOPosix
+import ProcessTestSupport
 import Synchronization
 import Testing
 

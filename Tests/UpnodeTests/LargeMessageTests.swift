@@ -1,4 +1,5 @@
 import DnodeProtocol
+import ProcessTestSupport
 import Testing
 import UpnodeServe
 

@@ -2,23 +2,12 @@ import DnodeProtocol
 import Foundation
 import NIOCore
 import NIOPosix
+import ProcessTestSupport
 import Synchronization
 import Testing
 import UpnodeServe
 
 @testable import Upnode
-
-/// Polls `condition` until it holds or `timeout` passes (a hang guard, not a speed assertion).
-func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async
-    -> Bool
-{
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return await condition()
-}
 
 /// A value shared between a test and the closures it hands out.
 final class Locked<Value: Sendable>: Sendable {
@@ -76,13 +65,15 @@ func tables(of client: UpnodeClient) async throws -> LinkTables {
 /// two cores can stall every test for half a minute; the wait ends as soon as the link is up.
 let upGuard: Duration = .seconds(45)
 
-/// A fast link configuration for tests.
+/// A fast link configuration for tests: pings every second, quick reconnects. The ping and
+/// connect timeouts are long, so that a loaded machine starving the process for seconds does
+/// not take links down that a test expects to stay up (tests of timeouts set their own).
 func testConfiguration() -> LinkConfiguration {
     var configuration = LinkConfiguration()
     configuration.pingInterval = .seconds(1)
-    configuration.pingTimeout = .seconds(5)
+    configuration.pingTimeout = .seconds(30)
     configuration.reconnect = .fixed(.milliseconds(50))
-    configuration.connectTimeout = .seconds(5)
+    configuration.connectTimeout = .seconds(30)
     return configuration
 }
 

@@ -1,5 +1,6 @@
 import DnodeProtocol
 import Foundation
+import ProcessTestSupport
 import Synchronization
 import Testing
 import UpnodeServe
@@ -376,8 +377,8 @@ struct LoopbackTests {
         await #expect(throws: UpnodeError.queueTimeout(.milliseconds(500))) {
             try await wrong.up(timeout: .milliseconds(500)) { _ in 1 }
         }
+        #expect(await eventually { log.reasons(to: .down).contains { $0.code == "tls_error" } })
         #expect(log.upCount == 0)
-        #expect(log.reasons(to: .down).contains { $0.code == "tls_error" })
 
         // The right CA but a name the certificate does not carry: refused too.
         let misnamed = UpnodeClient(

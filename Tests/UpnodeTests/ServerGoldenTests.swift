@@ -1,5 +1,6 @@
 import DnodeProtocol
 import Foundation
+import ProcessTestSupport
 import Testing
 import UpnodeServe
 

@@ -2,6 +2,7 @@ import DnodeProtocol
 import InMemoryLogging
 import Logging
 import MetricsTestKit
+import ProcessTestSupport
 import ServiceLifecycle
 import Testing
 import UpnodeServe
