@@ -129,7 +129,9 @@ struct AlertEndToEndTests {
             }, "title not given back: \(tmux.format("#{pane_title}"))")
 
         tmux.send("a")
-        let history = await tmux.waitForScreen { $0.contains("0 firing,") }
+        let history = await tmux.waitForScreen {
+            $0.contains("0 firing,") && $0.contains("resolved")
+        }
         #expect(history.contains("resolved"), "\(history)")
         tmux.send("Escape")
         tmux.send("q")

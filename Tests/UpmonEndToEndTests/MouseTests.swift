@@ -54,11 +54,15 @@ struct MouseEndToEndTests {
         let header = try #require(Self.find("NAME", in: first))
         let beta = try #require(Self.find(" beta ", in: first, from: header.y + 1))
         Self.click(tmux, x: beta.x + 1, y: beta.y)
-        let selected = await tmux.waitForScreen { $0.contains("Detail · beta") }
+        let selected = await tmux.waitForScreen {
+            $0.contains("Detail · beta") && $0.contains("▶ beta")
+        }
         #expect(selected.contains("▶ beta"), "the click did not select beta:\n\(selected)")
 
         Self.report(tmux, "65;\(beta.x + 2);\(beta.y + 1)M")  // wheel down over the table
-        let wheeled = await tmux.waitForScreen { $0.contains("Detail · gamma") }
+        let wheeled = await tmux.waitForScreen {
+            $0.contains("Detail · gamma") && $0.contains("▶ gamma")
+        }
         #expect(wheeled.contains("▶ gamma"), "the wheel did not move on:\n\(wheeled)")
 
         // A click on the events pane focuses it: the footer shows the log's hints.
@@ -75,7 +79,9 @@ struct MouseEndToEndTests {
         // A click on the footer's ?Help opens the help, as ? does; a click outside it closes it.
         let help = try #require(Self.find("?Help", in: table, from: 34))
         Self.click(tmux, x: help.x + 2, y: help.y)
-        let opened = await tmux.waitForScreen { $0.contains("select link") }
+        let opened = await tmux.waitForScreen {
+            $0.contains("select link") && $0.contains("Shift+drag")
+        }
         #expect(opened.contains("Shift+drag"), "the help does not mention Shift:\n\(opened)")
         Self.click(tmux, x: 0, y: 10)
         let closed = await tmux.waitForScreen { !$0.contains("select link") }
