@@ -76,7 +76,7 @@ public enum Spawn {
     }
 }
 
-/// Self-signed certificates for TLS tests, made by openssl as `TLSContextTests` makes them.
+/// Self-signed certificates for TLS tests, made by openssl.
 public enum TestCertificate {
     /// Whether openssl is there to make them.
     public static let isAvailable = FileManager.default.isExecutableFile(

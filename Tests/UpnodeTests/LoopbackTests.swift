@@ -337,22 +337,10 @@ struct LoopbackTests {
 
     @Test(
         "TLS with a self-signed certificate made in the test; a wrong trust root or host name is refused",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+        .enabled(if: TestCertificate.isAvailable))
     func tls() async throws {
         let directory = try temporaryDirectory()
-        for name in ["good", "other"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost",
-                "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem",
-            ]
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-        }
+        for name in ["good", "other"] { try TestCertificate.make(name, in: directory) }
         var serverOptions = UpnodeServer.Options()
         serverOptions.tls = ServerTLSOptions(
             certificateFile: "\(directory)/good.pem", privateKeyFile: "\(directory)/good.key")

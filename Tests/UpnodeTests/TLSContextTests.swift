@@ -8,22 +8,6 @@ import UpnodeServe
 
 @Suite("TLS set up once", .timeLimit(.minutes(1)))
 struct TLSContextTests {
-    static let hasOpenSSL = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
-
-    /// Makes `name.pem` and `name.key` (self-signed, CN and SAN localhost) in `directory`.
-    static func makeCertificate(_ name: String, in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost",
-            "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem",
-        ]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-    }
-
     /// Replaces `path` with a copy of `source` at once (a new file renamed over it), as
     /// certificate renewal tools do: no attempt can read a half-written file.
     static func replace(_ path: String, with source: String) throws {
@@ -33,11 +17,11 @@ struct TLSContextTests {
 
     @Test(
         "many reconnects build the client and server contexts once; a changed trust file is read at the next reconnect",
-        .enabled(if: hasOpenSSL))
+        .enabled(if: TestCertificate.isAvailable))
     func builtOnce() async throws {
         let directory = try temporaryDirectory()
-        try Self.makeCertificate("good", in: directory)
-        try Self.makeCertificate("other", in: directory)
+        try TestCertificate.make("good", in: directory)
+        try TestCertificate.make("other", in: directory)
         let trust = "\(directory)/trust.pem"
         try FileManager.default.copyItem(atPath: "\(directory)/good.pem", toPath: trust)
 
@@ -107,7 +91,7 @@ struct TLSContextTests {
     )
     func ipAddressWithoutName() async throws {
         let directory = try temporaryDirectory()
-        try Self.makeCertificate("good", in: directory)
+        try TestCertificate.make("good", in: directory)
         var serverOptions = UpnodeServer.Options()
         serverOptions.tls = ServerTLSOptions(
             certificateFile: "\(directory)/good.pem", privateKeyFile: "\(directory)/good.key")
