@@ -28,6 +28,17 @@ struct TapTLSTests {
 
         func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
+        /// An `upmon serve`-like target serving `server.pem` on a loopback port.
+        func upstream(pingInterval: Duration? = nil) async throws -> UpnodeServer {
+            var options = UpnodeServer.Options()
+            if let pingInterval { options.pingInterval = pingInterval }
+            options.tls = ServerTLSOptions(
+                certificateFile: pem("server"), privateKeyFile: key("server"))
+            return try await UpnodeServer.listen(
+                .tcp(host: "127.0.0.1", port: 0), options: options,
+                methods: ServeMethods().factory)
+        }
+
         /// The target's server context.
         func serverContext() throws -> NIOSSLContext {
             try NIOSSLContext(
@@ -108,13 +119,7 @@ struct TapTLSTests {
     func statisticsCallByCall() async throws {
         let certificates = try Certificates()
         defer { certificates.remove() }
-        var serverOptions = UpnodeServer.Options()
-        serverOptions.pingInterval = .seconds(3600)
-        serverOptions.tls = ServerTLSOptions(
-            certificateFile: certificates.pem("server"), privateKeyFile: certificates.key("server"))
-        let upstream = try await UpnodeServer.listen(
-            .tcp(host: "127.0.0.1", port: 0), options: serverOptions,
-            methods: ServeMethods().factory)
+        let upstream = try await certificates.upstream(pingInterval: .seconds(3600))
         let sink = CollectingSink()
         let route = certificates.route(to: upstream.boundEndpoint)
         let tap = try await TapServer.start(route, sink: sink.sink)
@@ -155,12 +160,7 @@ struct TapTLSTests {
     func plaintextClientOnTLSListener() async throws {
         let certificates = try Certificates()
         defer { certificates.remove() }
-        var serverOptions = UpnodeServer.Options()
-        serverOptions.tls = ServerTLSOptions(
-            certificateFile: certificates.pem("server"), privateKeyFile: certificates.key("server"))
-        let upstream = try await UpnodeServer.listen(
-            .tcp(host: "127.0.0.1", port: 0), options: serverOptions,
-            methods: ServeMethods().factory)
+        let upstream = try await certificates.upstream()
         let sink = CollectingSink()
         let route = certificates.route(to: upstream.boundEndpoint)
         let tap = try await TapServer.start(route, sink: sink.sink)
@@ -199,12 +199,7 @@ struct TapTLSTests {
     func untrustedTarget() async throws {
         let certificates = try Certificates()
         defer { certificates.remove() }
-        var serverOptions = UpnodeServer.Options()
-        serverOptions.tls = ServerTLSOptions(
-            certificateFile: certificates.pem("server"), privateKeyFile: certificates.key("server"))
-        let upstream = try await UpnodeServer.listen(
-            .tcp(host: "127.0.0.1", port: 0), options: serverOptions,
-            methods: ServeMethods().factory)
+        let upstream = try await certificates.upstream()
         let sink = CollectingSink()
         // Trusting the tap's own certificate, not the server's.
         let route = certificates.route(to: upstream.boundEndpoint, trusting: "tap")
